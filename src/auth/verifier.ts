@@ -1,0 +1,148 @@
+/**
+ * Bearer token verification with jose (RFC 8725, RFC 9068): exact issuer, audience
+ * containing ours, `exp` required, algorithm allowlist, keys only from the issuer's
+ * JWKS. Verification failures are the client's (`invalid_token`); a JWKS that cannot
+ * be fetched is ours (`unavailable`, 503).
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import * as oauth from 'oauth4webapi';
+import type { AuthContext } from '../handler-types.js';
+import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
+import { scopesFromClaims } from './scopes.js';
+
+export type Verification =
+  | { ok: true; auth: AuthContext }
+  | { ok: false; error: 'invalid_token' | 'unavailable'; description: string };
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Verification>;
+  /** Fetches the JWKS (discovering its URL first if needed); resolves with the key count. */
+  prefetch(): Promise<number>;
+  /** The JWKS URL, once known. */
+  readonly jwksUri: string | undefined;
+}
+
+/** jose error codes that mean "this token is not acceptable". Anything else is an outage. */
+const TOKEN_ERRORS = new Set<string>([
+  errors.JWTExpired.code, errors.JWTClaimValidationFailed.code, errors.JWTInvalid.code,
+  errors.JWSInvalid.code, errors.JWSSignatureVerificationFailed.code, errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code, errors.JWKSNoMatchingKey.code, errors.JWKSMultipleMatchingKeys.code,
+  errors.JWKInvalid.code, errors.JWEInvalid.code, errors.JWEDecryptionFailed.code,
+]);
+
+const JWKS_OPTIONS = { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 };
+const DISCOVERY_RETRY_MS = 30_000;
+
+export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string): TokenVerifier {
+  const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let jwksUri = config.jwksUri;
+  let discovery: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let discoveryFailedAt = 0;
+
+  // The JWKS URL comes from the manifest or, once, from the issuer's metadata. A failed
+  // discovery is retried after a cooldown rather than on every request.
+  const keySet = (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
+    if (jwks) return Promise.resolve(jwks);
+    if (jwksUri) return Promise.resolve((jwks = createRemoteJWKSet(new URL(jwksUri), JWKS_OPTIONS)));
+    if (discovery && Date.now() - discoveryFailedAt < DISCOVERY_RETRY_MS) return discovery;
+    discovery = discoverJwksUri(config.discoveryIssuer).then(
+      (uri) => {
+        jwksUri = uri;
+        return (jwks = createRemoteJWKSet(new URL(uri), JWKS_OPTIONS));
+      },
+      (error: unknown) => {
+        discoveryFailedAt = Date.now();
+        throw error;
+      },
+    );
+    return discovery;
+  };
+
+  return {
+    get jwksUri() {
+      return jwksUri;
+    },
+    async prefetch() {
+      const set = await keySet();
+      await set.reload();
+      return set.jwks()?.keys.length ?? 0;
+    },
+    async verify(token) {
+      let set;
+      try {
+        set = await keySet();
+      } catch (error) {
+        return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describe(error)})` };
+      }
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, set, {
+          issuer: [...config.issuers],
+          audience: audiences,
+          algorithms: [...config.algorithms],
+          clockTolerance: config.clockToleranceSec,
+          requiredClaims: ['exp'],
+        }));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
+        return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describe(error)})` };
+      }
+      return { ok: true, auth: authContext(payload, config) };
+    },
+  };
+}
+
+function authContext(payload: JWTPayload, config: ResolvedJwtAuth): AuthContext {
+  const clientId = payload['client_id'] ?? payload['azp'] ?? payload['cid'];
+  return Object.freeze({
+    subject: payload.sub,
+    clientId: typeof clientId === 'string' ? clientId : undefined,
+    scopes: Object.freeze(scopesFromClaims(payload, config.scopeClaims)),
+    claims: Object.freeze({ ...payload }),
+    expiresAt: payload.exp!,
+  });
+}
+
+/** What went wrong, for `error_description`: never the token or its contents. */
+function tokenErrorDescription(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The access token expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'iss': return 'The token was issued by another authorization server';
+      case 'aud': return 'The token was not issued for this resource (audience mismatch)';
+      case 'exp': return 'The token has no expiry (exp)';
+      case 'nbf': return 'The token is not valid yet (nbf)';
+      default: return `The token's "${error.claim}" claim is not acceptable`;
+    }
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm this server does not accept';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'The token is not signed by a key of the authorization server';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid';
+  return 'The access token is malformed or not a signed JWT';
+}
+
+/** RFC 8414 metadata first, then OpenID Connect discovery; the issuer must match exactly. */
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const url = new URL(issuer);
+  const insecure = url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  let lastError: unknown;
+  for (const algorithm of ['oauth2', 'oidc'] as const) {
+    try {
+      const response = await oauth.discoveryRequest(url, { algorithm, [oauth.allowInsecureRequests]: insecure, signal: AbortSignal.timeout(5_000) });
+      const metadata = await oauth.processDiscoveryResponse(url, response);
+      if (typeof metadata.jwks_uri !== 'string') throw new Error(`the metadata of ${issuer} has no jwks_uri`);
+      return metadata.jwks_uri;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  return cause ? `${message}: ${cause}` : message;
+}

@@ -1,0 +1,134 @@
+/**
+ * argv → runtime. The only module that touches `process` (exit codes, signals, stdout).
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadManifest, type LoadedManifest } from './config/index.js';
+import { formatError } from './errors.js';
+import { createLogger } from './log.js';
+import type { ResolvedManifest } from './manifest.js';
+import { startRuntime, type Runtime } from './runtime.js';
+
+const USAGE = `Usage:
+  mcp-serve [--config PATH] [--host HOST] [--port PORT]   serve the manifest
+  mcp-serve validate [--config PATH]                      check the manifest and print what it declares
+
+Without --config, the manifest is looked up in the current directory:
+mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        host: { type: 'string' },
+        port: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return print(USAGE, 0);
+  if (values.version) return print(packageVersion(), 0);
+  const command = positionals[0] ?? 'serve';
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    process.stderr.write(`--port ${values.port}: expected a port number 0-65535\n`);
+    return 2;
+  }
+  const load = { ...(values.config !== undefined && { configPath: values.config }), http: { ...(values.host !== undefined && { host: values.host }), ...(port !== undefined && { port }) } };
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(load);
+      case 'validate':
+        return validate(await loadManifest(load));
+      default:
+        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`${formatError(error)}\n`);
+    return 1;
+  }
+}
+
+async function serve(load: Parameters<typeof startRuntime>[0]): Promise<number> {
+  const log = createLogger();
+  const runtime = await startRuntime({ ...load, log });
+  process.stdout.write(banner(runtime) + '\n');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`\n${signal}: finishing requests in flight...\n`);
+      void runtime.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+function validate(loaded: LoadedManifest): number {
+  const m = loaded.manifest;
+  process.stdout.write(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m)}\n`);
+  return 0;
+}
+
+function banner(r: Runtime): string {
+  const m = r.snapshot.loaded.manifest;
+  const lines = [
+    `mcp-serve: ${m.server.title ?? m.server.name} ${m.server.version} (${relative(process.cwd(), m.file) || m.file})`,
+    `  MCP endpoint       ${r.url}`,
+    `  Resource metadata  ${r.snapshot.resourceMetadataUrl}`,
+    `  Authorization      ${authLine(m, r)}`,
+  ];
+  if (r.keys && 'error' in r.keys) lines.push(`  warning: signing keys could not be fetched (${r.keys.error}); requests get 503 until they can`);
+  if (m.auth.provider === 'none') {
+    lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');
+  }
+  lines.push('', toolTable(m), '', 'Ctrl-C to stop.');
+  return lines.join('\n');
+}
+
+function summary(m: ResolvedManifest): string {
+  const url = `${m.http.publicUrl ?? `http://${m.http.host}:${m.http.port}`}${m.http.path === '/' ? '' : m.http.path}`;
+  return [`  server         ${m.server.name} ${m.server.version}`, `  resource       ${url}`, `  authorization  ${authLine(m)}`, '', toolTable(m)].join('\n');
+}
+
+function authLine(m: ResolvedManifest, r?: Runtime): string {
+  const a = m.auth;
+  if (a.provider === 'none') return 'none (no tokens checked)';
+  const jwks = r?.snapshot.verifier?.jwksUri ?? a.jwksUri ?? 'discovered from the issuer';
+  const keys = r?.keys && 'loaded' in r.keys ? `, ${r.keys.loaded} key${r.keys.loaded === 1 ? '' : 's'} loaded` : '';
+  return `${a.provider}: issuer ${a.issuers.join(' or ')} (JWKS ${jwks}${keys})`;
+}
+
+function toolTable(m: ResolvedManifest): string {
+  if (m.tools.length === 0) return '  No tools declared.';
+  const width = Math.max(4, ...m.tools.map((t) => t.name.length));
+  const rows = m.tools.map((t) => {
+    const scopes = t.scopes.scopes.length === 0 ? '(any valid token)' : t.scopes.kind === 'anyOf' ? `any of: ${t.scopes.scopes.join(', ')}` : t.scopes.scopes.join(' + ');
+    return `    ${t.name.padEnd(width)}  ${scopes}`;
+  });
+  return [`  Tools (${m.tools.length})`, `    ${'name'.padEnd(width)}  scopes`, ...rows].join('\n');
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function print(text: string, code: number): number {
+  process.stdout.write(text + '\n');
+  return code;
+}
+
+

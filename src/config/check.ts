@@ -1,0 +1,249 @@
+/**
+ * Manifest checks: the JSON Schema, then what a schema cannot say. Each check
+ * returns problems (path + message); locating them in the file happens later.
+ */
+import { readFileSync } from 'node:fs';
+import { createAjv, type ErrorObject } from '../validation.js';
+import { formatPath, showValue } from '../errors.js';
+import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest } from '../manifest.js';
+
+export interface Finding {
+  /** Path segments into the document. */
+  path: (string | number)[];
+  message: string;
+  /** Locate the key rather than its value (unknown keys). */
+  atKey?: boolean;
+}
+
+const schema = JSON.parse(readFileSync(new URL('../../../schemas/manifest.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const validateSchema = createAjv({ strict: true, coerceTypes: true }).compile(schema);
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Keys that could pollute prototypes are refused anywhere in the document. */
+export function checkForbiddenKeys(value: unknown, path: (string | number)[] = []): Finding[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => checkForbiddenKeys(item, [...path, i]));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.keys(value).flatMap((key) =>
+    FORBIDDEN_KEYS.has(key)
+      ? [{ path: [...path, key], atKey: true, message: `the key "${key}" is not allowed anywhere in a manifest (prototype pollution); rename or remove it` }]
+      : checkForbiddenKeys((value as Record<string, unknown>)[key], [...path, key]),
+  );
+}
+
+/** JSON Schema validation; coerces `"3000"` to 3000 where a number is expected (env values are strings). */
+export function checkSchema(value: unknown): Finding[] {
+  if (validateSchema(value)) return [];
+  return (validateSchema.errors ?? []).flatMap((e) => describeSchemaError(e, value));
+}
+
+function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
+  const path = pointerToPath(e.instancePath);
+  const value = valueAt(root, path);
+  const where = [...path];
+  switch (e.keyword) {
+    case 'if':
+    case 'oneOf':
+    case 'anyOf':
+      return []; // the branch errors say more
+    case 'additionalProperties': {
+      const key = String(e.params['additionalProperty']);
+      const known = Object.keys(propertiesAt(e.parentSchema));
+      const guess = closest(key, known);
+      return [{
+        path: [...where, key], atKey: true,
+        message: `unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(', ')}`}`,
+      }];
+    }
+    case 'required':
+      return [{ path: where, message: `missing required key "${String(e.params['missingProperty'])}"` }];
+    case 'type':
+      return [{ path: where, message: `${showValue(value)} is a ${typeName(value)}; expected ${String(e.params['type'])}` }];
+    case 'enum': {
+      const allowed = (e.params['allowedValues'] as unknown[]).map(String);
+      if (path[0] === 'auth' && path[1] === 'algorithms' && typeof value === 'string' && /^HS|^none$/i.test(value)) {
+        return [{ path: where, message: `${showValue(value)} is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}` }];
+      }
+      const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
+      return [{ path: where, message: `${showValue(value)} is not one of ${allowed.join(', ')}${guess ? `; did you mean "${guess}"?` : ''}` }];
+    }
+    case 'pattern':
+      // Tool names and scope tokens get their own, more helpful messages.
+      if (isToolName(path) || isScope(path)) return [];
+      return [{ path: where, message: `${showValue(value)} does not match ${String(e.params['pattern'])}` }];
+    case 'format':
+      return [{ path: where, message: `${showValue(value)} is not a valid ${String(e.params['format'])}; write an absolute URL such as https://example.com` }];
+    default:
+      return [{ path: where, message: `${showValue(value)} ${e.message ?? 'is invalid'}` }];
+  }
+}
+
+/** Checks a schema cannot express. Runs only on a document that passed the schema. */
+export function checkSemantics(m: Manifest): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, number>();
+  m.tools.forEach((tool, i) => {
+    if (!TOOL_NAME.test(tool.name)) {
+      const fixed = tool.name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 64) || 'tool';
+      findings.push({ path: ['tools', i, 'name'], message: `${showValue(tool.name)} is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "${fixed}"?` });
+    }
+    const first = seen.get(tool.name);
+    if (first !== undefined) findings.push({ path: ['tools', i, 'name'], message: `duplicate tool name "${tool.name}" (also tools[${first}]); tool names must be unique` });
+    else seen.set(tool.name, i);
+    const scopes = tool.scopes === undefined ? [] : Array.isArray(tool.scopes) ? tool.scopes : (tool.scopes as { anyOf: string[] }).anyOf;
+    const scopesPath = Array.isArray(tool.scopes) ? ['tools', i, 'scopes'] : ['tools', i, 'scopes', 'anyOf'];
+    scopes.forEach((scope, j) => {
+      const problem = scopeProblem(scope);
+      if (problem) findings.push({ path: [...scopesPath, j], message: problem });
+    });
+  });
+  (m.resource?.scopes_supported ?? []).forEach((scope, j) => {
+    const problem = scopeProblem(scope);
+    if (problem) findings.push({ path: ['resource', 'scopes_supported', j], message: problem });
+  });
+  findings.push(...checkHttp(m), ...checkAuth(m));
+  return findings;
+}
+
+function scopeProblem(scope: string): string | undefined {
+  if (SCOPE_TOKEN.test(scope)) return undefined;
+  const fixed = scope.trim().replace(/\s+/g, ':').replace(/["\\]/g, '');
+  return /\s/.test(scope)
+    ? `${showValue(scope)} is not a valid scope token (no spaces); did you mean "${fixed}"?`
+    : `${showValue(scope)} is not a valid scope token (printable ASCII without spaces, quotes or backslashes)${fixed && SCOPE_TOKEN.test(fixed) ? `; did you mean "${fixed}"?` : ''}`;
+}
+
+function checkHttp(m: Manifest): Finding[] {
+  const findings: Finding[] = [];
+  const path = m.http?.path ?? DEFAULTS.path;
+  if (path.length > 1 && path.endsWith('/')) {
+    findings.push({ path: ['http', 'path'], message: `"${path}" ends with "/"; write "${path.replace(/\/+$/, '')}": the resource URL clients compare is canonical, without a trailing slash` });
+  }
+  if (/[?#]/.test(path)) findings.push({ path: ['http', 'path'], message: `"${path}" contains a query or fragment; the MCP path is a plain path such as /mcp` });
+  const publicUrl = m.http?.publicUrl;
+  let origin: string | undefined;
+  if (publicUrl !== undefined) {
+    const url = safeUrl(publicUrl);
+    if (url && !/^https?:$/.test(url.protocol)) findings.push({ path: ['http', 'publicUrl'], message: `"${publicUrl}" must be an http(s) URL` });
+    else if (url && (url.pathname !== '/' || url.search || url.hash)) {
+      findings.push({ path: ['http', 'publicUrl'], message: `"${publicUrl}" has a path; publicUrl is the origin only (e.g. "${url.origin}") and the path goes in http.path (e.g. "${url.pathname.replace(/\/+$/, '') || '/mcp'}")` });
+    } else if (url) origin = url.origin;
+  }
+  const given = m.resource?.resource;
+  if (given !== undefined) {
+    const expected = `${origin ?? `http://${m.http?.host ?? DEFAULTS.host}:${m.http?.port ?? DEFAULTS.port}`}${path === '/' ? '' : path}`;
+    if (given !== expected) {
+      const hint = given.replace(/\/+$/, '') === expected ? ' (the canonical form has no trailing slash)' : '';
+      findings.push({ path: ['resource', 'resource'], message: `"${given}" must equal publicUrl + path exactly, "${expected}"${hint} (RFC 9728 section 3.3); or leave it out and it is derived` });
+    }
+  }
+  return findings;
+}
+
+function checkAuth(m: Manifest): Finding[] {
+  const a = m.auth;
+  const findings: Finding[] = [];
+  const require = (key: keyof Manifest['auth'], what: string) => {
+    if (a[key] === undefined) findings.push({ path: ['auth'], message: `auth.provider "${a.provider}" needs auth.${key} (${what})` });
+  };
+  const refuse = (keys: (keyof Manifest['auth'])[], why: string) => {
+    for (const key of keys) if (a[key] !== undefined) findings.push({ path: ['auth', key], atKey: true, message: `auth.${key} is not used with provider "${a.provider}"; ${why}` });
+  };
+  const requireHttps = (key: 'issuer' | 'jwksUri' | 'environmentUrl') => {
+    const value = a[key];
+    const url = value === undefined ? undefined : safeUrl(value);
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      findings.push({ path: ['auth', key], message: `"${value}" must use https (plain http is accepted only for loopback addresses)` });
+    }
+  };
+  switch (a.provider) {
+    case 'none': {
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec'], 'remove it, or choose provider "jwt"');
+      const host = m.http?.host ?? DEFAULTS.host;
+      if (!isLoopbackHost(host)) {
+        findings.push({ path: ['auth', 'provider'], message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"` });
+      }
+      break;
+    }
+    case 'jwt':
+      require('issuer', 'the authorization server\'s issuer URL');
+      refuse(['environmentUrl', 'resourceId'], 'these belong to provider "scalekit"');
+      requireHttps('issuer');
+      requireHttps('jwksUri');
+      break;
+    case 'scalekit':
+      require('environmentUrl', 'e.g. https://acme.scalekit.dev');
+      require('resourceId', 'the res_... id of this MCP server in Scalekit');
+      refuse(['issuer', 'jwksUri'], 'they are derived from auth.environmentUrl');
+      requireHttps('environmentUrl');
+      break;
+  }
+  return findings;
+}
+
+function isToolName(path: (string | number)[]): boolean {
+  return path.length === 3 && path[0] === 'tools' && path[2] === 'name';
+}
+
+function isScope(path: (string | number)[]): boolean {
+  return (path[0] === 'tools' && path[2] === 'scopes') || (path[0] === 'resource' && path[1] === 'scopes_supported');
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => {
+    const key = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(key) ? Number(key) : key;
+  });
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let node = root;
+  for (const segment of path) node = (node as Record<string | number, unknown> | undefined)?.[segment];
+  return node;
+}
+
+function propertiesAt(parentSchema: unknown): Record<string, unknown> {
+  return ((parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties) ?? {};
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+function safeUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The candidate within edit distance 2 (or a case-insensitive match), if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+export { formatPath };

@@ -1,0 +1,95 @@
+/**
+ * Safe parsing of manifest text (JSON and YAML) and locating a JSON path in it as
+ * line:column for messages.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from 'yaml';
+import type { Problem } from '../errors.js';
+
+/** Beyond this many alias expansions a document is treated as an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+export type ParseResult = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
+
+/** Parses YAML, refusing duplicate keys, merge keys (`<<`) and alias bombs. */
+export function parseYaml(file: string, text: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: false, prettyErrors: false });
+  const problems: Problem[] = doc.errors.map((error) => {
+    const pos = lineCounter.linePos(error.pos[0]);
+    return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${firstLine(error.message)}` };
+  });
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<') {
+        const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+        problems.push({
+          file, path: '', line: pos.line, column: pos.col,
+          message: 'YAML merge keys (<<) are not supported in a manifest; write the keys out where they are used',
+        });
+      }
+    },
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [{
+        file, path: '',
+        message: `YAML aliases expand too far (${firstLine(String((error as Error).message))}); a manifest may reuse a node through aliases at most ${MAX_ALIAS_COUNT} times`,
+      }],
+    };
+  }
+}
+
+/** Parses JSON; a syntax error is reported with its line and column. */
+export function parseJson(file: string, text: string): ParseResult {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const pos = at ? lineColumn(text, Number(at[1])) : undefined;
+    return { ok: false, problems: [{ file, path: '', ...pos, message: `JSON syntax: ${message.replace(/ in JSON at position \d+.*$/, '')}` }] };
+  }
+}
+
+/**
+ * Returns a function that finds where a JSON path (`['tools', 1, 'name']`) is written
+ * in the text. With `key: true` it points at the key rather than the value (for
+ * unknown-key problems). Works for JSON and YAML since JSON is YAML.
+ */
+export function createLocator(text: string): (path: readonly (string | number)[], key?: boolean) => { line: number; column: number } | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: false, prettyErrors: false });
+  return (path, key = false) => {
+    let node: Node | null | undefined = doc.contents as Node | null;
+    let keyNode: Node | undefined;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        keyNode = pair.key as Node;
+        node = pair.value as Node | null;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment] as Node | undefined;
+        keyNode = undefined;
+      } else break;
+    }
+    const target = key && keyNode ? keyNode : (node ?? keyNode);
+    const offset = target?.range?.[0];
+    if (offset === undefined) return undefined;
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

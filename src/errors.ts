@@ -1,0 +1,80 @@
+/**
+ * Errors are values: one class, a closed set of codes, and for manifest problems
+ * a list of located findings that the CLI prints all at once.
+ */
+
+export type ErrorCode =
+  | 'MANIFEST_NOT_FOUND'
+  | 'MANIFEST_INVALID'
+  | 'HANDLER_INVALID'
+  | 'LISTEN_FAILED'
+  | 'USAGE';
+
+/** One thing wrong in a manifest, located as precisely as the format allows. */
+export interface Problem {
+  /** Absolute path of the file the problem is in. */
+  file: string;
+  /** Path inside the document, e.g. `tools[1].scopes[0]`; empty for the whole document. */
+  path: string;
+  /** What is wrong and what would be right, in one sentence. */
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export class McpOAuthError extends Error {
+  override readonly name = 'McpOAuthError';
+  readonly code: ErrorCode;
+  readonly problems: readonly Problem[];
+
+  constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+}
+
+/** `["tools", 1, "scopes"]` → `tools[1].scopes` */
+export function formatPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** A short, single-line rendering of a value for messages. */
+export function showValue(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Renders problems for a terminal: `file:line:col path: message`, one per line. */
+export function formatProblems(problems: readonly Problem[], cwd = process.cwd()): string {
+  const lines = [`${problems.length} problem${problems.length === 1 ? '' : 's'} in the manifest:`];
+  for (const p of problems) {
+    const file = relativeTo(cwd, p.file);
+    const where = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
+    lines.push(`  ${where}  ${p.path === '' ? '' : `${p.path}: `}${p.message}`);
+  }
+  return lines.join('\n');
+}
+
+/** Any error for a terminal: problems listed, never a stack trace. */
+export function formatError(error: unknown, cwd = process.cwd()): string {
+  if (error instanceof McpOAuthError) {
+    return error.problems.length > 0 ? formatProblems(error.problems, cwd) : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function relativeTo(cwd: string, file: string): string {
+  return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+}

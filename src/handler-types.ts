@@ -1,0 +1,36 @@
+/**
+ * Types for handler authors: `export const createTodo: ToolHandler<Input> = async (input, ctx) => ...`.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/server';
+
+/** What a handler learns about the caller. Never the raw token. */
+export interface AuthContext {
+  /** The token's `sub`. */
+  readonly subject: string | undefined;
+  /** The OAuth client the token was issued to (`client_id`, `azp` or `cid`). */
+  readonly clientId: string | undefined;
+  /** Scopes granted to the token. */
+  readonly scopes: readonly string[];
+  /** All verified claims of the access token. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Expiry, seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+export interface ToolContext {
+  /** The verified caller; undefined when the manifest uses `auth.provider: none`. */
+  readonly auth: AuthContext | undefined;
+  /** Aborted when the client cancels or the tool's `timeoutMs` passes. */
+  readonly signal: AbortSignal;
+  /** The tool being called. */
+  readonly toolName: string;
+}
+
+/**
+ * A handler returns a full `CallToolResult`, a string (text content), or any other
+ * value (sent as `structuredContent` and as JSON text). A throw becomes a tool error.
+ */
+export type ToolHandler<Input = Record<string, unknown>, Output = unknown> = (
+  input: Input,
+  ctx: ToolContext,
+) => Output | CallToolResult | string | Promise<Output | CallToolResult | string>;

@@ -1,0 +1,75 @@
+/**
+ * Handler modules: where a tool's `handler` points, that it stays inside the
+ * manifest's directory tree, and that it exports a function.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ToolHandler } from './handler-types.js';
+
+export interface HandlerRef {
+  /** Absolute module path. */
+  readonly file: string;
+  /** Named export, or `default`. */
+  readonly exportName: string;
+}
+
+/** `./handlers/todo.js#createTodo` → module path and export name (pure). */
+export function parseHandlerSpec(spec: string, dir: string): HandlerRef {
+  const hash = spec.lastIndexOf('#');
+  const modulePath = hash === -1 ? spec : spec.slice(0, hash);
+  const exportName = hash === -1 || hash === spec.length - 1 ? 'default' : spec.slice(hash + 1);
+  return { file: resolve(dir, modulePath), exportName };
+}
+
+/**
+ * Problems with where a handler lives, or undefined when it is a regular file
+ * inside `dir` (after resolving symlinks, so a link cannot lead outside).
+ */
+export function checkHandlerLocation(spec: string, ref: HandlerRef, dir: string): string | undefined {
+  const modulePath = spec.split('#')[0] ?? '';
+  if (isAbsolute(modulePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./handlers/tool.js"`;
+  if (!isInside(dir, ref.file)) return `"${spec}" points outside the manifest's directory; handlers must live beside the manifest or below it`;
+  if (!existsSync(ref.file)) return `"${spec}": no file at ${relative(process.cwd(), ref.file) || ref.file}; check the path (relative to the manifest)`;
+  const real = realpathSync(ref.file);
+  if (!isInside(realpathSync(dir), real)) return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the module inside instead`;
+  if (!statSync(real).isFile()) return `"${spec}" is not a file`;
+  if (!/\.(m|c)?js$|\.(m|c)?ts$/.test(ref.file)) return `"${spec}" is not a JavaScript module (.js, .mjs, .cjs)`;
+  if (/\.(m|c)?ts$/.test(ref.file) && !(process.features as { typescript?: unknown }).typescript) {
+    return `"${spec}" is TypeScript, which this Node (${process.version}) cannot load; compile it to .js, or run Node >= 22.18`;
+  }
+  return undefined;
+}
+
+/**
+ * Imports a handler module and returns the named export, or a message saying what
+ * is wrong with it (syntax error, missing export, not a function).
+ */
+export async function importHandler(spec: string, ref: HandlerRef): Promise<ToolHandler | string> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;
+  } catch (error) {
+    return `"${spec}" failed to load: ${firstLine(error)}`;
+  }
+  const value = module[ref.exportName];
+  if (typeof value === 'function') return value as ToolHandler;
+  const exported = Object.keys(module).filter((k) => typeof module[k] === 'function');
+  if (value === undefined) {
+    const hint = exported.length > 0 ? `; it exports ${exported.map((k) => (k === 'default' ? 'a default function' : `"${k}"`)).join(', ')}` : '';
+    return ref.exportName === 'default'
+      ? `"${spec}" has no default export${hint}; add "#<name>" to name an export`
+      : `"${spec}" has no export named "${ref.exportName}"${hint}`;
+  }
+  return `"${spec}": export "${ref.exportName}" is a ${typeof value}, not a function`;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,92 @@
+/**
+ * The node:http listener: routing, Host/Origin checks, CORS, health, metadata and the
+ * bearer gate in front of the SDK's MCP handler. The only module that writes statuses.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
+import { challengeBody, challengeHeader, challengeStatus, type Challenge } from './auth/challenge.js';
+import { readCredentials } from './auth/credentials.js';
+import type { Logger } from './log.js';
+import { toAuthInfo } from './mcp.js';
+import type { Snapshot } from './snapshot.js';
+
+const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
+const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** `current` returns the snapshot to serve this request with (undefined while starting). */
+export function createRequestListener(current: () => Snapshot | undefined, log: Logger): RequestListener {
+  return (req, res) => {
+    const snapshot = current();
+    if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
+    route(snapshot, req, res, log).catch((error: unknown) => {
+      log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal server error' });
+      else res.destroy();
+    });
+  };
+}
+
+async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  // DNS rebinding: a loopback-bound server answers only to the host names it knows.
+  if (s.allowedHosts) {
+    const host = validateHostHeader(req.headers.host, [...s.allowedHosts]);
+    if (!host.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
+  }
+  if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (s.metadataPaths.has(url.pathname)) return serveMetadata(s, req, res);
+  if (url.pathname !== s.path) return sendJson(res, 404, { error: 'not_found', error_description: `Not found; the MCP endpoint is ${s.path}` });
+
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const check = validateOriginHeader(origin, [...s.allowedOrigins]);
+    if (!check.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', MCP_EXPOSED_HEADERS);
+  }
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS', 'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS, 'Access-Control-Max-Age': '86400' });
+    return void res.end();
+  }
+  if (Number(req.headers['content-length'] ?? 0) > s.maxBodyBytes) {
+    return sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` } }, { Connection: 'close' });
+  }
+
+  if (s.verifier) {
+    const credentials = readCredentials(req.rawHeaders, url.searchParams);
+    if (credentials.kind === 'invalid') return sendChallenge(res, s, { error: 'invalid_request', description: credentials.description });
+    if (credentials.kind === 'none') return sendChallenge(res, s, { scopes: s.scopesSupported, description: 'A bearer token is required' });
+    const verification = await s.verifier.verify(credentials.token);
+    if (!verification.ok && verification.error === 'unavailable') {
+      log.warn(verification.description);
+      return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The authorization server\'s keys are unavailable; try again shortly' }, { 'Retry-After': '10' });
+    }
+    if (!verification.ok) return sendChallenge(res, s, { error: 'invalid_token', description: verification.description });
+    (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
+  }
+  await s.serveMcp(req, res);
+}
+
+function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): void {
+  const cors = { 'Access-Control-Allow-Origin': '*' };
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
+    return void res.end();
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, OPTIONS', ...cors });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ...cors });
+  res.end(req.method === 'HEAD' ? undefined : s.metadataJson);
+}
+
+function sendChallenge(res: ServerResponse, s: Snapshot, c: Omit<Challenge, 'resourceMetadata'>): void {
+  const challenge = { ...c, resourceMetadata: s.resourceMetadataUrl };
+  sendJson(res, challengeStatus(challenge), challengeBody(challenge), { 'WWW-Authenticate': challengeHeader(challenge) });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,5 @@
+export { loadManifest, type LoadOptions, type LoadedManifest } from './config/index.js';
+export { McpOAuthError, formatError, formatProblems, type ErrorCode, type Problem } from './errors.js';
+export type { AuthContext, ToolContext, ToolHandler } from './handler-types.js';
+export type { Manifest, ManifestTool, ResolvedManifest, ResolvedTool } from './manifest.js';
+export { startRuntime, type Runtime, type RuntimeOptions } from './runtime.js';

@@ -1,0 +1,151 @@
+/**
+ * The manifest in two forms: what the user wrote (`Manifest`, field names are a
+ * public contract) and what the runtime serves (`ResolvedManifest`: defaults applied,
+ * paths absolute, deep-frozen).
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+export type ScopeRequirement = readonly string[] | { readonly anyOf: readonly string[] };
+
+export interface ManifestTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  annotations?: Record<string, unknown>;
+  scopes?: ScopeRequirement;
+  handler: string;
+  timeoutMs?: number;
+}
+
+export interface Manifest {
+  $schema?: string;
+  server: { name: string; version: string; title?: string; instructions?: string };
+  http?: {
+    host?: string;
+    port?: number;
+    path?: string;
+    publicUrl?: string;
+    allowedOrigins?: string[];
+    allowedHosts?: string[];
+    maxBodyBytes?: number;
+  };
+  auth: {
+    provider: 'jwt' | 'scalekit' | 'none';
+    issuer?: string;
+    jwksUri?: string;
+    audience?: string | string[];
+    algorithms?: string[];
+    scopeClaims?: string[];
+    clockToleranceSec?: number;
+    environmentUrl?: string;
+    resourceId?: string;
+  };
+  resource?: {
+    resource?: string;
+    authorization_servers?: string[];
+    scopes_supported?: string[];
+    resource_name?: string;
+    resource_documentation?: string;
+    resource_policy_uri?: string;
+    resource_tos_uri?: string;
+  };
+  tools: ManifestTool[];
+}
+
+/** Scopes a call needs: every one of `allOf`, or at least one of `anyOf`. */
+export type ScopePolicy =
+  | { readonly kind: 'allOf'; readonly scopes: readonly string[] }
+  | { readonly kind: 'anyOf'; readonly scopes: readonly string[] };
+
+export interface ResolvedTool {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema: JsonSchema;
+  readonly outputSchema?: JsonSchema;
+  readonly annotations?: Record<string, unknown>;
+  readonly scopes: ScopePolicy;
+  /** Absolute path of the handler module and the export to call. */
+  readonly handler: { readonly file: string; readonly exportName: string; readonly spec: string };
+  readonly timeoutMs: number;
+}
+
+export interface ResolvedJwtAuth {
+  readonly provider: 'jwt' | 'scalekit';
+  /** Accepted `iss` values, compared exactly. */
+  readonly issuers: readonly string[];
+  /** The issuer whose metadata is discovered when `jwksUri` is absent. */
+  readonly discoveryIssuer: string;
+  readonly jwksUri?: string;
+  /** Accepted audiences besides the resource URL; absent means "the resource URL only". */
+  readonly audiences?: readonly string[];
+  /** Whether the resource URL itself is an accepted audience. */
+  readonly audienceIncludesResource: boolean;
+  readonly algorithms: readonly string[];
+  readonly scopeClaims: readonly string[];
+  readonly clockToleranceSec: number;
+  readonly authorizationServers: readonly string[];
+}
+
+export type ResolvedAuth = { readonly provider: 'none' } | ResolvedJwtAuth;
+
+export interface ResolvedManifest {
+  /** Absolute path of the manifest file. */
+  readonly file: string;
+  /** Directory that handler paths are relative to and must stay inside. */
+  readonly dir: string;
+  readonly server: { readonly name: string; readonly version: string; readonly title?: string; readonly instructions?: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly path: string;
+    readonly publicUrl?: string;
+    readonly allowedOrigins: readonly string[];
+    readonly allowedHosts: readonly string[];
+    readonly maxBodyBytes: number;
+  };
+  readonly auth: ResolvedAuth;
+  /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */
+  readonly resource: {
+    readonly authorization_servers?: readonly string[];
+    readonly scopes_supported: readonly string[];
+    readonly resource_name?: string;
+    readonly resource_documentation?: string;
+    readonly resource_policy_uri?: string;
+    readonly resource_tos_uri?: string;
+  };
+  readonly tools: readonly ResolvedTool[];
+}
+
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+] as const;
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3000,
+  path: '/mcp',
+  maxBodyBytes: 1024 * 1024,
+  scopeClaims: ['scope', 'scp', 'scopes'],
+  scalekitScopeClaims: ['scopes', 'scope'],
+  clockToleranceSec: 30,
+  timeoutMs: 30_000,
+} as const;
+
+/** Hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Deep-freezes a plain data structure (the resolved manifest is immutable). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
