@@ -6,9 +6,7 @@
 export type ErrorCode =
   | 'MANIFEST_NOT_FOUND'
   | 'MANIFEST_INVALID'
-  | 'HANDLER_INVALID'
-  | 'LISTEN_FAILED'
-  | 'USAGE';
+  | 'LISTEN_FAILED';
 
 /** One thing wrong in a manifest, located as precisely as the format allows. */
 export interface Problem {

@@ -1,0 +1,2 @@
+// The todo example's handlers, served here behind Scalekit.
+export * from '../../todo/handlers/todo.js';

@@ -1,0 +1,92 @@
+/**
+ * A real token issuer for tests: an HTTP server on 127.0.0.1 that serves RFC 8414
+ * metadata and a JWKS, and signs JWT access tokens with its private key.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+
+export interface MintOptions {
+  alg?: 'RS256' | 'ES256';
+  kid?: string;
+  typ?: string;
+  /** Seconds from now; `null` leaves `exp` out. Default 300. */
+  expiresIn?: number | null;
+  /** Sign with this key instead of the authority's (a foreign key). */
+  key?: CryptoKey;
+}
+
+export interface Authority {
+  readonly issuer: string;
+  readonly jwksUri: string;
+  /** Number of JWKS requests served so far. */
+  readonly jwksRequests: number;
+  /** Public RSA key as a JWK (for forging HS256 tokens "signed with the public key"). */
+  readonly publicJwk: JWK;
+  /** While true, the JWKS and metadata endpoints answer 503. */
+  down: boolean;
+  /** Signs `claims` (merged over iss, aud, sub, exp defaults). */
+  mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startAuthority(options: { audience?: string } = {}): Promise<Authority> {
+  const rsa = await generateKeyPair('RS256', { extractable: true });
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' };
+  const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' };
+  let jwksRequests = 0;
+  const state = { down: false };
+  let issuer = '';
+  const server: Server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (state.down) return send(503, { error: 'down' });
+    if (req.url === '/jwks' || req.url === '/keys') {
+      jwksRequests++;
+      return send(200, { keys: [rsaJwk, ecJwk] });
+    }
+    if (req.url === '/.well-known/oauth-authorization-server' || req.url === '/.well-known/openid-configuration') {
+      return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, response_types_supported: ['code'] });
+    }
+    send(404, { error: 'not_found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    get jwksRequests() {
+      return jwksRequests;
+    },
+    publicJwk: rsaJwk,
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+    async mint(claims, mintOptions = {}) {
+      const alg = mintOptions.alg ?? 'RS256';
+      const key = mintOptions.key ?? (alg === 'RS256' ? rsa.privateKey : ec.privateKey);
+      const now = Math.floor(Date.now() / 1000);
+      const expiresIn = mintOptions.expiresIn === undefined ? 300 : mintOptions.expiresIn;
+      const payload: JWTPayload = {
+        iss: issuer,
+        sub: 'alice',
+        iat: now,
+        client_id: 'test-client',
+        ...(options.audience !== undefined && { aud: options.audience }),
+        ...(expiresIn !== null && { exp: now + expiresIn }),
+        ...claims,
+      };
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg, kid: mintOptions.kid ?? (alg === 'RS256' ? 'rsa-1' : 'ec-1'), typ: mintOptions.typ ?? 'at+jwt' })
+        .sign(key);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,60 @@
+/** The two real SDK clients: v2 pinned to 2026-07-28, v1 speaking 2025-11-25. */
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export interface TestClient {
+  readonly era: '2026-07-28' | '2025-11-25';
+  listTools(): Promise<{ tools: { name: string; inputSchema: unknown; outputSchema?: unknown; annotations?: unknown }[] }>;
+  callTool(name: string, args?: Record<string, unknown>): Promise<{ content?: unknown; structuredContent?: unknown; isError?: boolean }>;
+  close(): Promise<void>;
+}
+
+function headers(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+}
+
+export async function connectModern(url: string, token?: string): Promise<TestClient> {
+  const client = new ModernClient({ name: 'test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: headers(token) } }));
+  return {
+    era: '2026-07-28',
+    listTools: () => client.listTools() as never,
+    callTool: (name, args = {}) => client.callTool({ name, arguments: args }) as never,
+    close: () => client.close(),
+  };
+}
+
+export async function connectLegacy(url: string, token?: string): Promise<TestClient> {
+  const client = new LegacyClient({ name: 'test-legacy', version: '1.0.0' });
+  await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers: headers(token) } }));
+  return {
+    era: '2025-11-25',
+    listTools: () => client.listTools() as never,
+    callTool: (name, args = {}) => client.callTool({ name, arguments: args }) as never,
+    close: () => client.close(),
+  };
+}
+
+export const CLIENTS = [
+  { era: '2026-07-28', connect: connectModern },
+  { era: '2025-11-25', connect: connectLegacy },
+] as const;
+
+/** Raw JSON-RPC POST, for asserting exact statuses and headers. */
+export async function post(url: string, body: unknown, init: { headers?: Record<string, string> } = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...init.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export function toolCall(name: string, args: Record<string, unknown> = {}, id = 1): unknown {
+  return { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } };
+}
+
+/** Calls recorded by test/fixtures/handlers/record.js. */
+export function recordedCalls(): { tool: string; input: unknown; subject?: string; ctxKeys: string[]; authKeys: string[] }[] {
+  return ((globalThis as Record<string, unknown>)['__mcpOAuthCalls'] as never) ?? [];
+}

@@ -1,0 +1,105 @@
+/** Starts the real runtime on an ephemeral port from a manifest written to a temp dir. */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { createLogger } from '../../src/log.js';
+
+/** The repository root (tests run from dist/test). */
+export const ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+export interface TestServer {
+  readonly runtime: Runtime;
+  readonly url: string;
+  readonly dir: string;
+  /** Lines the server logged. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Writes `manifest` (an object, serialized as JSON) into a fresh directory together
+ * with the fixture handlers, and serves it on 127.0.0.1 with port 0.
+ */
+export async function serveManifest(manifest: Record<string, unknown>, options: { env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-test-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest, null, 2));
+  const logs: string[] = [];
+  const runtime = await startRuntime({
+    cwd: dir,
+    env: { ...process.env, ...options.env },
+    http: { port: 0 },
+    log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    drainMs: 2_000,
+  });
+  return {
+    runtime, url: runtime.url, dir, logs,
+    async close() {
+      await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A manifest with the fixture tools, protected by `issuer`. */
+export function protectedManifest(issuer: string, overrides: { auth?: Record<string, unknown>; tools?: unknown[] } = {}): Record<string, unknown> {
+  return {
+    server: { name: 'fixture', version: '1.0.0' },
+    http: { host: '127.0.0.1', port: 0, path: '/mcp' },
+    auth: { provider: 'jwt', issuer, ...overrides.auth },
+    tools: overrides.tools ?? FIXTURE_TOOLS,
+  };
+}
+
+/** Tools backed by test/fixtures/handlers/record.js, which records every call it receives. */
+export const FIXTURE_TOOLS = [
+  {
+    name: 'echo',
+    description: 'Echo the text back',
+    inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'], additionalProperties: false },
+    scopes: ['todo:read'],
+    handler: './handlers/record.js#echo',
+  },
+  {
+    name: 'write',
+    description: 'Needs todo:write',
+    inputSchema: { type: 'object', properties: { title: { type: 'string', minLength: 1 } }, required: ['title'] },
+    outputSchema: { type: 'object', properties: { title: { type: 'string' }, subject: { type: 'string' } }, required: ['title'] },
+    scopes: ['todo:write'],
+    handler: './handlers/record.js#write',
+  },
+  {
+    name: 'remove',
+    description: 'Needs todo:write or todo:admin',
+    inputSchema: { type: 'object', properties: {} },
+    scopes: { anyOf: ['todo:write', 'todo:admin'] },
+    handler: './handlers/record.js#remove',
+  },
+  {
+    name: 'whoami',
+    description: 'Returns ctx.auth without the claims',
+    inputSchema: { type: 'object', properties: {} },
+    handler: './handlers/record.js#whoami',
+  },
+  {
+    name: 'fail',
+    description: 'Throws',
+    inputSchema: { type: 'object', properties: {} },
+    handler: './handlers/record.js#fail',
+  },
+  {
+    name: 'slow',
+    description: 'Never finishes on its own',
+    inputSchema: { type: 'object', properties: {} },
+    timeoutMs: 200,
+    handler: './handlers/record.js#slow',
+  },
+  {
+    name: 'result',
+    description: 'Returns a full CallToolResult',
+    inputSchema: { type: 'object', properties: {} },
+    handler: './handlers/record.js#result',
+  },
+];
