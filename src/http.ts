@@ -58,7 +58,8 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   if (s.verifier) {
     const credentials = readCredentials(req.rawHeaders, url.searchParams);
     if (credentials.kind === 'invalid') return sendChallenge(res, s, { error: 'invalid_request', description: credentials.description });
-    if (credentials.kind === 'none') return sendChallenge(res, s, { scopes: s.scopesSupported, description: 'A bearer token is required' });
+    // RFC 6750 section 3.1: no credentials, so no error code and no other error information.
+    if (credentials.kind === 'none') return sendChallenge(res, s, { scopes: s.scopesSupported });
     const verification = await s.verifier.verify(credentials.token);
     if (!verification.ok && verification.error === 'unavailable') {
       log.warn(verification.description);

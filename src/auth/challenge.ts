@@ -28,7 +28,7 @@ export function challengeStatus(c: Challenge): 400 | 401 | 403 {
 
 /** The JSON body sent with a challenge. */
 export function challengeBody(c: Challenge): Record<string, string> {
-  if (!c.error) return { error: 'unauthorized', error_description: c.description ?? 'A bearer token is required' };
+  if (!c.error) return { error: 'unauthorized', error_description: 'A bearer token is required' };
   return { error: c.error, ...(c.description && { error_description: c.description }) };
 }
 

@@ -4,7 +4,7 @@
  * JWKS. Verification failures are the client's (`invalid_token`); a JWKS that cannot
  * be fetched is ours (`unavailable`, 503).
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
@@ -32,6 +32,8 @@ const TOKEN_ERRORS = new Set<string>([
 
 const JWKS_OPTIONS = { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 };
 const DISCOVERY_RETRY_MS = 30_000;
+/** After a failed JWKS fetch, no new fetch for this long: jose's cooldown only follows successes. */
+const JWKS_RETRY_MS = 5_000;
 
 export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string): TokenVerifier {
   const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
@@ -39,17 +41,25 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
   let jwksUri = config.jwksUri;
   let discovery: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   let discoveryFailedAt = 0;
+  let jwksFailedAt = -Infinity;
+  // While the JWKS is failing, tokens with made-up `kid`s must not each cost a request
+  // to the authorization server: fail fast until the retry pause has passed.
+  const jwksOptions = {
+    ...JWKS_OPTIONS,
+    [customFetch]: (url: string, init: RequestInit) =>
+      Date.now() - jwksFailedAt < JWKS_RETRY_MS ? Promise.reject(new Error('the last JWKS fetch failed; retrying shortly')) : fetch(url, init),
+  };
 
   // The JWKS URL comes from the manifest or, once, from the issuer's metadata. A failed
   // discovery is retried after a cooldown rather than on every request.
   const keySet = (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
     if (jwks) return Promise.resolve(jwks);
-    if (jwksUri) return Promise.resolve((jwks = createRemoteJWKSet(new URL(jwksUri), JWKS_OPTIONS)));
+    if (jwksUri) return Promise.resolve((jwks = createRemoteJWKSet(new URL(jwksUri), jwksOptions)));
     if (discovery && Date.now() - discoveryFailedAt < DISCOVERY_RETRY_MS) return discovery;
     discovery = discoverJwksUri(config.discoveryIssuer).then(
       (uri) => {
         jwksUri = uri;
-        return (jwks = createRemoteJWKSet(new URL(uri), JWKS_OPTIONS));
+        return (jwks = createRemoteJWKSet(new URL(uri), jwksOptions));
       },
       (error: unknown) => {
         discoveryFailedAt = Date.now();
@@ -65,7 +75,12 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
     },
     async prefetch() {
       const set = await keySet();
-      await set.reload();
+      try {
+        await set.reload();
+      } catch (error) {
+        jwksFailedAt = Date.now();
+        throw error;
+      }
       return set.jwks()?.keys.length ?? 0;
     },
     async verify(token) {
@@ -87,6 +102,7 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
+        jwksFailedAt = Date.now();
         return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describe(error)})` };
       }
       return { ok: true, auth: authContext(payload, config) };
@@ -112,7 +128,7 @@ function tokenErrorDescription(error: unknown): string {
     switch (error.claim) {
       case 'iss': return 'The token was issued by another authorization server';
       case 'aud': return 'The token was not issued for this resource (audience mismatch)';
-      case 'exp': return 'The token has no expiry (exp)';
+      case 'exp': return error.reason === 'missing' ? 'The token has no expiry (exp)' : 'The token\'s exp claim is not a valid NumericDate';
       case 'nbf': return 'The token is not valid yet (nbf)';
       default: return `The token's "${error.claim}" claim is not acceptable`;
     }
