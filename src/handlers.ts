@@ -30,7 +30,7 @@ export function checkHandlerLocation(spec: string, ref: HandlerRef, dir: string)
   const modulePath = spec.split('#')[0] ?? '';
   if (isAbsolute(modulePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./handlers/tool.js"`;
   if (!isInside(dir, ref.file)) return `"${spec}" points outside the manifest's directory; handlers must live beside the manifest or below it`;
-  if (!existsSync(ref.file)) return `"${spec}": no file at ${relative(process.cwd(), ref.file) || ref.file}; check the path (relative to the manifest)`;
+  if (!existsSync(ref.file)) return `"${spec}": no file at ${ref.file}; check the path (relative to the manifest)`;
   const real = realpathSync(ref.file);
   if (!isInside(realpathSync(dir), real)) return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the module inside instead`;
   if (!statSync(real).isFile()) return `"${spec}" is not a file`;

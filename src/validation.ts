@@ -13,8 +13,10 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 export type { ErrorObject };
 
 /** An Ajv for JSON Schema 2020-12 with formats, reporting every error. */
-export function createAjv(options: { strict: boolean; coerceTypes?: boolean }): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: options.strict, coerceTypes: options.coerceTypes ?? false, allowUnionTypes: true });
+export function createAjv(options: { strict: boolean; coerceTypes?: boolean; verbose?: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true, strict: options.strict, coerceTypes: options.coerceTypes ?? false, verbose: options.verbose ?? false, allowUnionTypes: true,
+  });
   addFormats(ajv);
   return ajv;
 }

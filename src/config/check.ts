@@ -16,7 +16,7 @@ export interface Finding {
 }
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/manifest.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const validateSchema = createAjv({ strict: true, coerceTypes: true }).compile(schema);
+const validateSchema = createAjv({ strict: true, coerceTypes: true, verbose: true }).compile(schema);
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -36,7 +36,12 @@ export function checkForbiddenKeys(value: unknown, path: (string | number)[] = [
 /** JSON Schema validation; coerces `"3000"` to 3000 where a number is expected (env values are strings). */
 export function checkSchema(value: unknown): Finding[] {
   if (validateSchema(value)) return [];
-  return (validateSchema.errors ?? []).flatMap((e) => describeSchemaError(e, value));
+  const errors = validateSchema.errors ?? [];
+  // In a oneOf, the type error of the branch that was not meant (e.g. "expected object"
+  // for a scope list) hides the real problem inside the branch that was.
+  const wrongBranch = (e: ErrorObject) =>
+    e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath) && errors.some((o) => o.instancePath.startsWith(e.instancePath + '/'));
+  return errors.filter((e) => !wrongBranch(e)).flatMap((e) => describeSchemaError(e, value));
 }
 
 function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
@@ -60,7 +65,7 @@ function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
     case 'required':
       return [{ path: where, message: `missing required key "${String(e.params['missingProperty'])}"` }];
     case 'type':
-      return [{ path: where, message: `${showValue(value)} is a ${typeName(value)}; expected ${String(e.params['type'])}` }];
+      return [{ path: where, message: `${showValue(value)} is ${typeName(value)}; expected ${String(e.params['type'])}` }];
     case 'enum': {
       const allowed = (e.params['allowedValues'] as unknown[]).map(String);
       if (path[0] === 'auth' && path[1] === 'algorithms' && typeof value === 'string' && /^HS|^none$/i.test(value)) {
@@ -210,7 +215,8 @@ function propertiesAt(parentSchema: unknown): Record<string, unknown> {
 }
 
 function typeName(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const name = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
 function safeUrl(value: string): URL | undefined {

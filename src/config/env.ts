@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { formatPath, type Problem } from '../errors.js';
 
 const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -23,9 +22,8 @@ export function readDotEnv(dir: string): { file?: string; values: Record<string,
 export function interpolate(
   value: unknown,
   env: Readonly<Record<string, string | undefined>>,
-  file: string,
-): { value: unknown; problems: Problem[] } {
-  const problems: Problem[] = [];
+): { value: unknown; missing: { path: (string | number)[]; message: string }[] } {
+  const missing: { path: (string | number)[]; message: string }[] = [];
   const walk = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === 'string') {
       return node.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
@@ -33,8 +31,8 @@ export function interpolate(
         const found = env[name!];
         if (found !== undefined && found !== '') return found;
         if (fallback !== undefined) return fallback;
-        problems.push({
-          file, path: formatPath(path),
+        missing.push({
+          path,
           message: `environment variable ${name} is not set; set it in the environment or in a .env file beside the manifest, or give a default: \${${name}:-value}`,
         });
         return match;
@@ -50,5 +48,5 @@ export function interpolate(
     }
     return node;
   };
-  return { value: walk(value, []), problems };
+  return { value: walk(value, []), missing };
 }

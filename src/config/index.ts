@@ -55,12 +55,13 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
   const dotEnv = readDotEnv(dir).values;
   const located = (findings: Finding[]) => locate(file, findings);
 
-  const interpolated = interpolate(raw, { ...dotEnv, ...(options.env ?? process.env) }, file);
+  const interpolated = interpolate(raw, { ...dotEnv, ...(options.env ?? process.env) });
   const value = withHttpOverrides(interpolated.value, options.http);
-  const envProblems = interpolated.problems;
+  // A string still holding an unset ${VAR} fails the schema too; report the variable only.
+  const unset = new Set(interpolated.missing.map((m) => formatPath(m.path)));
   const structural = [...checkForbiddenKeys(value)];
-  if (structural.length === 0) structural.push(...checkSchema(value));
-  if (structural.length > 0 || envProblems.length > 0) fail([...envProblems, ...located(structural)]);
+  if (structural.length === 0) structural.push(...checkSchema(value).filter((f) => !unset.has(formatPath(f.path))));
+  if (structural.length > 0 || interpolated.missing.length > 0) fail(located([...interpolated.missing, ...structural]));
 
   const manifest = value as Manifest;
   const schemas = new ToolSchemas();
@@ -111,6 +112,7 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
     cache: false,
+    ignoreEmptySearchPlaces: false,
     loaders: { '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
   });
   let result;
@@ -133,7 +135,7 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
     }
     throw new McpOAuthError(
       'MANIFEST_NOT_FOUND',
-      `No manifest found in ${cwd}. Create mcp-oauth.config.json (or .yaml), pass --config PATH, or run "mcp-serve init".\nLooked for: ${SEARCH_PLACES.join(', ')}`,
+      `No manifest found in ${cwd}. Create mcp-oauth.config.json (or .yaml), or pass --config PATH.\nLooked for: ${SEARCH_PLACES.join(', ')}`,
     );
   }
   return { file: result.filepath, raw: result.config };
