@@ -22,5 +22,3 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   };
   return { debug: at('debug', 'debug: '), info: at('info', ''), warn: at('warn', 'warning: '), error: at('error', 'error: ') };
 }
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

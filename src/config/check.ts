@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createAjv, type ErrorObject } from '../validation.js';
-import { formatPath, showValue } from '../errors.js';
+import { showValue } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest } from '../manifest.js';
 
 export interface Finding {
@@ -228,7 +228,7 @@ function safeUrl(value: string): URL | undefined {
 }
 
 /** The candidate within edit distance 2 (or a case-insensitive match), if any. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
@@ -251,5 +251,3 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
-
-export { formatPath };
