@@ -636,7 +636,11 @@ describe('key rotation and JWKS outages', () => {
     expect503(await callEcho(explicit, bearerAuth(await mint({ aud: explicit.url }, { kid: 'whatever' }))));
     assert.equal((await fetch(new URL('/healthz', explicit.url))).status, 200);
     authority.down = false;
-    clock.advance(5_000); // the verifier's retry pause after a failed fetch
+    // Within the verifier's 5 s retry pause after the failed fetch: still 503, and this
+    // refused attempt must not extend the pause.
+    clock.advance(3_000);
+    expect503(await callEcho(explicit, bearerAuth(token)));
+    clock.advance(3_000);
     const reply = await callEcho(explicit, bearerAuth(token));
     assert.equal(reply.status, 200, reply.text);
     assert.deepEqual(rpc(reply).result?.content, [{ type: 'text', text: 'echo: hi' }]);

@@ -44,10 +44,21 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
   let jwksFailedAt = -Infinity;
   // While the JWKS is failing, tokens with made-up `kid`s must not each cost a request
   // to the authorization server: fail fast until the retry pause has passed.
+  // Only a real fetch that failed starts the pause: refusals during the pause must not
+  // extend it, or steady traffic would keep the server at 503 after the outage ends.
   const jwksOptions = {
     ...JWKS_OPTIONS,
-    [customFetch]: (url: string, init: RequestInit) =>
-      Date.now() - jwksFailedAt < JWKS_RETRY_MS ? Promise.reject(new Error('the last JWKS fetch failed; retrying shortly')) : fetch(url, init),
+    [customFetch]: async (url: string, init: RequestInit) => {
+      if (Date.now() - jwksFailedAt < JWKS_RETRY_MS) throw new Error('the last JWKS fetch failed; retrying shortly');
+      try {
+        const response = await fetch(url, init);
+        if (!response.ok) jwksFailedAt = Date.now();
+        return response;
+      } catch (error) {
+        jwksFailedAt = Date.now();
+        throw error;
+      }
+    },
   };
 
   // The JWKS URL comes from the manifest or, once, from the issuer's metadata. A failed
@@ -75,12 +86,7 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
     },
     async prefetch() {
       const set = await keySet();
-      try {
-        await set.reload();
-      } catch (error) {
-        jwksFailedAt = Date.now();
-        throw error;
-      }
+      await set.reload();
       return set.jwks()?.keys.length ?? 0;
     },
     async verify(token) {
@@ -102,7 +108,6 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
-        jwksFailedAt = Date.now();
         return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describe(error)})` };
       }
       return { ok: true, auth: authContext(payload, config) };
