@@ -2,17 +2,21 @@
  * argv → runtime. The only module that touches `process` (exit codes, signals, stdout).
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { DEV_STATE_DIR, mintDevToken, openDevState, parseTtl } from './auth/dev/index.js';
 import { parseArgs } from 'node:util';
 import { loadManifest, type LoadedManifest } from './config/index.js';
 import { formatError } from './errors.js';
 import { createLogger } from './log.js';
 import type { ResolvedManifest } from './manifest.js';
 import { startRuntime, type Runtime } from './runtime.js';
+import { resourceUrlFor } from './snapshot.js';
 
 const USAGE = `Usage:
   mcp-serve [--config PATH] [--host HOST] [--port PORT]   serve the manifest
   mcp-serve validate [--config PATH]                      check the manifest and print what it declares
+  mcp-serve token --scope SCOPE [--sub SUBJECT] [--ttl 1h] [--config PATH] [--port PORT]
+                                                          print an access token from the dev authorization server
 
 Without --config, the manifest is looked up in the current directory:
 mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.`;
@@ -27,6 +31,9 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         host: { type: 'string' },
         port: { type: 'string', short: 'p' },
+        scope: { type: 'string', multiple: true },
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -51,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(load);
       case 'validate':
         return validate(await loadManifest(load));
+      case 'token':
+        return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
       default:
         process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
         return 2;
@@ -76,6 +85,23 @@ async function serve(load: Parameters<typeof startRuntime>[0]): Promise<number> 
   return 0;
 }
 
+async function token(loaded: LoadedManifest, request: { scopes: string[]; subject: string | undefined; ttl: string | undefined }): Promise<number> {
+  const m = loaded.manifest;
+  const usage = (message: string) => print(message, 2, process.stderr);
+  if (m.auth.provider !== 'dev') {
+    return usage(`mcp-serve token signs with the built-in dev authorization server, but auth.provider is "${m.auth.provider}"; get tokens from your authorization server, or set auth.provider: dev`);
+  }
+  const known = m.resource.scopes_supported;
+  const unknown = request.scopes.filter((s) => !known.includes(s));
+  if (unknown.length > 0) return usage(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
+  const ttlSec = request.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(request.ttl);
+  if (ttlSec === undefined) return usage(`--ttl ${request.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
+  const state = await openDevState(m.dir);
+  const resourceUrl = resourceUrlFor(loaded, m.http.port);
+  process.stdout.write(`${await mintDevToken(state, { resourceUrl, scopes: request.scopes, subject: request.subject ?? 'dev-user', ttlSec })}\n`);
+  return 0;
+}
+
 function validate(loaded: LoadedManifest): number {
   const m = loaded.manifest;
   process.stdout.write(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m)}\n`);
@@ -94,6 +120,14 @@ function banner(r: Runtime): string {
   if (m.auth.provider === 'none') {
     lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');
   }
+  if (m.auth.provider === 'dev') {
+    lines.push(
+      '',
+      '  DEVELOPMENT ONLY: auth.provider is "dev": the built-in authorization server lets anyone sign in as anyone.',
+      '  Connect any MCP client to the endpoint above and sign in on its consent page, or get a token for curl:',
+      `    npx mcp-serve token --scope ${m.resource.scopes_supported[0] ?? 'SCOPE'}${dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`}`,
+    );
+  }
   lines.push('', toolTable(m), '', 'Ctrl-C to stop.');
   return lines.join('\n');
 }
@@ -106,6 +140,10 @@ function summary(m: ResolvedManifest): string {
 function authLine(m: ResolvedManifest, r?: Runtime): string {
   const a = m.auth;
   if (a.provider === 'none') return 'none (no tokens checked)';
+  if (a.provider === 'dev') {
+    const issuer = r?.snapshot.authorizationServer?.issuer ?? 'this server';
+    return `dev: built-in authorization server at ${issuer} (state in ${join(relative(process.cwd(), m.dir), DEV_STATE_DIR)}/)`;
+  }
   const jwks = r?.snapshot.verifier?.jwksUri ?? a.jwksUri ?? 'discovered from the issuer';
   const keys = r?.keys && 'loaded' in r.keys ? `, ${r.keys.loaded} key${r.keys.loaded === 1 ? '' : 's'} loaded` : '';
   return `${a.provider}: issuer ${a.issuers.join(' or ')} (JWKS ${jwks}${keys})`;
@@ -126,8 +164,8 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function print(text: string, code: number): number {
-  process.stdout.write(text + '\n');
+function print(text: string, code: number, stream: NodeJS.WriteStream = process.stdout): number {
+  stream.write(text + '\n');
   return code;
 }
 

@@ -6,7 +6,8 @@
 export type ErrorCode =
   | 'MANIFEST_NOT_FOUND'
   | 'MANIFEST_INVALID'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  | 'DEV_STATE_INVALID';
 
 /** One thing wrong in a manifest, located as precisely as the format allows. */
 export interface Problem {

@@ -37,6 +37,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (s.metadataPaths.has(url.pathname)) return serveMetadata(s, req, res);
+  if (s.authorizationServer?.handles(url.pathname)) return s.authorizationServer.handle(req, res);
   if (url.pathname !== s.path) return sendJson(res, 404, { error: 'not_found', error_description: `Not found; the MCP endpoint is ${s.path}` });
 
   const origin = req.headers.origin;

@@ -33,7 +33,7 @@ export interface Manifest {
     maxBodyBytes?: number;
   };
   auth: {
-    provider: 'jwt' | 'scalekit' | 'none';
+    provider: 'jwt' | 'scalekit' | 'dev' | 'none';
     issuer?: string;
     jwksUri?: string;
     audience?: string | string[];
@@ -42,6 +42,8 @@ export interface Manifest {
     clockToleranceSec?: number;
     environmentUrl?: string;
     resourceId?: string;
+    allowNonLoopback?: boolean;
+    accessTokenTtlSec?: number;
   };
   resource?: {
     resource?: string;
@@ -90,7 +92,14 @@ export interface ResolvedJwtAuth {
   readonly authorizationServers: readonly string[];
 }
 
-export type ResolvedAuth = { readonly provider: 'none' } | ResolvedJwtAuth;
+/** The built-in development authorization server; its issuer is the server's own origin. */
+export interface ResolvedDevAuth {
+  readonly provider: 'dev';
+  readonly allowNonLoopback: boolean;
+  readonly accessTokenTtlSec: number;
+}
+
+export type ResolvedAuth = { readonly provider: 'none' } | ResolvedJwtAuth | ResolvedDevAuth;
 
 export interface ResolvedManifest {
   /** Absolute path of the manifest file. */
@@ -133,6 +142,7 @@ export const DEFAULTS = {
   scalekitScopeClaims: ['scopes', 'scope'],
   clockToleranceSec: 30,
   timeoutMs: 30_000,
+  devAccessTokenTtlSec: 3600,
 } as const;
 
 /** Hosts that only this machine can reach. */

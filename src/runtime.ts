@@ -45,7 +45,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     server.listen(port, host, resolve);
   });
   const actualPort = (server.address() as AddressInfo).port;
-  snapshot = buildSnapshot(loaded, resourceUrlFor(loaded, actualPort), log);
+  snapshot = await buildSnapshot(loaded, resourceUrlFor(loaded, actualPort), log);
 
   // Fail early and visibly on a wrong JWKS, but keep serving: an outage is a 503, not a crash.
   let keys: Runtime['keys'];

@@ -8,6 +8,7 @@ import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, t
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
+import type { DevAuthorizationServer } from './auth/dev/server.js';
 import type { LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
@@ -23,6 +24,8 @@ export interface Snapshot {
   readonly scopesSupported: readonly string[];
   /** Absent for `auth.provider: none`. */
   readonly verifier: TokenVerifier | undefined;
+  /** The built-in authorization server, for `auth.provider: dev`. */
+  readonly authorizationServer: DevAuthorizationServer | undefined;
   /** Host names accepted in `Host`; absent when not bound to loopback. */
   readonly allowedHosts: readonly string[] | undefined;
   readonly allowedOrigins: readonly string[];
@@ -39,8 +42,9 @@ export function resourceUrlFor(loaded: LoadedManifest, port: number): string {
   return http.path === '/' ? origin : `${origin}${http.path}`;
 }
 
-export function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger): Snapshot {
+export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger): Promise<Snapshot> {
   const { manifest } = loaded;
+  const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log);
   const publicHost = new URL(resourceUrl).hostname;
   const mcp = createMcpHandler(createServerFactory(loaded, log), {
     maxRequestBodySize: manifest.http.maxBodyBytes,
@@ -56,13 +60,33 @@ export function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: 
     resourceUrl,
     resourceMetadataUrl: resourceMetadataUrl(resourceUrl),
     metadataPaths: new Set(resourceMetadataPaths(manifest.http.path)),
-    metadataJson: JSON.stringify(buildResourceMetadata(manifest, resourceUrl)),
+    metadataJson: JSON.stringify(buildResourceMetadata(manifest, resourceUrl, authorizationServer && [authorizationServer.issuer])),
     scopesSupported: manifest.resource.scopes_supported,
-    verifier: manifest.auth.provider === 'none' ? undefined : createTokenVerifier(manifest.auth, resourceUrl),
+    verifier,
+    authorizationServer,
     allowedHosts: isLoopbackHost(manifest.http.host) ? [...localhostAllowedHostnames(), publicHost, ...manifest.http.allowedHosts] : undefined,
     allowedOrigins: [...localhostAllowedOrigins(), publicHost, ...manifest.http.allowedOrigins],
     maxBodyBytes: manifest.http.maxBodyBytes,
     serveMcp: (req, res) => serveMcp(req, res),
     mcp,
   };
+}
+
+async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logger): Promise<Pick<Snapshot, 'verifier' | 'authorizationServer'>> {
+  const { manifest } = loaded;
+  const { auth } = manifest;
+  if (auth.provider === 'none') return { verifier: undefined, authorizationServer: undefined };
+  if (auth.provider !== 'dev') return { verifier: createTokenVerifier(auth, resourceUrl), authorizationServer: undefined };
+  // Loaded only here: manifests without provider "dev" never import oidc-provider.
+  const dev = await import('./auth/dev/index.js');
+  const state = await dev.openDevState(manifest.dir);
+  const authorizationServer = await dev.createDevAuthorizationServer({
+    resourceUrl,
+    scopes: manifest.resource.scopes_supported,
+    serverName: manifest.server.title ?? manifest.server.name,
+    accessTokenTtlSec: auth.accessTokenTtlSec,
+    state,
+    log,
+  });
+  return { verifier: createTokenVerifier(dev.devVerifierConfig(authorizationServer.issuer, state), resourceUrl), authorizationServer };
 }

@@ -100,7 +100,7 @@ const CASES: Case[] = [
     ),
     problems: [
       [1, 9, 'server', 'missing required key "version"'],
-      [2, 18, 'auth.provider', '"jwk" is not one of jwt, scalekit, none; did you mean "jwt"?'],
+      [2, 18, 'auth.provider', '"jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?'],
       [7, 16, 'tools[0].timeoutMs', '"soon" is a string; expected integer'],
     ],
   },
@@ -280,7 +280,7 @@ const CASES: Case[] = [
     name: 'a mistake in package.json#mcp-oauth is located inside package.json',
     file: 'package.json',
     text: JSON.stringify({ name: 'app', 'mcp-oauth': { server: { name: 'fixture', version: '1.0.0' }, auth: { provider: 'jwk', issuer: 'https://issuer.example.com' }, tools: [] } }, null, 2),
-    problems: [[9, 19, 'auth.provider', '"jwk" is not one of jwt, scalekit, none; did you mean "jwt"?']],
+    problems: [[9, 19, 'auth.provider', '"jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?']],
   },
   {
     name: 'an empty manifest file found by the search is reported as empty, not as missing',
@@ -393,7 +393,7 @@ describe('mcp-serve on a bad manifest', () => {
   const THREE_LINES = [
     '3 problems in the manifest:',
     `  ${THREE}:3:3  server: missing required key "version"`,
-    `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, none; did you mean "jwt"?`,
+    `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
     `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
   ].join('\n') + '\n';
 

@@ -14,11 +14,13 @@ export function resourceMetadataPaths(mcpPath: string): string[] {
   return mcpPath === '/' ? [root] : [`${root}${mcpPath}`, root];
 }
 
-export function buildResourceMetadata(manifest: ResolvedManifest, resourceUrl: string): Record<string, unknown> {
+/** `authorizationServers` is used when the manifest names none (the dev server's own origin). */
+export function buildResourceMetadata(manifest: ResolvedManifest, resourceUrl: string, authorizationServers?: readonly string[]): Record<string, unknown> {
   const { resource } = manifest;
+  const servers = resource.authorization_servers ?? authorizationServers;
   return {
     resource: resourceUrl,
-    ...(resource.authorization_servers && { authorization_servers: resource.authorization_servers }),
+    ...(servers && { authorization_servers: servers }),
     ...(resource.scopes_supported.length > 0 && { scopes_supported: resource.scopes_supported }),
     bearer_methods_supported: ['header'],
     ...(resource.resource_name !== undefined && { resource_name: resource.resource_name }),

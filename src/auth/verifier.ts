@@ -4,7 +4,7 @@
  * JWKS. Verification failures are the client's (`invalid_token`); a JWKS that cannot
  * be fetched is ours (`unavailable`, 503).
  */
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
@@ -35,7 +35,15 @@ const DISCOVERY_RETRY_MS = 30_000;
 /** After a failed JWKS fetch, no new fetch for this long: jose's cooldown only follows successes. */
 const JWKS_RETRY_MS = 5_000;
 
-export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string): TokenVerifier {
+/** What verification needs: a resolved `jwt`/`scalekit` section, or the dev server's own keys. */
+export type VerifierConfig = Omit<ResolvedJwtAuth, 'provider' | 'authorizationServers'> & {
+  /** Keys held in memory (the dev authorization server's), instead of a JWKS URL. */
+  readonly localJwks?: JSONWebKeySet;
+  /** Required JWT `typ` header, e.g. `at+jwt` (RFC 9068). */
+  readonly typ?: string;
+};
+
+export function createTokenVerifier(config: VerifierConfig, resourceUrl: string): TokenVerifier {
   const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   let jwksUri = config.jwksUri;
@@ -63,7 +71,9 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
 
   // The JWKS URL comes from the manifest or, once, from the issuer's metadata. A failed
   // discovery is retried after a cooldown rather than on every request.
-  const keySet = (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
+  const local = config.localJwks && createLocalJWKSet(config.localJwks);
+  const keySet = (): Promise<ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>> => {
+    if (local) return Promise.resolve(local);
     if (jwks) return Promise.resolve(jwks);
     if (jwksUri) return Promise.resolve((jwks = createRemoteJWKSet(new URL(jwksUri), jwksOptions)));
     if (discovery && Date.now() - discoveryFailedAt < DISCOVERY_RETRY_MS) return discovery;
@@ -85,7 +95,9 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
       return jwksUri;
     },
     async prefetch() {
+      if (config.localJwks) return config.localJwks.keys.length;
       const set = await keySet();
+      if (!('reload' in set)) return 0;
       await set.reload();
       return set.jwks()?.keys.length ?? 0;
     },
@@ -104,6 +116,7 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
           algorithms: [...config.algorithms],
           clockTolerance: config.clockToleranceSec,
           requiredClaims: ['exp'],
+          ...(config.typ !== undefined && { typ: config.typ }),
         }));
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -115,7 +128,7 @@ export function createTokenVerifier(config: ResolvedJwtAuth, resourceUrl: string
   };
 }
 
-function authContext(payload: JWTPayload, config: ResolvedJwtAuth): AuthContext {
+function authContext(payload: JWTPayload, config: VerifierConfig): AuthContext {
   const clientId = payload['client_id'] ?? payload['azp'] ?? payload['cid'];
   return Object.freeze({
     subject: payload.sub,
@@ -135,6 +148,7 @@ function tokenErrorDescription(error: unknown): string {
       case 'aud': return 'The token was not issued for this resource (audience mismatch)';
       case 'exp': return error.reason === 'missing' ? 'The token has no expiry (exp)' : 'The token\'s exp claim is not a valid NumericDate';
       case 'nbf': return 'The token is not valid yet (nbf)';
+      case 'typ': return 'The token is not an access token (its typ header is not at+jwt)';
       default: return `The token's "${error.claim}" claim is not acceptable`;
     }
   }

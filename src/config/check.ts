@@ -163,7 +163,18 @@ function checkAuth(m: Manifest): Finding[] {
       findings.push({ path: ['auth', key], message: `"${value}" must use https (plain http is accepted only for loopback addresses)` });
     }
   };
+  if (a.provider !== 'dev') refuse(['allowNonLoopback', 'accessTokenTtlSec'], 'it belongs to provider "dev"');
   switch (a.provider) {
+    case 'dev': {
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec'], 'the development authorization server decides it; choose provider "jwt" to configure it');
+      const host = m.http?.host ?? DEFAULTS.host;
+      const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
+      const exposed = [!isLoopbackHost(host) && `http.host is "${host}"`, publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`].filter(Boolean);
+      if (exposed.length > 0 && a.allowNonLoopback !== true) {
+        findings.push({ path: ['auth', 'provider'], message: `provider "dev" lets anyone sign in as anyone and is refused off loopback (${exposed.join(', ')}); bind 127.0.0.1, or set auth.allowNonLoopback: true for a throwaway test deployment` });
+      }
+      break;
+    }
     case 'none': {
       refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec'], 'remove it, or choose provider "jwt"');
       const host = m.http?.host ?? DEFAULTS.host;

@@ -18,7 +18,8 @@ export function resolveManifest(m: Manifest, file: string): ResolvedManifest {
   }));
   const auth = resolveAuth(m);
   const { resource: _resource, scopes_supported, authorization_servers, ...resourceRest } = m.resource ?? {};
-  const authorizationServers = authorization_servers ?? (auth.provider === 'none' ? undefined : auth.authorizationServers);
+  // The dev authorization server's URL is the server's own origin, known once it listens.
+  const authorizationServers = authorization_servers ?? (auth.provider === 'none' || auth.provider === 'dev' ? undefined : auth.authorizationServers);
   const toolScopes = [...new Set(tools.flatMap((t) => t.scopes.scopes))];
   const origin = m.http?.publicUrl === undefined ? undefined : new URL(m.http.publicUrl).origin;
   return deepFreeze({
@@ -53,6 +54,9 @@ function resolveScopes(scopes: Manifest['tools'][number]['scopes']): ScopePolicy
 function resolveAuth(m: Manifest): ResolvedAuth {
   const a = m.auth;
   if (a.provider === 'none') return { provider: 'none' };
+  if (a.provider === 'dev') {
+    return { provider: 'dev', allowNonLoopback: a.allowNonLoopback ?? false, accessTokenTtlSec: a.accessTokenTtlSec ?? DEFAULTS.devAccessTokenTtlSec };
+  }
   const common = {
     algorithms: a.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
     clockToleranceSec: a.clockToleranceSec ?? DEFAULTS.clockToleranceSec,
