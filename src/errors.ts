@@ -6,7 +6,9 @@
 export type ErrorCode =
   | 'MANIFEST_NOT_FOUND'
   | 'MANIFEST_INVALID'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  | 'FILES_EXIST'
+  | 'WRITE_FAILED';
 
 /** One thing wrong in a manifest, located as precisely as the format allows. */
 export interface Problem {
