@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { DEV_STATE_DIR, mintDevToken, openDevState, parseTtl } from './auth/dev/index.js';
 import { parseArgs } from 'node:util';
+import { formatInit, initServer } from './commands/init.js';
+import { writeTypes, type WrittenTypes } from './commands/types.js';
 import { loadManifest, type LoadedManifest } from './config/index.js';
 import { formatError } from './errors.js';
 import { createLogger } from './log.js';
@@ -17,6 +19,9 @@ const USAGE = `Usage:
   mcp-serve validate [--config PATH]                      check the manifest and print what it declares
   mcp-serve token --scope SCOPE [--sub SUBJECT] [--ttl 1h] [--config PATH] [--port PORT]
                                                           print an access token from the dev authorization server
+  mcp-serve types [--config PATH] [--out FILE]            write Zod schemas and handler types for the tools
+                                                          (default FILE: mcp-oauth.types.ts beside the manifest)
+  mcp-serve init [DIR]                                    start a new server in DIR (default: the current directory)
 
 Without --config, the manifest is looked up in the current directory:
 mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.`;
@@ -34,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         scope: { type: 'string', multiple: true },
         sub: { type: 'string' },
         ttl: { type: 'string' },
+        out: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -60,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
         return validate(await loadManifest(load));
       case 'token':
         return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
+      case 'types':
+        return types(await writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) }));
+      case 'init':
+        return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }) }), process.cwd()), 0);
       default:
         process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
         return 2;
@@ -106,6 +116,12 @@ function validate(loaded: LoadedManifest): number {
   const m = loaded.manifest;
   process.stdout.write(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m)}\n`);
   return 0;
+}
+
+function types(written: WrittenTypes): number {
+  const file = relative(process.cwd(), written.file) || written.file;
+  const tools = `${written.tools} tool${written.tools === 1 ? '' : 's'}`;
+  return print(written.changed ? `✔ wrote ${file}: types for ${tools}` : `✔ ${file} is up to date (${tools})`, 0);
 }
 
 function banner(r: Runtime): string {

@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'MANIFEST_NOT_FOUND'
   | 'MANIFEST_INVALID'
   | 'LISTEN_FAILED'
-  | 'DEV_STATE_INVALID';
+  | 'DEV_STATE_INVALID'
+  | 'FILES_EXIST'
+  | 'WRITE_FAILED';
 
 /** One thing wrong in a manifest, located as precisely as the format allows. */
 export interface Problem {

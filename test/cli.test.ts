@@ -1,11 +1,11 @@
 /** `mcp-serve` as a user runs it: the start-up banner, a call, and a drain on SIGTERM. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { post, toolCall } from './support/clients.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
@@ -52,4 +52,84 @@ test('prints what is served where, serves, and drains in-flight calls on SIGTERM
   const [code] = await exited;
   assert.equal(code, 0);
   await assert.rejects(fetch(url!), 'still listening after exit');
+});
+
+describe('mcp-serve types', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'types', ...args], { cwd: dir, encoding: 'utf8' });
+
+  test('writes mcp-oauth.types.ts beside the manifest, then reports it up to date', () => {
+    const typesFile = join(dir, 'mcp-oauth.types.ts');
+    rmSync(typesFile, { force: true });
+    const first = run();
+    assert.equal(first.stderr, '');
+    assert.equal(first.stdout, '✔ wrote mcp-oauth.types.ts: types for 1 tool\n');
+    assert.equal(first.status, 0);
+    const text = readFileSync(typesFile, 'utf8');
+    assert.match(text, /^\/\/ Generated from mcp-oauth\.config\.yaml by `mcp-serve types`\. Do not edit:$/m);
+    assert.match(text, /^export type NapHandler = ToolHandler<NapInput, unknown>;$/m);
+    const second = run();
+    assert.equal(second.stdout, '✔ mcp-oauth.types.ts is up to date (1 tool)\n');
+    assert.equal(readFileSync(typesFile, 'utf8'), text);
+  });
+
+  test('--out names the file; the header names the manifest relative to it', () => {
+    const result = run('--config', 'mcp-oauth.config.yaml', '--out', 'src/generated/tools.ts');
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '✔ wrote src/generated/tools.ts: types for 1 tool\n');
+    assert.match(readFileSync(join(dir, 'src', 'generated', 'tools.ts'), 'utf8'), /^\/\/ Generated from \.\.\/\.\.\/mcp-oauth\.config\.yaml by/);
+  });
+
+  test('--out must be TypeScript source', () => {
+    const result = run('--out', 'tools.d.ts');
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, '--out tools.d.ts: the generated module is TypeScript source; name a .ts file (not .d.ts), e.g. --out mcp-oauth.types.ts\n');
+  });
+
+  test('a manifest with problems: exit 1, the problems, no file', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-types-'));
+    try {
+      writeFileSync(join(bad, 'mcp-oauth.config.yaml'), 'server: { name: x, version: 1.0.0 }\nauth: { provider: none }\ntools: [{ name: t, inputSchema: { type: object }, handler: ./missing.js }]\n');
+      const result = spawnSync(process.execPath, [BIN, 'types'], { cwd: bad, encoding: 'utf8' });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /^1 problem in the manifest:\n {2}mcp-oauth\.config\.yaml:3:\d+ {2}tools\[0\]\.handler: "\.\/missing\.js": no file at/);
+      assert.deepEqual(readdirSync(bad), ['mcp-oauth.config.yaml']);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('mcp-serve init', () => {
+  test('scaffolds a directory and prints the files and the next commands; a second run changes nothing and exits 1', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-init-'));
+    try {
+      const first = spawnSync(process.execPath, [BIN, 'init', 'weather'], { cwd: parent, encoding: 'utf8' });
+      assert.equal(first.stderr, '');
+      assert.equal(first.status, 0);
+      assert.equal(first.stdout, [
+        'Created a new MCP server "weather" in weather:',
+        '  mcp-oauth.config.yaml', '  handlers/hello.js', '  .env.example', '  .gitignore', '  .dockerignore', '  Dockerfile', '  README.md', '  package.json',
+        '',
+        'Next:', '  cd weather', '  npm install', '  npx mcp-serve',
+        '',
+      ].join('\n'));
+      const manifest = readFileSync(join(parent, 'weather', 'mcp-oauth.config.yaml'), 'utf8');
+      const second = spawnSync(process.execPath, [BIN, 'init'], { cwd: join(parent, 'weather'), encoding: 'utf8' });
+      assert.equal(second.status, 1);
+      assert.match(second.stderr, /^mcp-serve init would overwrite files in .*weather:\n {2}mcp-oauth\.config\.yaml\n/);
+      assert.equal(readFileSync(join(parent, 'weather', 'mcp-oauth.config.yaml'), 'utf8'), manifest);
+      // The scaffold passes `mcp-serve validate` as it stands.
+      const validate = spawnSync(process.execPath, [BIN, 'validate'], { cwd: join(parent, 'weather'), encoding: 'utf8', env: { ...process.env, PORT: '' } });
+      assert.equal(validate.status, 0, validate.stderr);
+      assert.match(validate.stdout, /hello\s+hello:read/);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+test('--help lists types and init', () => {
+  const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+  assert.match(help.stdout, /^ {2}mcp-serve types \[--config PATH\] \[--out FILE\]/m);
+  assert.match(help.stdout, /^ {2}mcp-serve init \[DIR\]/m);
 });

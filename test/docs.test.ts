@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { loadManifest } from '../src/config/index.js';
 import { checkSchema } from '../src/config/check.js';
+import { generateTypes } from '../src/commands/types.js';
 import { ROOT } from './support/server.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -62,4 +63,12 @@ test('every error code is documented in the README', () => {
   const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
   assert.ok(codes.length > 0);
   for (const code of codes) assert.ok(readme.includes(`\`${code}\``), `${code} is not documented`);
+});
+
+test("the README's typed-handlers sample is what `mcp-serve types` writes for examples/todo", async () => {
+  const sample = /```ts\n(\/\/ Generated from[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(sample, 'no generated sample in the README');
+  const { manifest } = await loadManifest({ cwd: ROOT, configPath: 'examples/todo/mcp-oauth.config.yaml', env });
+  const generated = generateTypes(manifest, 'mcp-oauth.config.yaml').split('\n');
+  for (const line of sample.split('\n').filter(Boolean)) assert.ok(generated.includes(line), `not generated: ${line}`);
 });
