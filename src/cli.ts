@@ -15,7 +15,10 @@ import { startRuntime, type Runtime } from './runtime.js';
 import { resourceUrlFor } from './snapshot.js';
 
 const USAGE = `Usage:
-  mcp-serve [--config PATH] [--host HOST] [--port PORT]   serve the manifest
+  mcp-serve [--config PATH] [--host HOST] [--port PORT] [--watch]
+                                                          serve the manifest; --watch reloads it on every change
+  mcp-serve dev [--config PATH] [--host HOST] [--port PORT]
+                                                          the same as --watch
   mcp-serve validate [--config PATH]                      check the manifest and print what it declares
   mcp-serve token --scope SCOPE [--sub SUBJECT] [--ttl 1h] [--config PATH] [--port PORT]
                                                           print an access token from the dev authorization server
@@ -40,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
         sub: { type: 'string' },
         ttl: { type: 'string' },
         out: { type: 'string', short: 'o' },
+        watch: { type: 'boolean', short: 'w' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -61,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serve(load);
+        return await serve({ ...load, watch: values.watch === true });
+      case 'dev':
+        return await serve({ ...load, watch: true });
       case 'validate':
         return validate(await loadManifest(load));
       case 'token':
@@ -83,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
 async function serve(load: Parameters<typeof startRuntime>[0]): Promise<number> {
   const log = createLogger();
   const runtime = await startRuntime({ ...load, log });
-  process.stdout.write(banner(runtime) + '\n');
+  process.stdout.write(banner(runtime, load?.watch === true) + '\n');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`\n${signal}: finishing requests in flight...\n`);
@@ -124,13 +130,14 @@ function types(written: WrittenTypes): number {
   return print(written.changed ? `✔ wrote ${file}: types for ${tools}` : `✔ ${file} is up to date (${tools})`, 0);
 }
 
-function banner(r: Runtime): string {
+function banner(r: Runtime, watch: boolean): string {
   const m = r.snapshot.loaded.manifest;
   const lines = [
     `mcp-serve: ${m.server.title ?? m.server.name} ${m.server.version} (${relative(process.cwd(), m.file) || m.file})`,
     `  MCP endpoint       ${r.url}`,
     `  Resource metadata  ${r.snapshot.resourceMetadataUrl}`,
     `  Authorization      ${authLine(m, r)}`,
+    ...(watch ? ['  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread'] : []),
   ];
   if (r.keys && 'error' in r.keys) lines.push(`  warning: signing keys could not be fetched (${r.keys.error}); requests get 503 until they can`);
   if (m.auth.provider === 'none') {

@@ -13,12 +13,11 @@ import type { Snapshot } from './snapshot.js';
 const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
 const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
 
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse) => void;
 
-/** `current` returns the snapshot to serve this request with (undefined while starting). */
-export function createRequestListener(current: () => Snapshot | undefined, log: Logger): RequestListener {
-  return (req, res) => {
-    const snapshot = current();
+/** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
+export function createRequestListener(log: Logger): SnapshotListener {
+  return (snapshot, req, res) => {
     if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
     route(snapshot, req, res, log).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

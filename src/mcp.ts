@@ -5,7 +5,7 @@
  */
 import {
   McpServer, fromJsonSchema, isCallToolResult,
-  type AuthInfo, type CallToolResult, type McpServerFactory, type ScopeChallengeHandler, type StandardSchemaWithJSON, type ToolAnnotations,
+  type AuthInfo, type CallToolResult, type McpServerFactory, type RegisteredTool, type ScopeChallengeHandler, type StandardSchemaWithJSON, type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { scopeChallenge } from './auth/scopes.js';
 import type { LoadedManifest } from './config/index.js';
@@ -45,23 +45,70 @@ function authOf(info: AuthInfo | undefined): AuthContext | undefined {
   return info?.extra?.['auth'] as AuthContext | undefined;
 }
 
-export function createServerFactory(loaded: LoadedManifest, log: Logger): McpServerFactory {
+/** Everything a server instance needs, prepared once per manifest load. */
+export interface McpBlueprint {
+  readonly info: { name: string; version: string; title?: string };
+  readonly options: { instructions?: string; jsonSchemaValidator: LoadedManifest['schemas'] };
+  readonly tools: ReadonlyMap<string, PreparedTool>;
+}
+
+export function prepareMcp(loaded: LoadedManifest, log: Logger): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
-  const tools = manifest.tools.map((tool) => prepareTool(tool, handlers.get(tool.name)!, schemas, log));
-  const info = { name: manifest.server.name, version: manifest.server.version, ...(manifest.server.title !== undefined && { title: manifest.server.title }) };
-  const options = {
-    ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
-    jsonSchemaValidator: schemas,
+  return {
+    info: { name: manifest.server.name, version: manifest.server.version, ...(manifest.server.title !== undefined && { title: manifest.server.title }) },
+    options: {
+      ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
+      jsonSchemaValidator: schemas,
+    },
+    tools: new Map(manifest.tools.map((tool) => [tool.name, prepareTool(tool, handlers.get(tool.name)!, schemas, log)])),
   };
+}
+
+/** For the SDK's per-request serving: a fresh server with the prepared tools. */
+export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
   return () => {
-    const server = new McpServer(info, options);
-    for (const t of tools) {
-      server.registerTool(t.tool.name, t.config, (args: Record<string, unknown>, ctx) =>
-        t.run(args, { signal: ctx.mcpReq.signal, authInfo: ctx.http?.authInfo }),
-      );
-    }
+    const server = new McpServer(blueprint.info, blueprint.options);
+    for (const t of blueprint.tools.values()) registerTool(server, t, () => t);
     return server;
   };
+}
+
+/**
+ * A long-lived server (a 2025-11-25 session) whose tools follow reloads: `update`
+ * re-points unchanged tools at the new handlers silently and registers, removes or
+ * replaces the others, which the SDK announces with `notifications/tools/list_changed`.
+ */
+export interface LiveServer {
+  readonly server: McpServer;
+  update(next: McpBlueprint): void;
+}
+
+export function createLiveServer(initial: McpBlueprint): LiveServer {
+  const server = new McpServer(initial.info, initial.options);
+  let current = initial;
+  const registered = new Map<string, { tool: ResolvedTool; handle: RegisteredTool }>();
+  const register = (t: PreparedTool) => registered.set(t.tool.name, { tool: t.tool, handle: registerTool(server, t, () => current.tools.get(t.tool.name) ?? t) });
+  for (const t of initial.tools.values()) register(t);
+  return {
+    server,
+    update(next) {
+      current = next;
+      for (const [name, entry] of registered) {
+        const t = next.tools.get(name);
+        if (t && JSON.stringify(t.tool) === JSON.stringify(entry.tool)) continue;
+        entry.handle.remove();
+        registered.delete(name);
+      }
+      for (const t of next.tools.values()) if (!registered.has(t.tool.name)) register(t);
+    },
+  };
+}
+
+/** `resolve` picks the prepared tool at call time, so a session's calls reach the newest handlers. */
+function registerTool(server: McpServer, t: PreparedTool, resolve: () => PreparedTool): RegisteredTool {
+  return server.registerTool(t.tool.name, t.config, (args: Record<string, unknown>, ctx) =>
+    resolve().run(args, { signal: ctx.mcpReq.signal, authInfo: ctx.http?.authInfo }),
+  );
 }
 
 function prepareTool(tool: ResolvedTool, handler: ToolHandler, schemas: LoadedManifest['schemas'], log: Logger): PreparedTool {

@@ -1,41 +1,97 @@
 /**
- * Load a manifest, listen, build the snapshot, serve; close with a drain.
+ * Load a manifest, listen, build the snapshot, serve; with `watch`, rebuild and swap
+ * the snapshot when its files change; close with a drain.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadManifest, type LoadOptions } from './config/index.js';
-import { McpOAuthError } from './errors.js';
+import { join, relative } from 'node:path';
+import { refreshTypes } from './commands/types.js';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
+import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
+import { McpOAuthError, formatError } from './errors.js';
 import { createRequestListener } from './http.js';
+import { collectImportGraph } from './import-graph.js';
 import { createLogger, type Logger } from './log.js';
+import { describeReload, diffManifests, toolListChanged, type ManifestChanges } from './reload.js';
+import { createSessions } from './sessions.js';
 import { buildSnapshot, resourceUrlFor, type Snapshot } from './snapshot.js';
+import { watchFiles, type FileWatcher } from './watch.js';
+import { workerHandlers } from './worker-handlers.js';
 
 export interface RuntimeOptions extends LoadOptions {
   log?: Logger;
   /** How long `close()` waits for requests in flight. Default 10 s. */
   drainMs?: number;
+  /**
+   * Reload when the manifest, its `.env` or a handler module (or anything it imports)
+   * changes. Handlers then run in a worker thread that is replaced on each reload.
+   */
+  watch?: boolean;
 }
 
+export type ReloadResult = { ok: true; ms: number; changes: ManifestChanges } | { ok: false; ms: number; error: unknown };
+
 export interface Runtime {
+  /** The snapshot serving new requests. */
   readonly snapshot: Snapshot;
   /** The MCP endpoint URL (the resource identifier). */
   readonly url: string;
   /** Outcome of the JWKS prefetch at start: key count, or the reason it failed. */
   readonly keys: { loaded: number } | { error: string } | undefined;
   readonly server: Server;
+  /** Versions whose handlers are still loaded: the current one, and retired ones with requests still running. */
+  readonly versions: number;
+  /** Rebuilds from the files and swaps it in; on failure the current snapshot stays. */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
+}
+
+/** A snapshot with the requests still running on it, released once retired and idle. */
+class Generation {
+  private requests = 0;
+  private retired = false;
+  private released: Promise<void> | undefined;
+  constructor(
+    readonly snapshot: Snapshot,
+    private readonly onReleased: (g: Generation) => void,
+  ) {}
+  enter(): () => void {
+    this.requests++;
+    return () => {
+      this.requests--;
+      this.releaseIfDone();
+    };
+  }
+  retire(): void {
+    this.retired = true;
+    this.releaseIfDone();
+  }
+  /** Frees the handlers now (at shutdown, after the drain). */
+  release(): Promise<void> {
+    return (this.released ??= this.snapshot.loaded.release().finally(() => this.onReleased(this)));
+  }
+  private releaseIfDone(): void {
+    if (this.retired && this.requests === 0) void this.release();
+  }
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger();
-  const loaded = await loadManifest(options);
-  let snapshot: Snapshot | undefined;
+  const loadOptions = { ...options, ...(options.watch && { handlers: workerHandlers }) };
+  const loaded = await loadManifest(loadOptions);
+  let current: Generation | undefined;
   const inFlight = new Set<Promise<void>>();
-  const listener = createRequestListener(() => snapshot, log);
+  const listener = createRequestListener(log);
   const server = createServer((req, res) => {
+    const generation = current;
     const done = new Promise<void>((resolve) => res.once('close', resolve));
     inFlight.add(done);
     void done.then(() => inFlight.delete(done));
-    listener(req, res);
+    // Streams that stay open (2025 GET, 2026 subscriptions/listen) only carry
+    // notifications; they do not hold an old version's handlers alive.
+    const stream = req.method === 'GET' || req.headers['mcp-method'] === 'subscriptions/listen';
+    if (generation && !stream) void done.then(generation.enter());
+    listener(generation?.snapshot, req, res);
   });
   const { host, port } = loaded.manifest.http;
   await new Promise<void>((resolve, reject) => {
@@ -45,33 +101,129 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     server.listen(port, host, resolve);
   });
   const actualPort = (server.address() as AddressInfo).port;
-  snapshot = await buildSnapshot(loaded, resourceUrlFor(loaded, actualPort), log);
+  // Shared by every version: 2026-07-28 listen streams hear list changes on the one
+  // bus, and 2025-11-25 sessions are re-pointed at each reload.
+  const shared = {
+    bus: new InMemoryServerEventBus(),
+    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, log }),
+  };
+  const build = (next: LoadedManifest) => buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
+  // Every version whose handlers are still loaded, so that close() can free them all.
+  const generations = new Set<Generation>();
+  const generation = (snapshot: Snapshot) => {
+    const g = new Generation(snapshot, (released) => generations.delete(released));
+    generations.add(g);
+    return g;
+  };
+  current = generation(await build(loaded));
+  const keys = await prefetchKeys(current.snapshot);
 
-  // Fail early and visibly on a wrong JWKS, but keep serving: an outage is a 503, not a crash.
-  let keys: Runtime['keys'];
-  if (snapshot.verifier) {
-    keys = await snapshot.verifier.prefetch().then(
-      (loadedKeys) => ({ loaded: loadedKeys }),
-      (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
-    );
+  let watcher: FileWatcher | undefined;
+  let reloading: Promise<ReloadResult> | undefined;
+  let again = false;
+  const reloadOnce = async (): Promise<ReloadResult> => {
+    const started = performance.now();
+    let next: Snapshot;
+    try {
+      const nextLoaded = await loadManifest(loadOptions);
+      try {
+        next = await build(nextLoaded);
+      } catch (error) {
+        await nextLoaded.release();
+        throw error;
+      }
+    } catch (error) {
+      log.error(`reload failed; still serving the previous version.\n${formatError(error)}`);
+      return { ok: false, ms: performance.now() - started, error };
+    }
+    const previous = current!;
+    const changes = diffManifests(previous.snapshot.loaded.manifest, next.loaded.manifest);
+    if (changes.settings.includes('http') && (next.loaded.manifest.http.host !== host || next.loaded.manifest.http.port !== loaded.manifest.http.port)) {
+      log.warn('http.host and http.port changes take effect after a restart');
+    }
+    current = generation(next);
+    shared.sessions.update(next.blueprint);
+    previous.retire();
+    const ms = performance.now() - started;
+    if (toolListChanged(changes)) next.mcp.notify.toolsChanged();
+    log.info(describeReload(changes, ms));
+    updateTypes(next.loaded, log);
+    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
+    void watchedFiles(next.loaded).then((files) => watcher?.update(files));
+    return { ok: true, ms, changes };
+  };
+  // One reload at a time; changes during a reload trigger one more afterwards.
+  const reload = (): Promise<ReloadResult> => {
+    if (reloading) {
+      again = true;
+      return reloading;
+    }
+    reloading = reloadOnce().finally(() => {
+      reloading = undefined;
+      if (again) {
+        again = false;
+        void reload();
+      }
+    });
+    return reloading;
+  };
+  if (options.watch) {
+    watcher = watchFiles(await watchedFiles(loaded), () => void reload());
+    updateTypes(loaded, log);
   }
 
   let closing: Promise<void> | undefined;
   const drainMs = options.drainMs ?? 10_000;
-  const current = snapshot;
   return {
-    snapshot: current,
-    url: current.resourceUrl,
+    get snapshot() {
+      return current!.snapshot;
+    },
+    get url() {
+      return current!.snapshot.resourceUrl;
+    },
     keys,
     server,
+    get versions() {
+      return generations.size;
+    },
+    reload,
     close: () =>
       (closing ??= (async () => {
+        watcher?.close();
         server.close();
         server.closeIdleConnections();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
         await Promise.race([Promise.all(inFlight), deadline]);
-        await current.mcp.close();
+        await shared.sessions.close();
+        await current!.snapshot.mcp.close();
         server.closeAllConnections();
+        await Promise.all([...generations].map((g) => g.release()));
       })()),
   };
+}
+
+/** Fail early and visibly on a wrong JWKS, but keep serving: an outage is a 503, not a crash. */
+async function prefetchKeys(snapshot: Snapshot): Promise<Runtime['keys']> {
+  if (!snapshot.verifier) return undefined;
+  return snapshot.verifier.prefetch().then(
+    (loaded) => ({ loaded }),
+    (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+  );
+}
+
+/** Keeps a generated `mcp-oauth.types.ts` in step with the manifest while watching. */
+function updateTypes(loaded: LoadedManifest, log: Logger): void {
+  try {
+    const file = refreshTypes(loaded.manifest);
+    if (file) log.info(`types: ${relative(process.cwd(), file)} regenerated`);
+  } catch (error) {
+    log.warn(`types: could not regenerate (${(error as Error).message})`);
+  }
+}
+
+/** The manifest, the `.env` beside it, and every local module the handlers import. */
+async function watchedFiles(loaded: LoadedManifest): Promise<string[]> {
+  const { manifest } = loaded;
+  const handlerFiles = [...new Set(manifest.tools.map((t) => t.handler.file))];
+  return [manifest.file, join(manifest.dir, '.env'), ...(await collectImportGraph(handlerFiles, manifest.dir))];
 }

@@ -4,7 +4,7 @@
  * request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpHandlerRequestOptions, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
@@ -12,7 +12,8 @@ import type { DevAuthorizationServer } from './auth/dev/server.js';
 import type { LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
-import { createServerFactory } from './mcp.js';
+import { createServerFactory, prepareMcp, type McpBlueprint } from './mcp.js';
+import type { Sessions } from './sessions.js';
 
 export interface Snapshot {
   readonly loaded: LoadedManifest;
@@ -32,6 +33,7 @@ export interface Snapshot {
   readonly maxBodyBytes: number;
   readonly serveMcp: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly mcp: McpHttpHandler;
+  readonly blueprint: McpBlueprint;
 }
 
 /** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
@@ -42,15 +44,32 @@ export function resourceUrlFor(loaded: LoadedManifest, port: number): string {
   return http.path === '/' ? origin : `${origin}${http.path}`;
 }
 
-export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger): Promise<Snapshot> {
+/** What outlives a snapshot: the event bus of 2026-07-28 listeners, and 2025-11-25 sessions. */
+export interface SharedState {
+  readonly bus: ServerEventBus;
+  readonly sessions: Sessions;
+}
+
+export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger, shared: SharedState): Promise<Snapshot> {
   const { manifest } = loaded;
+  const { bus, sessions } = shared;
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log);
   const publicHost = new URL(resourceUrl).hostname;
-  const mcp = createMcpHandler(createServerFactory(loaded, log), {
+  const blueprint = prepareMcp(loaded, log);
+  const mcp = createMcpHandler(createServerFactory(blueprint), {
     maxRequestBodySize: manifest.http.maxBodyBytes,
+    bus,
     onerror: (error) => log.debug(`mcp: ${error.message}`),
   });
-  const serveMcp = toNodeHandler(mcp, {
+  // Session requests go to the sessions; everything else to the SDK's handler, which
+  // serves 2026-07-28 and, statelessly, session-less 2025-11-25 requests.
+  const routed = {
+    async fetch(request: Request, options?: McpHandlerRequestOptions) {
+      const claim = await sessions.claims(request);
+      return claim ? sessions.fetch(request, claim.body, options, blueprint) : mcp.fetch(request, options);
+    },
+  };
+  const serveMcp = toNodeHandler(routed, {
     maxRequestBodySize: manifest.http.maxBodyBytes,
     onerror: (error) => log.error(`mcp handler: ${error.message}`),
   });
@@ -69,6 +88,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
     maxBodyBytes: manifest.http.maxBodyBytes,
     serveMcp: (req, res) => serveMcp(req, res),
     mcp,
+    blueprint,
   };
 }
 

@@ -88,13 +88,25 @@ describe('mcp-serve types', () => {
   test('a manifest with problems: exit 1, the problems, no file', () => {
     const bad = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-types-'));
     try {
-      writeFileSync(join(bad, 'mcp-oauth.config.yaml'), 'server: { name: x, version: 1.0.0 }\nauth: { provider: none }\ntools: [{ name: t, inputSchema: { type: object }, handler: ./missing.js }]\n');
+      writeFileSync(join(bad, 'mcp-oauth.config.yaml'), 'server: { name: x, version: 1.0.0 }\nauth: { provider: none }\ntools: [{ name: t, inputSchema: { type: object }, scopes: [bad scope], handler: ./missing.js }]\n');
       const result = spawnSync(process.execPath, [BIN, 'types'], { cwd: bad, encoding: 'utf8' });
       assert.equal(result.status, 1);
-      assert.match(result.stderr, /^1 problem in the manifest:\n {2}mcp-oauth\.config\.yaml:3:\d+ {2}tools\[0\]\.handler: "\.\/missing\.js": no file at/);
+      assert.match(result.stderr, /^1 problem in the manifest:\n {2}mcp-oauth\.config\.yaml:3:\d+ {2}tools\[0\]\.scopes\[0\]: "bad scope" is not a valid scope token/);
       assert.deepEqual(readdirSync(bad), ['mcp-oauth.config.yaml']);
     } finally {
       rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
+  test('types come from the schemas alone: handlers need not exist yet', () => {
+    const early = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-types-'));
+    try {
+      writeFileSync(join(early, 'mcp-oauth.config.yaml'), 'server: { name: x, version: 1.0.0 }\nauth: { provider: none }\ntools: [{ name: t, inputSchema: { type: object }, handler: ./missing.js }]\n');
+      const result = spawnSync(process.execPath, [BIN, 'types'], { cwd: early, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(readdirSync(early).sort(), ['mcp-oauth.config.yaml', 'mcp-oauth.types.ts']);
+    } finally {
+      rmSync(early, { recursive: true, force: true });
     }
   });
 });

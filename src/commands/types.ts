@@ -120,7 +120,8 @@ export interface WrittenTypes {
  * generated module.
  */
 export async function writeTypes(options: WriteTypesOptions = {}): Promise<WrittenTypes> {
-  const { manifest } = await loadManifest(options);
+  // Types come from the schemas: the handlers need not exist or load yet.
+  const { manifest } = await loadManifest({ ...options, handlers: false });
   const file = outputFile(manifest, options);
   const label = relative(dirname(file), manifest.file).split(sep).join('/');
   const text = generateTypes(manifest, label);
@@ -133,6 +134,21 @@ export async function writeTypes(options: WriteTypesOptions = {}): Promise<Writt
     throw new McpOAuthError('WRITE_FAILED', `Could not write ${file}: ${(error as Error).message}; choose another --out or fix the permissions`, { cause: error });
   }
   return { ...result, changed: true };
+}
+
+/**
+ * For `--watch`: rewrites the default types file beside the manifest when it exists
+ * (the user has opted in by generating it once) and no longer matches. Returns its
+ * path when it was rewritten.
+ */
+export function refreshTypes(manifest: ResolvedManifest): string | undefined {
+  const file = join(manifest.dir, TYPES_FILE);
+  const current = readText(file);
+  if (current === undefined) return undefined;
+  const text = generateTypes(manifest, relative(dirname(file), manifest.file).split(sep).join('/'));
+  if (current === text) return undefined;
+  writeFileSync(file, text);
+  return file;
 }
 
 function outputFile(manifest: ResolvedManifest, options: WriteTypesOptions): string {

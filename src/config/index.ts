@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
-import { checkHandlerLocation, importHandler, parseHandlerSpec } from '../handlers.js';
+import { checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
 import type { ToolHandler } from '../handler-types.js';
 import type { Manifest } from '../manifest.js';
 import type { ResolvedManifest } from '../manifest.js';
@@ -37,7 +37,40 @@ export interface LoadOptions {
   http?: { host?: string; port?: number };
   /** Environment for `${VAR}`; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How handler modules are loaded: imported into this thread (default), by another
+   * loader (hot reload runs them in a worker), or not at all (`false`: the manifest
+   * is checked without importing them, e.g. to generate types).
+   */
+  handlers?: HandlerLoader | false;
 }
+
+/** A handler module to load for a tool; its location is already checked. */
+export interface HandlerToLoad {
+  readonly tool: string;
+  readonly spec: string;
+  readonly ref: HandlerRef;
+}
+
+export type HandlerLoad =
+  | { ok: true; handlers: ReadonlyMap<string, ToolHandler>; release?: () => Promise<void> }
+  | { ok: false; problems: readonly { tool: string; message: string }[] };
+
+export type HandlerLoader = (handlers: readonly HandlerToLoad[]) => Promise<HandlerLoad>;
+
+/** Imports every handler into this thread; all problems at once. */
+export const importHandlers: HandlerLoader = async (list) => {
+  const handlers = new Map<string, ToolHandler>();
+  const problems: { tool: string; message: string }[] = [];
+  await Promise.all(
+    list.map(async ({ tool, spec, ref }) => {
+      const result = await importHandler(spec, ref);
+      if (typeof result === 'string') problems.push({ tool, message: result });
+      else handlers.set(tool, result);
+    }),
+  );
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers };
+};
 
 /** A validated manifest with everything a snapshot needs, built once per load. */
 export interface LoadedManifest {
@@ -46,6 +79,8 @@ export interface LoadedManifest {
   readonly schemas: ToolSchemas;
   /** Values read from `.env` beside the manifest. */
   readonly dotEnv: Readonly<Record<string, string>>;
+  /** Frees what loading the handlers holds (a worker); calls still running finish first. */
+  release(): Promise<void>;
 }
 
 export async function loadManifest(options: LoadOptions = {}): Promise<LoadedManifest> {
@@ -66,16 +101,28 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
   const manifest = value as Manifest;
   const schemas = new ToolSchemas();
   const findings = [...checkSemantics(manifest), ...checkToolSchemas(manifest, schemas)];
-  const handlers = new Map<string, ToolHandler>();
-  await Promise.all(
-    manifest.tools.map(async (tool, i) => {
-      const ref = parseHandlerSpec(tool.handler, dir);
-      const message = checkHandlerLocation(tool.handler, ref, dir) ?? (await loadOne(tool.handler, ref, (fn) => handlers.set(tool.name, fn)));
-      if (message) findings.push({ path: ['tools', i, 'handler'], message });
-    }),
-  );
+  const toLoad: HandlerToLoad[] = [];
+  const loader = options.handlers ?? importHandlers;
+  if (loader !== false) manifest.tools.forEach((tool, i) => {
+    const ref = parseHandlerSpec(tool.handler, dir);
+    const message = checkHandlerLocation(tool.handler, ref, dir);
+    if (message) findings.push({ path: ['tools', i, 'handler'], message });
+    else toLoad.push({ tool: tool.name, spec: tool.handler, ref });
+  });
   if (findings.length > 0) fail(located(findings));
-  return { manifest: resolveManifest(manifest, file), handlers, schemas, dotEnv };
+
+  const load: HandlerLoad = loader === false ? { ok: true, handlers: new Map() } : await loader(toLoad);
+  if (!load.ok) {
+    const index = new Map(manifest.tools.map((t, i) => [t.name, i]));
+    fail(located(load.problems.map((p) => ({ path: ['tools', index.get(p.tool) ?? 0, 'handler'], message: p.message }))));
+  }
+  return {
+    manifest: resolveManifest(manifest, file),
+    handlers: load.handlers,
+    schemas,
+    dotEnv,
+    release: load.release ?? (() => Promise.resolve()),
+  };
 }
 
 function withHttpOverrides(value: unknown, http: LoadOptions['http']): unknown {
@@ -83,13 +130,6 @@ function withHttpOverrides(value: unknown, http: LoadOptions['http']): unknown {
   const doc = value as Record<string, unknown>;
   const defined = Object.fromEntries(Object.entries(http).filter(([, v]) => v !== undefined));
   return { ...doc, http: { ...(doc['http'] as object | undefined), ...defined } };
-}
-
-async function loadOne(spec: string, ref: ReturnType<typeof parseHandlerSpec>, keep: (fn: ToolHandler) => void): Promise<string | undefined> {
-  const result = await importHandler(spec, ref);
-  if (typeof result === 'string') return result;
-  keep(result);
-  return undefined;
 }
 
 function fail(problems: Problem[]): never {

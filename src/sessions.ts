@@ -1,0 +1,118 @@
+/**
+ * 2025-11-25 sessions. An `initialize` opens one: `Mcp-Session-Id` from the CSPRNG, an
+ * SDK streamable-HTTP transport (GET stream, DELETE), and a server whose tools follow
+ * reloads, so a reload reaches its client as `notifications/tools/list_changed`. A
+ * session belongs to the subject whose token opened it: any other token gets 404, as
+ * if it did not exist. Requests without a session id are served statelessly.
+ */
+import { randomUUID } from 'node:crypto';
+import { WebStandardStreamableHTTPServerTransport, isInitializeRequest, isLegacyRequest, type AuthInfo, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
+import type { AuthContext } from './handler-types.js';
+import type { Logger } from './log.js';
+import { createLiveServer, type LiveServer, type McpBlueprint } from './mcp.js';
+
+export interface SessionOptions {
+  readonly maxSessions: number;
+  /** A session unused for this long is closed. */
+  readonly idleMs: number;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+}
+
+interface Session {
+  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly live: LiveServer;
+  readonly subject: string | undefined;
+  lastSeen: number;
+}
+
+export interface Sessions {
+  /** Whether this request belongs to session handling (it names a session, or opens one). */
+  claims(request: Request): Promise<{ body: unknown } | undefined>;
+  fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
+  /** Points every open session at a reloaded manifest. */
+  update(blueprint: McpBlueprint): void;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+const NOT_FOUND = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } };
+
+export function createSessions(options: SessionOptions): Sessions {
+  const sessions = new Map<string, Session>();
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - options.idleMs;
+    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void close(id);
+  }, Math.min(options.idleMs, 60_000));
+  sweep.unref();
+
+  const close = async (id: string) => {
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    await session.live.server.close().catch(() => {});
+  };
+
+  const open = async (request: Request, body: unknown, authInfo: AuthInfo | undefined, blueprint: McpBlueprint): Promise<Response> => {
+    if (sessions.size >= options.maxSessions) {
+      // Make room by closing the session idle the longest.
+      const oldest = [...sessions].sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
+      if (oldest) await close(oldest[0]);
+    }
+    const live = createLiveServer(blueprint);
+    const subject = subjectOf(authInfo);
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, live, subject, lastSeen: Date.now() }),
+      onsessionclosed: (id) => void sessions.delete(id),
+      maxRequestBodySize: options.maxBodyBytes,
+    });
+    transport.onerror = (error) => options.log.debug(`session: ${error.message}`);
+    await live.server.connect(transport);
+    const response = await transport.handleRequest(request, { parsedBody: body, ...(authInfo && { authInfo }) });
+    if (transport.sessionId === undefined) await live.server.close().catch(() => {});
+    return response;
+  };
+
+  return {
+    async claims(request) {
+      if (request.headers.has('mcp-session-id')) return { body: undefined };
+      if (request.method !== 'POST') return undefined;
+      const text = await request.clone().text();
+      // Only an initialize opens a session; skip parsing everything else.
+      if (!text.includes('"initialize"')) return undefined;
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      return isInitializeRequest(body) && (await isLegacyRequest(request, body)) ? { body } : undefined;
+    },
+    async fetch(request, body, requestOptions, blueprint) {
+      const authInfo = requestOptions?.authInfo;
+      const id = request.headers.get('mcp-session-id');
+      if (id === null) return open(request, body, authInfo, blueprint);
+      const session = sessions.get(id);
+      // Another subject's token on this session: answer as if it did not exist.
+      if (!session || session.subject !== subjectOf(authInfo)) return Response.json(NOT_FOUND, { status: 404 });
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
+    },
+    update(blueprint) {
+      for (const session of sessions.values()) session.live.update(blueprint);
+    },
+    get size() {
+      return sessions.size;
+    },
+    async close() {
+      clearInterval(sweep);
+      await Promise.all([...sessions.keys()].map(close));
+    },
+  };
+}
+
+function subjectOf(authInfo: AuthInfo | undefined): string | undefined {
+  return (authInfo?.extra?.['auth'] as AuthContext | undefined)?.subject;
+}
+
