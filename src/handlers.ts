@@ -27,7 +27,8 @@ export function parseHandlerSpec(spec: string, dir: string): HandlerRef {
  * inside `dir` (after resolving symlinks, so a link cannot lead outside).
  */
 export function checkHandlerLocation(spec: string, ref: HandlerRef, dir: string): string | undefined {
-  const modulePath = spec.split('#')[0] ?? '';
+  const hash = spec.lastIndexOf('#');
+  const modulePath = hash === -1 ? spec : spec.slice(0, hash);
   if (isAbsolute(modulePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./handlers/tool.js"`;
   if (!isInside(dir, ref.file)) return `"${spec}" points outside the manifest's directory; handlers must live beside the manifest or below it`;
   if (!existsSync(ref.file)) return `"${spec}": no file at ${ref.file}; check the path (relative to the manifest)`;

@@ -151,7 +151,9 @@ export function toCallToolResult(value: unknown): CallToolResult {
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
   if (value === undefined || value === null) return { content: [] };
   if (isCallToolResult(value)) return value;
-  const text = JSON.stringify(value) ?? String(value);
+  // A function or symbol has no JSON form; String() would send a function's source code.
+  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`the handler returned a ${typeof value}; return a string, plain data or a CallToolResult`);
+  const text = JSON.stringify(value);
   const structured = typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text }], ...structured };
 }
