@@ -70,7 +70,7 @@ async function run(dir) {
   await call(runtime.url);
   const coldStartMs = performance.now() - t0;
 
-  for (let i = 0; i < 5; i++) await reloadAndCall(runtime, call); // warm up
+  for (let i = 0; i < 20; i++) await reloadAndCall(runtime, call); // warm up: let the heaps reach their working size
   await settle(runtime);
   const rssBefore = rss();
   let rssPeak = rssBefore;
