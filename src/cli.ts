@@ -2,7 +2,7 @@
  * argv → runtime. The only module that touches `process` (exit codes, signals, stdout).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { DEV_STATE_DIR, mintDevToken, openDevState, parseTtl } from './auth/dev/index.js';
 import { parseArgs } from 'node:util';
 import { formatInit, initServer } from './commands/init.js';
@@ -148,7 +148,7 @@ function banner(r: Runtime, watch: boolean): string {
       '',
       '  DEVELOPMENT ONLY: auth.provider is "dev": the built-in authorization server lets anyone sign in as anyone.',
       '  Connect any MCP client to the endpoint above and sign in on its consent page, or get a token for curl:',
-      `    npx mcp-serve token --scope ${m.resource.scopes_supported[0] ?? 'SCOPE'}${dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`}`,
+      `    ${selfCommand()} token --scope ${m.resource.scopes_supported[0] ?? 'SCOPE'}${dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`}`,
     );
   }
   lines.push('', toolTable(m), '', 'Ctrl-C to stop.');
@@ -180,6 +180,12 @@ function toolTable(m: ResolvedManifest): string {
     return `    ${t.name.padEnd(width)}  ${scopes}`;
   });
   return [`  Tools (${m.tools.length})`, `    ${'name'.padEnd(width)}  scopes`, ...rows].join('\n');
+}
+
+/** How this CLI was started, for hints: `npx mcp-serve` when installed, else `node path/to/bin.js`. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? '';
+  return basename(script) === 'mcp-serve' ? 'npx mcp-serve' : `node ${relative(process.cwd(), script) || script}`;
 }
 
 function packageVersion(): string {

@@ -111,6 +111,37 @@ describe('mcp-serve types', () => {
   });
 });
 
+test('mcp-serve dev: says it watches, then prints one line per reload', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-dev-'));
+  writeFileSync(join(own, 'greet.js'), "export const greet = () => 'one';\n");
+  const manifest = (description: string) => JSON.stringify({ server: { name: 'dev-cli', version: '1.0.0' }, auth: { provider: 'none' }, tools: [{ name: 'greet', description, inputSchema: { type: 'object' }, handler: './greet.js#greet' }] });
+  writeFileSync(join(own, 'mcp-oauth.config.json'), manifest('first'));
+  const child = spawn(process.execPath, [BIN, 'dev', '--port', '0'], { cwd: own, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const until = async (done: () => boolean, what: string) => {
+    for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(done(), `${what}; stdout:\n${stdout}\nstderr:\n${stderr}`);
+  };
+  try {
+    await until(() => stdout.includes('Ctrl-C to stop.'), 'the banner');
+    assert.match(stdout, /Hot reload {9}on: the manifest, \.env and the handler modules are watched/);
+    writeFileSync(join(own, 'greet.js'), "export const greet = () => 'two';\n");
+    await until(() => /reloaded in \d+ ms: tools unchanged\n/.test(stderr), 'a reload line for the handler edit');
+    writeFileSync(join(own, 'mcp-oauth.config.json'), manifest('second'));
+    await until(() => /reloaded in \d+ ms: tools ~greet\n/.test(stderr), 'a reload line naming the changed tool');
+    const url = /MCP endpoint\s+(\S+)/.exec(stdout)![1]!;
+    const body = await (await post(url, toolCall('greet'))).text();
+    assert.match(body, /"text":"two"/);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    rmSync(own, { recursive: true, force: true });
+  }
+});
+
 describe('mcp-serve init', () => {
   test('scaffolds a directory and prints the files and the next commands; a second run changes nothing and exits 1', () => {
     const parent = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-init-'));
