@@ -12,6 +12,7 @@
  * // on reload: start the next host, swap, then `await old.retire()`.
  */
 import { Worker } from 'node:worker_threads';
+import { InputNeeded, type ContextSinks } from './context.js';
 import type { AuthContext } from './handler-types.js';
 
 export interface HandlerSpec {
@@ -39,9 +40,17 @@ export interface HostExit {
   readonly requested: boolean;
 }
 
+/** What a call carries besides its input: the caller, its signal, and the context's sinks and earlier answers. */
+export interface HostCall {
+  readonly auth: AuthContext | undefined;
+  readonly signal: AbortSignal;
+  readonly sinks?: ContextSinks;
+  readonly answers?: Readonly<Record<string, unknown>>;
+}
+
 export interface HandlerHost {
   /** Runs the tool's handler in the worker; resolves with its return value, rejects with an Error carrying the handler's message when it throws. */
-  call(tool: string, input: Record<string, unknown>, ctx: { auth: AuthContext | undefined; signal: AbortSignal }): Promise<unknown>;
+  call(tool: string, input: Record<string, unknown>, ctx: HostCall): Promise<unknown>;
   /** Calls in flight. A call whose caller's signal aborted no longer counts, even if its handler still runs. */
   readonly pending: number;
   /** Waits until no call is in flight, then terminates the worker (and any handler still running for an aborted call). New calls after retire() reject. */
@@ -78,10 +87,12 @@ export interface Thrown {
   /** Present when the value was an `Error`. */
   readonly name?: string;
   readonly stack?: string;
+  /** Set when the handler stopped to ask the client (context.ts `InputNeeded`). */
+  readonly input?: { readonly key: string; readonly request: InputNeeded['request'] };
 }
 
 export type ToWorker =
-  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly input: Record<string, unknown>; readonly auth: AuthContext | undefined }
+  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly input: Record<string, unknown>; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
   | { readonly type: 'abort'; readonly id: number; readonly reason: Thrown | undefined };
 
 export type FromWorker =
@@ -89,9 +100,12 @@ export type FromWorker =
   /** `json` is the result as JSON text; undefined when the handler returned undefined. */
   | { readonly type: 'result'; readonly id: number; readonly json: string | undefined }
   | { readonly type: 'error'; readonly id: number; readonly error: Thrown }
+  /** `ctx.log` / `ctx.progress` from a running call. */
+  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress'; readonly args: readonly unknown[] }
   | { readonly type: 'exiting'; readonly reason: string };
 
 export function toThrown(value: unknown): Thrown {
+  if (value instanceof InputNeeded) return { message: value.message, name: value.name, input: { key: value.key, request: value.request } };
   if (value instanceof Error) return { message: String(value.message), name: value.name, ...(value.stack !== undefined && { stack: value.stack }) };
   try {
     return { message: String(value) };
@@ -109,6 +123,7 @@ interface PendingCall {
   readonly tool: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  readonly sinks: ContextSinks | undefined;
   /** Detaches the abort listener from the caller's signal. */
   readonly release: () => void;
 }
@@ -152,7 +167,7 @@ class WorkerHost implements HandlerHost {
     return this.#calls.size;
   }
 
-  call(tool: string, input: Record<string, unknown>, ctx: { auth: AuthContext | undefined; signal: AbortSignal }): Promise<unknown> {
+  call(tool: string, input: Record<string, unknown>, ctx: HostCall): Promise<unknown> {
     if (this.#closed !== undefined) return Promise.reject(new Error(`tool "${tool}" cannot run: ${this.#closed}`));
     if (!this.#tools.has(tool)) {
       return Promise.reject(new Error(`tool "${tool}" has no handler in this host; pass its HandlerSpec to startHandlerHost()`));
@@ -169,11 +184,11 @@ class WorkerHost implements HandlerHost {
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#calls.set(id, { tool, resolve, reject, release: () => signal.removeEventListener('abort', onAbort) });
+      this.#calls.set(id, { tool, resolve, reject, sinks: ctx.sinks, release: () => signal.removeEventListener('abort', onAbort) });
       // An idle host does not keep the process alive; a call in flight does.
       if (this.#calls.size === 1) this.#worker.ref();
       try {
-        this.#worker.postMessage({ type: 'call', id, tool, input, auth: ctx.auth } satisfies ToWorker);
+        this.#worker.postMessage({ type: 'call', id, tool, input, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
       } catch (error) {
         this.#take(id);
         reject(new Error(`tool "${tool}": its input cannot be sent to the handler worker (${toThrown(error).message}); pass plain data`));
@@ -222,6 +237,12 @@ class WorkerHost implements HandlerHost {
         call?.reject(toError(message.error, call.tool));
         return;
       }
+      case 'sink': {
+        const sinks = this.#calls.get(message.id)?.sinks;
+        const args = message.args as [never, never, never];
+        void (message.sink === 'log' ? sinks?.log(...args) : sinks?.progress(...args))?.catch(() => {});
+        return;
+      }
     }
   }
 
@@ -255,6 +276,7 @@ class WorkerHost implements HandlerHost {
 
 /** The main-side error for a handler's throw; the worker's stack is kept so logs show where it failed. */
 function toError(thrown: Thrown, tool: string): Error {
+  if (thrown.input) return new InputNeeded(thrown.input.key, thrown.input.request);
   const error = new Error(thrown.message);
   if (thrown.name === undefined) {
     error.stack = `Error: ${thrown.message}\n    (thrown by tool "${tool}" in the handler worker; not an Error, so it has no stack)`;

@@ -1,7 +1,7 @@
 /**
  * Types for handler authors: `export const createTodo: ToolHandler<Input> = async (input, ctx) => ...`.
  */
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, LoggingLevel } from '@modelcontextprotocol/server';
 
 /** What a handler learns about the caller. Never the raw token. */
 export interface AuthContext {
@@ -24,6 +24,18 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** The tool being called. */
   readonly toolName: string;
+  /** Sends a log message to the client (`notifications/message`), if its `logging/setLevel` lets it through. */
+  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
+  /** Reports progress, when the client asked for it (a `progressToken`); otherwise does nothing. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Asks the user for input through the client (form elicitation) and resolves with the
+   * answer (`action`: accept, decline or cancel). The handler is run again from the
+   * start once the answer arrives, so code before this call must be safe to repeat.
+   */
+  elicit(params: Omit<ElicitRequestFormParams, 'mode'>): Promise<ElicitResult>;
+  /** Asks the client's model for a completion (`sampling/createMessage`); same replay as `elicit`. */
+  sample(params: CreateMessageRequestParams): Promise<CreateMessageResult>;
 }
 
 /**

@@ -4,6 +4,7 @@
  * `startHandlerHost` (handler-host.ts); never imported by the main thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createToolContext } from './context.js';
 import { importHandler } from './handlers.js';
 import { toThrown, type FromWorker, type ToWorker, type Thrown, type WorkerInput } from './handler-host.js';
 import type { AuthContext, ToolHandler } from './handler-types.js';
@@ -48,14 +49,17 @@ port.on('message', (message: ToWorker) => {
 });
 post({ type: 'ready', problems });
 
-async function run({ id, tool, input, auth }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
+async function run({ id, tool, input, auth, answers }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   let answer: FromWorker;
   try {
     const handler = handlers.get(tool);
     if (!handler) throw new Error(`the handler worker has no handler for tool "${tool}"`);
-    const value = await handler(input, { auth: auth && frozen(auth), signal: controller.signal, toolName: tool });
+    // log/progress go to the main thread, which owns the request; fire and forget.
+    const sink = (name: 'log' | 'progress') => async (...args: unknown[]) => post({ type: 'sink', id, sink: name, args });
+    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: tool }, { log: sink('log'), progress: sink('progress') }, answers);
+    const value = await handler(input, ctx);
     answer = { type: 'result', id, json: toJson(tool, value) };
   } catch (error) {
     answer = { type: 'error', id, error: toThrown(error) };

@@ -3,13 +3,15 @@
  * tool definitions, scope checks) is prepared once per load; the factory that the
  * SDK calls per request only registers the prepared pieces.
  */
+import { randomBytes } from 'node:crypto';
 import {
-  McpServer, fromJsonSchema, isCallToolResult,
-  type AuthInfo, type CallToolResult, type McpServerFactory, type RegisteredTool, type ScopeChallengeHandler, type StandardSchemaWithJSON, type ToolAnnotations,
+  McpServer, createRequestStateCodec, fromJsonSchema, inputRequired, isCallToolResult,
+  type AuthInfo, type CallToolResult, type InputRequiredResult, type ServerContext, type McpServerFactory, type RegisteredTool, type ScopeChallengeHandler, type StandardSchemaWithJSON, type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { scopeChallenge } from './auth/scopes.js';
-import type { LoadedManifest } from './config/index.js';
-import type { AuthContext, ToolContext, ToolHandler } from './handler-types.js';
+import type { HandlerCall, HandlerRunner, LoadedManifest } from './config/index.js';
+import { InputNeeded, type ContextSinks } from './context.js';
+import type { AuthContext } from './handler-types.js';
 import type { Logger } from './log.js';
 import type { ResolvedTool } from './manifest.js';
 
@@ -25,7 +27,37 @@ interface ToolConfig {
 interface PreparedTool {
   readonly tool: ResolvedTool;
   readonly config: ToolConfig;
-  readonly run: (args: Record<string, unknown>, ctx: { signal: AbortSignal; authInfo: AuthInfo | undefined }) => Promise<CallToolResult>;
+  readonly run: (args: Record<string, unknown>, ctx: ServerContext) => Promise<CallToolResult | InputRequiredResult>;
+}
+
+/** What a multi-round call carries between rounds: the answers so far. */
+interface RoundState {
+  readonly answers: Record<string, unknown>;
+}
+
+/**
+ * Seals the answers between rounds (HMAC, bound to the method, the client and the
+ * subject): requestState travels through the client and comes back untrusted. One key
+ * per process, so a round may cross a reload.
+ */
+const rounds = createRequestStateCodec<RoundState>({
+  key: randomBytes(32),
+  bind: (ctx) => {
+    const auth = authOf(ctx.http?.authInfo);
+    return `${ctx.mcpReq.method}\0${auth?.clientId ?? ''}\0${auth?.subject ?? ''}`;
+  },
+});
+
+/** Where a handler's log and progress go: the client of this request. */
+function sinksOf(ctx: ServerContext): ContextSinks {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    log: (level, data, logger) => ctx.mcpReq.log(level, data, logger),
+    progress: async (progress, total, message) => {
+      if (token === undefined) return;
+      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) } });
+    },
+  };
 }
 
 /** The SDK's `AuthInfo` carries our verified `AuthContext` here; the raw token is never set. */
@@ -48,7 +80,12 @@ function authOf(info: AuthInfo | undefined): AuthContext | undefined {
 /** Everything a server instance needs, prepared once per manifest load. */
 export interface McpBlueprint {
   readonly info: { name: string; version: string; title?: string };
-  readonly options: { instructions?: string; jsonSchemaValidator: LoadedManifest['schemas'] };
+  readonly options: {
+    instructions?: string;
+    jsonSchemaValidator: LoadedManifest['schemas'];
+    requestState: { verify: (state: string, ctx: ServerContext) => Promise<unknown> };
+    capabilities: { logging: Record<string, never> };
+  };
   readonly tools: ReadonlyMap<string, PreparedTool>;
 }
 
@@ -59,6 +96,9 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger): McpBlueprint {
     options: {
       ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
       jsonSchemaValidator: schemas,
+      requestState: { verify: rounds.verify },
+      // Handlers may log (ctx.log); clients choose the level with logging/setLevel.
+      capabilities: { logging: {} },
     },
     tools: new Map(manifest.tools.map((tool) => [tool.name, prepareTool(tool, handlers.get(tool.name)!, schemas, log)])),
   };
@@ -107,11 +147,11 @@ export function createLiveServer(initial: McpBlueprint): LiveServer {
 /** `resolve` picks the prepared tool at call time, so a session's calls reach the newest handlers. */
 function registerTool(server: McpServer, t: PreparedTool, resolve: () => PreparedTool): RegisteredTool {
   return server.registerTool(t.tool.name, t.config, (args: Record<string, unknown>, ctx) =>
-    resolve().run(args, { signal: ctx.mcpReq.signal, authInfo: ctx.http?.authInfo }),
+    resolve().run(args, ctx),
   );
 }
 
-function prepareTool(tool: ResolvedTool, handler: ToolHandler, schemas: LoadedManifest['schemas'], log: Logger): PreparedTool {
+function prepareTool(tool: ResolvedTool, handler: HandlerRunner, schemas: LoadedManifest['schemas'], log: Logger): PreparedTool {
   const inputSchema = fromJsonSchema<Record<string, unknown>>(tool.inputSchema as never, schemas);
   const outputSchema = tool.outputSchema === undefined ? undefined : fromJsonSchema(tool.outputSchema as never, schemas);
   // Scopes are checked before dispatch; the SDK answers HTTP 403 insufficient_scope
@@ -129,16 +169,23 @@ function prepareTool(tool: ResolvedTool, handler: ToolHandler, schemas: LoadedMa
     ...(tool.annotations !== undefined && { annotations: tool.annotations as ToolAnnotations }),
     scopeChallenge: challenge,
   };
-  const run = async (args: Record<string, unknown>, ctx: { signal: AbortSignal; authInfo: AuthInfo | undefined }): Promise<CallToolResult> => {
+  const run = async (args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
     const timeout = AbortSignal.timeout(tool.timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
-    const context: ToolContext = { auth: authOf(ctx.authInfo), signal, toolName: tool.name };
+    const signal = AbortSignal.any([ctx.mcpReq.signal, timeout]);
+    // Answers from earlier rounds (sealed in requestState) plus this round's.
+    const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
+    const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
+    const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: tool.name, sinks: sinksOf(ctx), answers };
     try {
-      const value = await raceAbort(Promise.resolve().then(() => handler(args, context)), signal);
+      const value = await raceAbort(Promise.resolve().then(() => handler(args, call)), signal);
       return toCallToolResult(value);
     } catch (error) {
+      if (error instanceof InputNeeded) {
+        const request = error.request.method === 'elicitation/create' ? inputRequired.elicit(error.request.params) : inputRequired.createMessage(error.request.params);
+        return inputRequired({ inputRequests: { [error.key]: request }, requestState: await rounds.mint({ answers }, ctx) });
+      }
       if (timeout.aborted) return toolError(`${tool.name} timed out after ${tool.timeoutMs} ms`);
-      if (ctx.signal.aborted) return toolError(`${tool.name} was cancelled`);
+      if (ctx.mcpReq.signal.aborted) return toolError(`${tool.name} was cancelled`);
       log.error(`tool ${tool.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return toolError(error instanceof Error ? error.message : String(error));
     }

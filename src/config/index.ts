@@ -7,7 +7,8 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
 import { checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
-import type { ToolHandler } from '../handler-types.js';
+import { createToolContext, type ContextSinks } from '../context.js';
+import type { AuthContext } from '../handler-types.js';
 import type { Manifest } from '../manifest.js';
 import type { ResolvedManifest } from '../manifest.js';
 import { ToolSchemas } from '../validation.js';
@@ -52,21 +53,33 @@ export interface HandlerToLoad {
   readonly ref: HandlerRef;
 }
 
+/** One call of a handler: who calls, its signal, where log/progress go, and earlier answers (see context.ts). */
+export interface HandlerCall {
+  readonly auth: AuthContext | undefined;
+  readonly signal: AbortSignal;
+  readonly toolName: string;
+  readonly sinks: ContextSinks;
+  readonly answers: Readonly<Record<string, unknown>>;
+}
+
+/** Runs a loaded handler; in this thread or in a worker. */
+export type HandlerRunner = (input: Record<string, unknown>, call: HandlerCall) => Promise<unknown>;
+
 export type HandlerLoad =
-  | { ok: true; handlers: ReadonlyMap<string, ToolHandler>; release?: () => Promise<void> }
+  | { ok: true; handlers: ReadonlyMap<string, HandlerRunner>; release?: () => Promise<void> }
   | { ok: false; problems: readonly { tool: string; message: string }[] };
 
 export type HandlerLoader = (handlers: readonly HandlerToLoad[]) => Promise<HandlerLoad>;
 
 /** Imports every handler into this thread; all problems at once. */
 export const importHandlers: HandlerLoader = async (list) => {
-  const handlers = new Map<string, ToolHandler>();
+  const handlers = new Map<string, HandlerRunner>();
   const problems: { tool: string; message: string }[] = [];
   await Promise.all(
     list.map(async ({ tool, spec, ref }) => {
       const result = await importHandler(spec, ref);
       if (typeof result === 'string') problems.push({ tool, message: result });
-      else handlers.set(tool, result);
+      else handlers.set(tool, async (input, call) => result(input, createToolContext(call, call.sinks, call.answers)));
     }),
   );
   return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers };
@@ -75,7 +88,7 @@ export const importHandlers: HandlerLoader = async (list) => {
 /** A validated manifest with everything a snapshot needs, built once per load. */
 export interface LoadedManifest {
   readonly manifest: ResolvedManifest;
-  readonly handlers: ReadonlyMap<string, ToolHandler>;
+  readonly handlers: ReadonlyMap<string, HandlerRunner>;
   readonly schemas: ToolSchemas;
   /** Values read from `.env` beside the manifest. */
   readonly dotEnv: Readonly<Record<string, string>>;
