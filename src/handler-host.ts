@@ -43,6 +43,8 @@ export interface HostExit {
 /** What a call carries besides its input: the caller, its signal, and the context's sinks and earlier answers. */
 export interface HostCall {
   readonly auth: AuthContext | undefined;
+  /** The item's name for `ctx.toolName`; default: the host's key. */
+  readonly toolName?: string;
   readonly signal: AbortSignal;
   readonly sinks?: ContextSinks;
   readonly answers?: Readonly<Record<string, unknown>>;
@@ -50,7 +52,7 @@ export interface HostCall {
 
 export interface HandlerHost {
   /** Runs the tool's handler in the worker; resolves with its return value, rejects with an Error carrying the handler's message when it throws. */
-  call(tool: string, input: Record<string, unknown>, ctx: HostCall): Promise<unknown>;
+  call(tool: string, args: readonly unknown[], ctx: HostCall): Promise<unknown>;
   /** Calls in flight. A call whose caller's signal aborted no longer counts, even if its handler still runs. */
   readonly pending: number;
   /** Waits until no call is in flight, then terminates the worker (and any handler still running for an aborted call). New calls after retire() reject. */
@@ -92,7 +94,7 @@ export interface Thrown {
 }
 
 export type ToWorker =
-  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly input: Record<string, unknown>; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
+  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly name: string; readonly args: readonly unknown[]; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
   | { readonly type: 'abort'; readonly id: number; readonly reason: Thrown | undefined };
 
 export type FromWorker =
@@ -167,7 +169,7 @@ class WorkerHost implements HandlerHost {
     return this.#calls.size;
   }
 
-  call(tool: string, input: Record<string, unknown>, ctx: HostCall): Promise<unknown> {
+  call(tool: string, args: readonly unknown[], ctx: HostCall): Promise<unknown> {
     if (this.#closed !== undefined) return Promise.reject(new Error(`tool "${tool}" cannot run: ${this.#closed}`));
     if (!this.#tools.has(tool)) {
       return Promise.reject(new Error(`tool "${tool}" has no handler in this host; pass its HandlerSpec to startHandlerHost()`));
@@ -188,7 +190,7 @@ class WorkerHost implements HandlerHost {
       // An idle host does not keep the process alive; a call in flight does.
       if (this.#calls.size === 1) this.#worker.ref();
       try {
-        this.#worker.postMessage({ type: 'call', id, tool, input, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
+        this.#worker.postMessage({ type: 'call', id, tool, name: ctx.toolName ?? tool, args, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
       } catch (error) {
         this.#take(id);
         reject(new Error(`tool "${tool}": its input cannot be sent to the handler worker (${toThrown(error).message}); pass plain data`));

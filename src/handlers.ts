@@ -28,17 +28,27 @@ export function parseHandlerSpec(spec: string, dir: string): HandlerRef {
  */
 export function checkHandlerLocation(spec: string, ref: HandlerRef, dir: string): string | undefined {
   const hash = spec.lastIndexOf('#');
-  const modulePath = hash === -1 ? spec : spec.slice(0, hash);
-  if (isAbsolute(modulePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./handlers/tool.js"`;
-  if (!isInside(dir, ref.file)) return `"${spec}" points outside the manifest's directory; handlers must live beside the manifest or below it`;
-  if (!existsSync(ref.file)) return `"${spec}": no file at ${ref.file}; check the path (relative to the manifest)`;
-  const real = realpathSync(ref.file);
-  if (!isInside(realpathSync(dir), real)) return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the module inside instead`;
-  if (!statSync(real).isFile()) return `"${spec}" is not a file`;
-  if (!/\.(m|c)?js$|\.(m|c)?ts$/.test(ref.file)) return `"${spec}" is not a JavaScript module (.js, .mjs, .cjs)`;
+  const where = checkFileLocation(hash === -1 ? spec : spec.slice(0, hash), ref.file, dir, spec, 'handlers');
+  if (where) return where;
+  if (!/\.(m|c)?js$|\.(m|c)?ts$/.test(ref.file)) return `"${spec}" is not a JavaScript module (.js, .mjs, .cjs; or .ts, .mts, .cts where Node strips types)`;
   if (/\.(m|c)?ts$/.test(ref.file) && !(process.features as { typescript?: unknown }).typescript) {
     return `"${spec}" is TypeScript, which this Node (${process.version}) cannot load; compile it to .js, or run Node >= 22.18`;
   }
+  return undefined;
+}
+
+/**
+ * Problems with a file the manifest points at (`relative` as written, `file` resolved),
+ * or undefined when it is a regular file inside `dir`, symlinks resolved, so a link
+ * cannot lead outside.
+ */
+export function checkFileLocation(relativePath: string, file: string, dir: string, spec = relativePath, what = 'files'): string | undefined {
+  if (isAbsolute(relativePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./${what === 'handlers' ? 'handlers/tool.js' : 'content/readme.md'}"`;
+  if (!isInside(dir, file)) return `"${spec}" points outside the manifest's directory; ${what} must live beside the manifest or below it`;
+  if (!existsSync(file)) return `"${spec}": no file at ${file}; check the path (relative to the manifest)`;
+  const real = realpathSync(file);
+  if (!isInside(realpathSync(dir), real)) return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the ${what === 'handlers' ? 'module' : 'file'} inside instead`;
+  if (!statSync(real).isFile()) return `"${spec}" is not a file`;
   return undefined;
 }
 

@@ -8,6 +8,13 @@ export type JsonSchema = Record<string, unknown>;
 
 export type ScopeRequirement = readonly string[] | { readonly anyOf: readonly string[] };
 
+export interface Icon {
+  src: string;
+  mimeType?: string;
+  sizes?: string[];
+  theme?: 'light' | 'dark';
+}
+
 export interface ManifestTool {
   name: string;
   title?: string;
@@ -15,9 +22,60 @@ export interface ManifestTool {
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
   annotations?: Record<string, unknown>;
+  icons?: Icon[];
   scopes?: ScopeRequirement;
   handler: string;
   timeoutMs?: number;
+}
+
+/** Completion values per variable/argument: a list, or a handler spec. */
+export type Completion = Record<string, string[] | string>;
+
+export interface ManifestResource {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+  annotations?: Record<string, unknown>;
+  icons?: Icon[];
+  scopes?: ScopeRequirement;
+  text?: string;
+  blob?: string;
+  file?: string;
+  handler?: string;
+}
+
+export interface ManifestResourceTemplate {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  annotations?: Record<string, unknown>;
+  icons?: Icon[];
+  scopes?: ScopeRequirement;
+  handler: string;
+  complete?: Completion;
+}
+
+export interface ManifestPromptMessage {
+  role: 'user' | 'assistant';
+  text?: string;
+  content?: Record<string, unknown>;
+}
+
+export interface ManifestPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  icons?: Icon[];
+  scopes?: ScopeRequirement;
+  arguments?: { name: string; title?: string; description?: string; required?: boolean }[];
+  messages?: ManifestPromptMessage[];
+  handler?: string;
+  complete?: Completion;
 }
 
 export interface Manifest {
@@ -54,7 +112,10 @@ export interface Manifest {
     resource_policy_uri?: string;
     resource_tos_uri?: string;
   };
-  tools: ManifestTool[];
+  tools?: ManifestTool[];
+  resources?: ManifestResource[];
+  resourceTemplates?: ManifestResourceTemplate[];
+  prompts?: ManifestPrompt[];
 }
 
 /** Scopes a call needs: every one of `allOf`, or at least one of `anyOf`. */
@@ -69,9 +130,64 @@ export interface ResolvedTool {
   readonly inputSchema: JsonSchema;
   readonly outputSchema?: JsonSchema;
   readonly annotations?: Record<string, unknown>;
+  readonly icons?: readonly Icon[];
   readonly scopes: ScopePolicy;
   /** Absolute path of the handler module and the export to call. */
-  readonly handler: { readonly file: string; readonly exportName: string; readonly spec: string };
+  readonly handler: ResolvedHandler;
+  readonly timeoutMs: number;
+}
+
+export interface ResolvedHandler {
+  readonly file: string;
+  readonly exportName: string;
+  readonly spec: string;
+}
+
+/** Where a resource's content comes from. */
+export type ResourceSource =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'blob'; readonly blob: string }
+  | { readonly kind: 'file'; readonly file: string }
+  | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
+
+export interface ResolvedResource {
+  readonly uri: string;
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly mimeType?: string;
+  readonly size?: number;
+  readonly annotations?: Record<string, unknown>;
+  readonly icons?: readonly Icon[];
+  readonly scopes: ScopePolicy;
+  readonly source: ResourceSource;
+}
+
+/** Completion per variable/argument: fixed values, or a handler. */
+export type ResolvedCompletion = Readonly<Record<string, { readonly values: readonly string[] } | { readonly handler: ResolvedHandler }>>;
+
+export interface ResolvedResourceTemplate {
+  readonly uriTemplate: string;
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly mimeType?: string;
+  readonly annotations?: Record<string, unknown>;
+  readonly icons?: readonly Icon[];
+  readonly scopes: ScopePolicy;
+  readonly handler: ResolvedHandler;
+  readonly complete: ResolvedCompletion;
+}
+
+export interface ResolvedPrompt {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly icons?: readonly Icon[];
+  readonly scopes: ScopePolicy;
+  readonly arguments: readonly { readonly name: string; readonly title?: string; readonly description?: string; readonly required: boolean }[];
+  readonly source: { readonly kind: 'messages'; readonly messages: readonly ManifestPromptMessage[] } | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
+  readonly complete: ResolvedCompletion;
   readonly timeoutMs: number;
 }
 
@@ -127,6 +243,9 @@ export interface ResolvedManifest {
     readonly resource_tos_uri?: string;
   };
   readonly tools: readonly ResolvedTool[];
+  readonly resources: readonly ResolvedResource[];
+  readonly resourceTemplates: readonly ResolvedResourceTemplate[];
+  readonly prompts: readonly ResolvedPrompt[];
 }
 
 export const ASYMMETRIC_ALGORITHMS = [

@@ -59,7 +59,7 @@ export function createSessions(options: SessionOptions): Sessions {
       const oldest = [...sessions].sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
       if (oldest) await close(oldest[0]);
     }
-    const live = createLiveServer(blueprint);
+    const live = createLiveServer(blueprint, options.log);
     const subject = subjectOf(authInfo);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

@@ -72,12 +72,13 @@ const CASES: Case[] = [
   },
   // Keys, types and enums (the JSON Schema)
   {
-    name: 'unknown keys get the nearest known key suggested (isuer, toools), and the missing required key is named',
-    text: yaml(SERVER, 'auth:', '  provider: jwt', '  isuer: https://issuer.example.com', 'toools: []'),
+    name: 'unknown keys get the nearest known key suggested (isuer, toools, prompt), and a missing required key is named',
+    text: yaml('auth:', '  provider: jwt', '  isuer: https://issuer.example.com', 'toools: []', 'prompt: []'),
     problems: [
-      [1, 1, '', 'missing required key "tools"'],
-      [4, 3, 'auth.isuer', 'unknown key "isuer"; did you mean "issuer"?'],
-      [5, 1, 'toools', 'unknown key "toools"; did you mean "tools"?'],
+      [1, 1, '', 'missing required key "server"'],
+      [3, 3, 'auth.isuer', 'unknown key "isuer"; did you mean "issuer"?'],
+      [4, 1, 'toools', 'unknown key "toools"; did you mean "tools"?'],
+      [5, 1, 'prompt', 'unknown key "prompt"; did you mean "prompts"?'],
     ],
   },
   {

@@ -44,7 +44,7 @@ test('many calls in flight at once are answered by id', QUICK, async () => {
   const host = await start([spec('wait')]);
   const delays = [250, 50, 200, 0, 150, 100, 250, 50];
   const started = performance.now();
-  const calls = delays.map((ms, i) => host.call('wait', { ms, tag: `call ${i}` }, noAuth()));
+  const calls = delays.map((ms, i) => host.call('wait', [{ ms, tag: `call ${i}` }], noAuth()));
   assert.equal(host.pending, delays.length);
   const results = await Promise.all(calls);
   assert.deepEqual(results, delays.map((ms, i) => `waited ${ms} ms for call ${i}`));
@@ -56,9 +56,9 @@ test('many calls in flight at once are answered by id', QUICK, async () => {
 test('the handler gets the caller\'s auth context, a signal and the tool name', QUICK, async () => {
   const host = await start([spec('echo')]);
   const auth: AuthContext = { subject: 'alice', clientId: 'app', scopes: ['todo:read'], claims: { sub: 'alice', aud: 'https://mcp.example.com' }, expiresAt: 1_900_000_000 };
-  const seen = (await host.call('echo', { text: 'hi' }, { auth, signal: new AbortController().signal })) as Record<string, unknown>;
+  const seen = (await host.call('echo', [{ text: 'hi' }], { auth, signal: new AbortController().signal })) as Record<string, unknown>;
   assert.deepEqual(seen, { input: { text: 'hi' }, toolName: 'echo', auth, authFrozen: true, ctxKeys: ['auth', 'elicit', 'log', 'progress', 'sample', 'signal', 'toolName'] });
-  const anonymous = (await host.call('echo', {}, noAuth())) as Record<string, unknown>;
+  const anonymous = (await host.call('echo', [{}], noAuth())) as Record<string, unknown>;
   assert.equal(anonymous['auth'], null);
 });
 
@@ -67,7 +67,7 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
   const events = listen();
   try {
     const controller = new AbortController();
-    const call = host.call('hang', { tag: 'cancelled' }, { auth: undefined, signal: controller.signal });
+    const call = host.call('hang', [{ tag: 'cancelled' }], { auth: undefined, signal: controller.signal });
     const event = events.next();
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
@@ -75,7 +75,7 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
     assert.equal(host.pending, 0);
     assert.deepEqual(await event, { tag: 'cancelled', aborted: true, reasonName: 'AbortError', reasonMessage: 'This operation was aborted', isDomException: true });
 
-    const timedOut = host.call('hang', { tag: 'timed out' }, { auth: undefined, signal: AbortSignal.timeout(50) });
+    const timedOut = host.call('hang', [{ tag: 'timed out' }], { auth: undefined, signal: AbortSignal.timeout(50) });
     await assert.rejects(timedOut, { name: 'TimeoutError' });
     assert.deepEqual(await events.next(), { tag: 'timed out', aborted: true, reasonName: 'TimeoutError', reasonMessage: 'The operation was aborted due to timeout', isDomException: true });
     // The handlers never settle, yet nothing waits for them any more.
@@ -87,25 +87,25 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
 
 test('a throw rejects with the handler\'s message and the worker\'s stack', QUICK, async () => {
   const host = await start([spec('fail'), spec('throwString')]);
-  const error = await host.call('fail', {}, noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
+  const error = await host.call('fail', [{}], noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
   assert.ok(error instanceof Error);
   assert.equal(error.name, 'TypeError');
   assert.equal(error.message, 'the fixture failed on purpose');
   assert.match(error.stack ?? '', /^TypeError: the fixture failed on purpose\n\s+at fail \(file:\/\/.*\/fixtures\/host\/handlers\.js:\d+:\d+\)/);
-  await assert.rejects(host.call('throwString', {}, noAuth()), (e: unknown) => e instanceof Error && e.message === 'a plain string');
+  await assert.rejects(host.call('throwString', [{}], noAuth()), (e: unknown) => e instanceof Error && e.message === 'a plain string');
 });
 
 test('a result JSON cannot carry is refused, naming the tool; other values arrive as their JSON', QUICK, async () => {
   const host = await start([spec('returnFunction'), spec('returnCycle'), spec('returnInstances'), spec('returnNothing')]);
-  await assert.rejects(host.call('returnFunction', {}, noAuth()), {
+  await assert.rejects(host.call('returnFunction', [{}], noAuth()), {
     message: 'tool "returnFunction" returned a value that cannot be sent as a tool result: result.items[0].save is a function; return plain data (objects, arrays, strings, numbers, booleans, null)',
   });
-  await assert.rejects(host.call('returnCycle', {}, noAuth()), {
+  await assert.rejects(host.call('returnCycle', [{}], noAuth()), {
     message: /^tool "returnCycle" returned a value that cannot be sent as a tool result: it cannot be written as JSON \(Converting circular structure to JSON\); return plain data/,
   });
   // As in the main thread, where the result is sent as JSON: toJSON() applies, methods do not travel.
-  assert.deepEqual(await host.call('returnInstances', {}, noAuth()), { todo: { title: 'milk' }, price: '2.50 EUR', when: '1970-01-01T00:00:00.000Z' });
-  assert.equal(await host.call('returnNothing', {}, noAuth()), undefined);
+  assert.deepEqual(await host.call('returnInstances', [{}], noAuth()), { todo: { title: 'milk' }, price: '2.50 EUR', when: '1970-01-01T00:00:00.000Z' });
+  assert.equal(await host.call('returnNothing', [{}], noAuth()), undefined);
 });
 
 test('load problems come back all at once, with the manifest loader\'s messages', QUICK, async () => {
@@ -126,20 +126,20 @@ test('load problems come back all at once, with the manifest loader\'s messages'
 test('process.exit() in a handler ends the worker only: calls in flight reject, the exit is reported', QUICK, async () => {
   const host = await start([spec('exit'), spec('wait')]);
   const why = /the handler worker exited \(a handler called process\.exit\(1\) at exit \(file:\/\/.*handlers\.js:\d+:\d+\); a handler should return or throw instead\)/;
-  const slow = assert.rejects(host.call('wait', { ms: 5_000 }, noAuth()), { message: new RegExp(`^tool "wait" did not answer: ${why.source}`) });
-  await assert.rejects(host.call('exit', {}, noAuth()), { message: new RegExp(`^tool "exit" did not answer: ${why.source}`) });
+  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], noAuth()), { message: new RegExp(`^tool "wait" did not answer: ${why.source}`) });
+  await assert.rejects(host.call('exit', [{}], noAuth()), { message: new RegExp(`^tool "exit" did not answer: ${why.source}`) });
   await slow;
   const exit = await host.exited;
   assert.equal(exit.code, 1);
   assert.equal(exit.requested, false);
   assert.match(exit.reason, /^a handler called process\.exit\(1\)/);
-  await assert.rejects(host.call('wait', { ms: 1 }, noAuth()), { message: /^tool "wait" cannot run: its handler worker exited \(a handler called process\.exit\(1\)/ });
+  await assert.rejects(host.call('wait', [{ ms: 1 }], noAuth()), { message: /^tool "wait" cannot run: its handler worker exited \(a handler called process\.exit\(1\)/ });
   assert.equal(host.pending, 0);
 });
 
 test('an uncaught throw from a handler\'s stray async code ends the worker only', QUICK, async () => {
   const host = await start([spec('throwLater')]);
-  const error = await host.call('throwLater', {}, noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
+  const error = await host.call('throwLater', [{}], noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
   assert.match(error.message, /^tool "throwLater" did not answer: the handler worker exited \(uncaught Error: stray async failure, outside any call's promise/);
   assert.equal((error.cause as Error | undefined)?.message, 'stray async failure');
   const exit = await host.exited;
@@ -153,7 +153,7 @@ test('running out of memory ends the worker only', QUICK, async () => {
   // (Not --input-type=module: workers inherit execArgv, and that flag fails without -e.)
   const script = `import(${JSON.stringify(new URL('../src/handler-host.js', import.meta.url).href)}).then(async ({ startHandlerHost }) => {
     const started = await startHandlerHost([${JSON.stringify(spec('hog'))}]);
-    const message = await started.host.call('hog', {}, { auth: undefined, signal: new AbortController().signal }).then(String, (e) => e.message);
+    const message = await started.host.call('hog', [{}], { auth: undefined, signal: new AbortController().signal }).then(String, (e) => e.message);
     console.log(JSON.stringify({ message, exit: await started.host.exited }));
   });`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=64', '-e', script]);
@@ -165,9 +165,9 @@ test('running out of memory ends the worker only', QUICK, async () => {
 test('retire() waits for the call in flight, refuses new ones, then terminates the worker', QUICK, async () => {
   const host = await start([spec('wait')]);
   const started = performance.now();
-  const slow = host.call('wait', { ms: 300 }, noAuth());
+  const slow = host.call('wait', [{ ms: 300 }], noAuth());
   const retired = host.retire();
-  await assert.rejects(host.call('wait', { ms: 1 }, noAuth()), { message: 'tool "wait" cannot run: its handler host is retired; calls go to the host of the current snapshot' });
+  await assert.rejects(host.call('wait', [{ ms: 1 }], noAuth()), { message: 'tool "wait" cannot run: its handler host is retired; calls go to the host of the current snapshot' });
   assert.equal(host.pending, 1);
   await retired;
   assert.equal(await slow, 'waited 300 ms for wait');
@@ -177,7 +177,7 @@ test('retire() waits for the call in flight, refuses new ones, then terminates t
 
 test('terminate() stops at once: calls in flight reject', QUICK, async () => {
   const host = await start([spec('wait')]);
-  const slow = assert.rejects(host.call('wait', { ms: 5_000 }, noAuth()), { message: 'tool "wait" did not answer: its handler host was terminated while the call was running' });
+  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], noAuth()), { message: 'tool "wait" did not answer: its handler host was terminated while the call was running' });
   await host.terminate();
   await slow;
   assert.deepEqual(await host.exited, { code: 1, reason: 'terminated', requested: true });
@@ -193,13 +193,13 @@ test('a new host imports edited files afresh; the old one keeps the old code unt
     writeFileSync(join(dir, 'greet.js'), `import { GREETING } from './greeting.js';\nexport const greet = () => GREETING;\n`);
     const greet: HandlerSpec = { tool: 'greet', spec: './greet.js#greet', file: join(dir, 'greet.js'), exportName: 'greet' };
     const first = await start([greet]);
-    assert.equal(await first.call('greet', {}, noAuth()), 'hello from v1');
+    assert.equal(await first.call('greet', [{}], noAuth()), 'hello from v1');
     writeGreeting('hello from v2');
     const second = await start([greet]);
-    assert.equal(await second.call('greet', {}, noAuth()), 'hello from v2');
-    assert.equal(await first.call('greet', {}, noAuth()), 'hello from v1');
+    assert.equal(await second.call('greet', [{}], noAuth()), 'hello from v2');
+    assert.equal(await first.call('greet', [{}], noAuth()), 'hello from v1');
     await first.retire();
-    assert.equal(await second.call('greet', {}, noAuth()), 'hello from v2');
+    assert.equal(await second.call('greet', [{}], noAuth()), 'hello from v2');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

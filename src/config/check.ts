@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createAjv, type ErrorObject } from '../validation.js';
 import { showValue } from '../errors.js';
-import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest } from '../manifest.js';
+import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest, type ScopeRequirement } from '../manifest.js';
 
 export interface Finding {
   /** Path segments into the document. */
@@ -85,8 +85,11 @@ function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
   }
 }
 
+/** A manifest that passed the schema, with its lists defaulted to empty. */
+export type CheckedManifest = Manifest & Required<Pick<Manifest, 'tools' | 'resources' | 'resourceTemplates' | 'prompts'>>;
+
 /** Checks a schema cannot express. Runs only on a document that passed the schema. */
-export function checkSemantics(m: Manifest): Finding[] {
+export function checkSemantics(m: CheckedManifest): Finding[] {
   const findings: Finding[] = [];
   const seen = new Map<string, number>();
   m.tools.forEach((tool, i) => {
@@ -97,18 +100,92 @@ export function checkSemantics(m: Manifest): Finding[] {
     const first = seen.get(tool.name);
     if (first !== undefined) findings.push({ path: ['tools', i, 'name'], message: `duplicate tool name "${tool.name}" (also tools[${first}]); tool names must be unique` });
     else seen.set(tool.name, i);
-    const scopes = tool.scopes === undefined ? [] : Array.isArray(tool.scopes) ? tool.scopes : (tool.scopes as { anyOf: string[] }).anyOf;
-    const scopesPath = Array.isArray(tool.scopes) ? ['tools', i, 'scopes'] : ['tools', i, 'scopes', 'anyOf'];
-    scopes.forEach((scope, j) => {
-      const problem = scopeProblem(scope);
-      if (problem) findings.push({ path: [...scopesPath, j], message: problem });
-    });
+    findings.push(...checkScopes(tool.scopes, ['tools', i]));
   });
+  findings.push(...checkResources(m), ...checkTemplates(m), ...checkPrompts(m));
   (m.resource?.scopes_supported ?? []).forEach((scope, j) => {
     const problem = scopeProblem(scope);
     if (problem) findings.push({ path: ['resource', 'scopes_supported', j], message: problem });
   });
   findings.push(...checkHttp(m), ...checkAuth(m));
+  return findings;
+}
+
+function checkScopes(scopes: ScopeRequirement | undefined, at: (string | number)[]): Finding[] {
+  const list = scopes === undefined ? [] : Array.isArray(scopes) ? scopes : (scopes as { anyOf: string[] }).anyOf;
+  const path = Array.isArray(scopes) ? [...at, 'scopes'] : [...at, 'scopes', 'anyOf'];
+  return list.flatMap((scope, j) => {
+    const problem = scopeProblem(scope);
+    return problem ? [{ path: [...path, j], message: problem }] : [];
+  });
+}
+
+/** Reports a second item with the same key, naming the first. */
+function duplicates<T>(items: readonly T[], key: (item: T) => string, section: string, field: string, what: string): Finding[] {
+  const seen = new Map<string, number>();
+  return items.flatMap((item, i) => {
+    const k = key(item);
+    const first = seen.get(k);
+    if (first === undefined) {
+      seen.set(k, i);
+      return [];
+    }
+    return [{ path: [section, i, field], message: `duplicate ${what} ${showValue(k)} (also ${section}[${first}]); ${what}s must be unique` }];
+  });
+}
+
+const CONTENT_KEYS = ['text', 'blob', 'file', 'handler'] as const;
+
+function checkResources(m: CheckedManifest): Finding[] {
+  const findings = duplicates(m.resources, (r) => r.uri, 'resources', 'uri', 'resource URI');
+  m.resources.forEach((r, i) => {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(r.uri)) findings.push({ path: ['resources', i, 'uri'], message: `${showValue(r.uri)} is not an absolute URI; give it a scheme, e.g. "docs://${r.uri.replace(/^\/+/, '')}"` });
+    const given = CONTENT_KEYS.filter((k) => r[k] !== undefined);
+    if (given.length !== 1) {
+      findings.push({ path: ['resources', i], message: given.length === 0 ? 'give the content: one of text, blob, file or handler' : `give exactly one of text, blob, file or handler, not ${given.join(' and ')}` });
+    }
+    if (r.blob !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(r.blob.replace(/\s+/g, ''))) findings.push({ path: ['resources', i, 'blob'], message: 'is not base64; encode the bytes with base64 (e.g. `base64 -w0 file`)' });
+    findings.push(...checkScopes(r.scopes, ['resources', i]));
+  });
+  return findings;
+}
+
+function templateVariables(template: string): string[] {
+  return [...template.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((match) => match[1]!.split(',').map((v) => v.replace(/[*:].*$/, '').trim()));
+}
+
+function checkTemplates(m: CheckedManifest): Finding[] {
+  const findings = duplicates(m.resourceTemplates, (t) => t.name, 'resourceTemplates', 'name', 'template name');
+  m.resourceTemplates.forEach((t, i) => {
+    const variables = templateVariables(t.uriTemplate);
+    if (variables.length === 0) findings.push({ path: ['resourceTemplates', i, 'uriTemplate'], message: `${showValue(t.uriTemplate)} has no {variable}; use resources for a fixed URI` });
+    for (const name of Object.keys(t.complete ?? {})) {
+      if (!variables.includes(name)) findings.push({ path: ['resourceTemplates', i, 'complete', name], atKey: true, message: `"${name}" is not a variable of ${t.uriTemplate} (its variables: ${variables.join(', ') || 'none'})` });
+    }
+    findings.push(...checkScopes(t.scopes, ['resourceTemplates', i]));
+  });
+  return findings;
+}
+
+function checkPrompts(m: CheckedManifest): Finding[] {
+  const findings = duplicates(m.prompts, (p) => p.name, 'prompts', 'name', 'prompt name');
+  m.prompts.forEach((p, i) => {
+    const args = (p.arguments ?? []).map((a) => a.name);
+    findings.push(...duplicates(p.arguments ?? [], (a) => a.name, `prompts[${i}].arguments`, 'name', 'argument name').map((f) => ({ ...f, path: ['prompts', i, 'arguments', f.path[1]!, 'name'] })));
+    if ((p.messages === undefined) === (p.handler === undefined)) {
+      findings.push({ path: ['prompts', i], message: p.messages === undefined ? 'give the prompt messages or a handler' : 'give messages or a handler, not both' });
+    }
+    (p.messages ?? []).forEach((message, j) => {
+      if ((message.text === undefined) === (message.content === undefined)) findings.push({ path: ['prompts', i, 'messages', j], message: 'give text or content (one of them)' });
+      for (const [, name] of (message.text ?? '').matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
+        if (!args.includes(name!)) findings.push({ path: ['prompts', i, 'messages', j, 'text'], message: `{{${name}}} is not an argument of this prompt; declare it under arguments (declared: ${args.join(', ') || 'none'})` });
+      }
+    });
+    for (const name of Object.keys(p.complete ?? {})) {
+      if (!args.includes(name)) findings.push({ path: ['prompts', i, 'complete', name], atKey: true, message: `"${name}" is not an argument of this prompt (declared: ${args.join(', ') || 'none'})` });
+    }
+    findings.push(...checkScopes(p.scopes, ['prompts', i]));
+  });
   return findings;
 }
 

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
-import { checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
+import { checkFileLocation, checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
 import { createToolContext, type ContextSinks } from '../context.js';
 import type { AuthContext } from '../handler-types.js';
 import type { Manifest } from '../manifest.js';
 import type { ResolvedManifest } from '../manifest.js';
 import { ToolSchemas } from '../validation.js';
-import { checkForbiddenKeys, checkSchema, checkSemantics, type Finding } from './check.js';
+import { checkForbiddenKeys, checkSchema, checkSemantics, type CheckedManifest, type Finding } from './check.js';
 import { interpolate, readDotEnv } from './env.js';
 import { createLocator, parseJson, parseYaml } from './parse.js';
 import { resolveManifest } from './resolve.js';
@@ -46,9 +46,9 @@ export interface LoadOptions {
   handlers?: HandlerLoader | false;
 }
 
-/** A handler module to load for a tool; its location is already checked. */
+/** A handler module to load; its location is already checked. `key` is where the manifest names it, e.g. `tools[0].handler`. */
 export interface HandlerToLoad {
-  readonly tool: string;
+  readonly key: string;
   readonly spec: string;
   readonly ref: HandlerRef;
 }
@@ -62,24 +62,24 @@ export interface HandlerCall {
   readonly answers: Readonly<Record<string, unknown>>;
 }
 
-/** Runs a loaded handler; in this thread or in a worker. */
-export type HandlerRunner = (input: Record<string, unknown>, call: HandlerCall) => Promise<unknown>;
+/** Runs a loaded handler with its arguments (the tool's input; a resource's URI; ...), in this thread or in a worker. */
+export type HandlerRunner = (args: readonly unknown[], call: HandlerCall) => Promise<unknown>;
 
 export type HandlerLoad =
   | { ok: true; handlers: ReadonlyMap<string, HandlerRunner>; release?: () => Promise<void> }
-  | { ok: false; problems: readonly { tool: string; message: string }[] };
+  | { ok: false; problems: readonly { key: string; message: string }[] };
 
 export type HandlerLoader = (handlers: readonly HandlerToLoad[]) => Promise<HandlerLoad>;
 
 /** Imports every handler into this thread; all problems at once. */
 export const importHandlers: HandlerLoader = async (list) => {
   const handlers = new Map<string, HandlerRunner>();
-  const problems: { tool: string; message: string }[] = [];
+  const problems: { key: string; message: string }[] = [];
   await Promise.all(
-    list.map(async ({ tool, spec, ref }) => {
+    list.map(async ({ key, spec, ref }) => {
       const result = await importHandler(spec, ref);
-      if (typeof result === 'string') problems.push({ tool, message: result });
-      else handlers.set(tool, async (input, call) => result(input, createToolContext(call, call.sinks, call.answers)));
+      if (typeof result === 'string') problems.push({ key, message: result });
+      else handlers.set(key, async (args, call) => (result as (...a: unknown[]) => unknown)(...args, createToolContext(call, call.sinks, call.answers)));
     }),
   );
   return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers };
@@ -111,23 +111,29 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
   if (structural.length === 0) structural.push(...checkSchema(value).filter((f) => !unset.has(formatPath(f.path))));
   if (structural.length > 0 || interpolated.missing.length > 0) fail(located([...interpolated.missing, ...structural]));
 
-  const manifest = value as Manifest;
+  const manifest = withLists(value as Manifest);
   const schemas = new ToolSchemas();
   const findings = [...checkSemantics(manifest), ...checkToolSchemas(manifest, schemas)];
+  manifest.resources.forEach((r, i) => {
+    const message = r.file === undefined ? undefined : checkFileLocation(r.file, resolve(dir, r.file), dir);
+    if (message) findings.push({ path: ['resources', i, 'file'], message });
+  });
   const toLoad: HandlerToLoad[] = [];
   const loader = options.handlers ?? importHandlers;
-  if (loader !== false) manifest.tools.forEach((tool, i) => {
-    const ref = parseHandlerSpec(tool.handler, dir);
-    const message = checkHandlerLocation(tool.handler, ref, dir);
-    if (message) findings.push({ path: ['tools', i, 'handler'], message });
-    else toLoad.push({ tool: tool.name, spec: tool.handler, ref });
-  });
+  if (loader !== false) {
+    for (const { path, spec } of handlerSpecs(manifest)) {
+      const ref = parseHandlerSpec(spec, dir);
+      const message = checkHandlerLocation(spec, ref, dir);
+      if (message) findings.push({ path, message });
+      else toLoad.push({ key: formatPath(path), spec, ref });
+    }
+  }
   if (findings.length > 0) fail(located(findings));
 
   const load: HandlerLoad = loader === false ? { ok: true, handlers: new Map() } : await loader(toLoad);
   if (!load.ok) {
-    const index = new Map(manifest.tools.map((t, i) => [t.name, i]));
-    fail(located(load.problems.map((p) => ({ path: ['tools', index.get(p.tool) ?? 0, 'handler'], message: p.message }))));
+    const paths = new Map(handlerSpecs(manifest).map(({ path }) => [formatPath(path), path]));
+    fail(located(load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))));
   }
   return {
     manifest: resolveManifest(manifest, file),
@@ -136,6 +142,29 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     dotEnv,
     release: load.release ?? (() => Promise.resolve()),
   };
+}
+
+function withLists(m: Manifest): CheckedManifest {
+  return { ...m, tools: m.tools ?? [], resources: m.resources ?? [], resourceTemplates: m.resourceTemplates ?? [], prompts: m.prompts ?? [] };
+}
+
+/** Every handler the manifest names, with where it names it. */
+export function handlerSpecs(m: CheckedManifest): { path: (string | number)[]; spec: string }[] {
+  const specs: { path: (string | number)[]; spec: string }[] = [];
+  const completions = (section: string, i: number, complete: Record<string, string[] | string> | undefined) => {
+    for (const [name, value] of Object.entries(complete ?? {})) if (typeof value === 'string') specs.push({ path: [section, i, 'complete', name], spec: value });
+  };
+  m.tools.forEach((t, i) => specs.push({ path: ['tools', i, 'handler'], spec: t.handler }));
+  m.resources.forEach((r, i) => r.handler !== undefined && specs.push({ path: ['resources', i, 'handler'], spec: r.handler }));
+  m.resourceTemplates.forEach((t, i) => {
+    specs.push({ path: ['resourceTemplates', i, 'handler'], spec: t.handler });
+    completions('resourceTemplates', i, t.complete);
+  });
+  m.prompts.forEach((p, i) => {
+    if (p.handler !== undefined) specs.push({ path: ['prompts', i, 'handler'], spec: p.handler });
+    completions('prompts', i, p.complete);
+  });
+  return specs;
 }
 
 function withHttpOverrides(value: unknown, http: LoadOptions['http']): unknown {

@@ -1,10 +1,15 @@
 /** Applies defaults to a validated manifest and freezes it (pure). */
-import { dirname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
+import type { CheckedManifest } from './check.js';
 import { parseHandlerSpec } from '../handlers.js';
-import { ASYMMETRIC_ALGORITHMS, DEFAULTS, deepFreeze, type Manifest, type ResolvedAuth, type ResolvedManifest, type ScopePolicy } from '../manifest.js';
+import {
+  ASYMMETRIC_ALGORITHMS, DEFAULTS, deepFreeze,
+  type Completion, type Manifest, type ManifestResource, type ResolvedAuth, type ResolvedCompletion, type ResolvedManifest, type ScopePolicy, type ScopeRequirement,
+} from '../manifest.js';
 
-export function resolveManifest(m: Manifest, file: string): ResolvedManifest {
+export function resolveManifest(m: CheckedManifest, file: string): ResolvedManifest {
   const dir = dirname(file);
+  const handler = (spec: string) => ({ ...parseHandlerSpec(spec, dir), spec });
   const tools = m.tools.map((tool) => ({
     name: tool.name,
     ...(tool.title !== undefined && { title: tool.title }),
@@ -12,15 +17,46 @@ export function resolveManifest(m: Manifest, file: string): ResolvedManifest {
     inputSchema: tool.inputSchema,
     ...(tool.outputSchema !== undefined && { outputSchema: tool.outputSchema }),
     ...(tool.annotations !== undefined && { annotations: tool.annotations }),
+    ...(tool.icons !== undefined && { icons: tool.icons }),
     scopes: resolveScopes(tool.scopes),
-    handler: { ...parseHandlerSpec(tool.handler, dir), spec: tool.handler },
+    handler: handler(tool.handler),
     timeoutMs: tool.timeoutMs ?? DEFAULTS.timeoutMs,
+  }));
+  const complete = (c: Completion | undefined): ResolvedCompletion =>
+    Object.fromEntries(Object.entries(c ?? {}).map(([name, value]) => [name, typeof value === 'string' ? { handler: handler(value) } : { values: value }]));
+  const resources = m.resources.map((r) => ({
+    uri: r.uri,
+    name: r.name,
+    ...optional(r, ['title', 'description', 'size', 'annotations', 'icons'] as const),
+    ...(r.mimeType !== undefined || r.file !== undefined || r.text !== undefined || r.blob !== undefined ? { mimeType: r.mimeType ?? defaultMimeType(r) } : {}),
+    scopes: resolveScopes(r.scopes),
+    source: r.text !== undefined ? { kind: 'text' as const, text: r.text }
+      : r.blob !== undefined ? { kind: 'blob' as const, blob: r.blob.replace(/\s+/g, '') }
+      : r.file !== undefined ? { kind: 'file' as const, file: resolve(dir, r.file) }
+      : { kind: 'handler' as const, handler: handler(r.handler!) },
+  }));
+  const resourceTemplates = m.resourceTemplates.map((t) => ({
+    uriTemplate: t.uriTemplate,
+    name: t.name,
+    ...optional(t, ['title', 'description', 'mimeType', 'annotations', 'icons'] as const),
+    scopes: resolveScopes(t.scopes),
+    handler: handler(t.handler),
+    complete: complete(t.complete),
+  }));
+  const prompts = m.prompts.map((p) => ({
+    name: p.name,
+    ...optional(p, ['title', 'description', 'icons'] as const),
+    scopes: resolveScopes(p.scopes),
+    arguments: (p.arguments ?? []).map((a) => ({ ...a, required: a.required ?? false })),
+    source: p.handler !== undefined ? { kind: 'handler' as const, handler: handler(p.handler) } : { kind: 'messages' as const, messages: p.messages! },
+    complete: complete(p.complete),
+    timeoutMs: DEFAULTS.timeoutMs,
   }));
   const auth = resolveAuth(m);
   const { resource: _resource, scopes_supported, authorization_servers, ...resourceRest } = m.resource ?? {};
   // The dev authorization server's URL is the server's own origin, known once it listens.
   const authorizationServers = authorization_servers ?? (auth.provider === 'none' || auth.provider === 'dev' ? undefined : auth.authorizationServers);
-  const toolScopes = [...new Set(tools.flatMap((t) => t.scopes.scopes))];
+  const toolScopes = [...new Set([...tools, ...resources, ...resourceTemplates, ...prompts].flatMap((t) => t.scopes.scopes))];
   const origin = m.http?.publicUrl === undefined ? undefined : new URL(m.http.publicUrl).origin;
   return deepFreeze({
     file,
@@ -42,10 +78,31 @@ export function resolveManifest(m: Manifest, file: string): ResolvedManifest {
       ...(authorizationServers !== undefined && { authorization_servers: [...authorizationServers] }),
     },
     tools,
+    resources,
+    resourceTemplates,
+    prompts,
   });
 }
 
-function resolveScopes(scopes: Manifest['tools'][number]['scopes']): ScopePolicy {
+/** The keys of `item` that are set, copied (exactOptionalPropertyTypes-friendly). */
+function optional<T extends object, K extends keyof T>(item: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]])) as Partial<Pick<T, K>>;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  '.txt': 'text/plain', '.md': 'text/markdown', '.html': 'text/html', '.css': 'text/css', '.csv': 'text/csv',
+  '.json': 'application/json', '.yaml': 'application/yaml', '.yml': 'application/yaml', '.xml': 'application/xml',
+  '.js': 'text/javascript', '.ts': 'text/plain', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.mp3': 'audio/mpeg',
+};
+
+function defaultMimeType(r: ManifestResource): string {
+  if (r.text !== undefined) return 'text/plain';
+  if (r.file !== undefined) return MIME_TYPES[extname(r.file).toLowerCase()] ?? 'application/octet-stream';
+  return 'application/octet-stream';
+}
+
+function resolveScopes(scopes: ScopeRequirement | undefined): ScopePolicy {
   if (scopes === undefined) return { kind: 'allOf', scopes: [] };
   if (Array.isArray(scopes)) return { kind: 'allOf', scopes: [...new Set(scopes as string[])] };
   return { kind: 'anyOf', scopes: [...new Set((scopes as { anyOf: string[] }).anyOf)] };

@@ -1,10 +1,10 @@
 /** Each tool's inputSchema/outputSchema must be an object schema that compiles, with local refs only. */
 import { showValue } from '../errors.js';
-import type { Manifest } from '../manifest.js';
-import type { ToolSchemas } from '../validation.js';
-import type { Finding } from './check.js';
 
-export function checkToolSchemas(m: Manifest, schemas: ToolSchemas): Finding[] {
+import type { ToolSchemas } from '../validation.js';
+import type { CheckedManifest, Finding } from './check.js';
+
+export function checkToolSchemas(m: CheckedManifest, schemas: ToolSchemas): Finding[] {
   const findings: Finding[] = [];
   m.tools.forEach((tool, i) => {
     for (const key of ['inputSchema', 'outputSchema'] as const) {

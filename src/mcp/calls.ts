@@ -1,0 +1,118 @@
+/**
+ * Calling a handler from an SDK request: the caller's identity, a signal that also
+ * fires on timeout, log/progress to this request's client, and the answers of
+ * earlier rounds (ctx.elicit / ctx.sample, see context.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { scopeChallenge } from '../auth/scopes.js';
+import type { HandlerCall, HandlerRunner } from '../config/index.js';
+import { InputNeeded, type ContextSinks } from '../context.js';
+import type { AuthContext } from '../handler-types.js';
+import type { ScopePolicy } from '../manifest.js';
+
+/** The SDK's `AuthInfo` carries our verified `AuthContext` here; the raw token is never set. */
+export function toAuthInfo(auth: AuthContext, resourceUrl: string, resourceMetadataUrl: string): AuthInfo {
+  return {
+    token: '',
+    clientId: auth.clientId ?? '',
+    scopes: [...auth.scopes],
+    expiresAt: auth.expiresAt,
+    resource: new URL(resourceUrl),
+    resourceMetadataUrl,
+    extra: { auth },
+  };
+}
+
+export function authOf(info: AuthInfo | undefined): AuthContext | undefined {
+  return info?.extra?.['auth'] as AuthContext | undefined;
+}
+
+/** What a multi-round call carries between rounds: the answers so far. */
+interface RoundState {
+  readonly answers: Record<string, unknown>;
+}
+
+/**
+ * Seals the answers between rounds (HMAC, bound to the method, the client and the
+ * subject): requestState travels through the client and comes back untrusted. One key
+ * per process, so a round may cross a reload (but not another process).
+ */
+const rounds = createRequestStateCodec<RoundState>({
+  key: randomBytes(32),
+  bind: (ctx) => {
+    const auth = authOf(ctx.http?.authInfo);
+    return `${ctx.mcpReq.method}\0${auth?.clientId ?? ''}\0${auth?.subject ?? ''}`;
+  },
+});
+
+export const verifyRoundState = rounds.verify;
+
+/** Why a call produced no value. */
+export class CallFailed extends Error {
+  override readonly name = 'CallFailed';
+  constructor(
+    readonly reason: 'timeout' | 'cancelled' | 'error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type CallOutcome = { readonly value: unknown } | { readonly inputRequired: InputRequiredResult };
+
+/** Runs `runner` for the request `ctx`; a handler's throw becomes `CallFailed`. */
+export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number): Promise<CallOutcome> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([ctx.mcpReq.signal, timeout]);
+  // Answers from earlier rounds (sealed in requestState) plus this round's.
+  const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
+  const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
+  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, sinks: sinksOf(ctx), answers };
+  try {
+    return { value: await raceAbort(Promise.resolve().then(() => runner(args, call)), signal) };
+  } catch (error) {
+    if (error instanceof InputNeeded) {
+      const request = error.request.method === 'elicitation/create' ? inputRequired.elicit(error.request.params) : inputRequired.createMessage(error.request.params);
+      return { inputRequired: inputRequired({ inputRequests: { [error.key]: request }, requestState: await rounds.mint({ answers }, ctx) }) };
+    }
+    if (timeout.aborted) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
+    if (ctx.mcpReq.signal.aborted) throw new CallFailed('cancelled', `${name} was cancelled`);
+    throw new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** Where a handler's log and progress go: the client of this request. */
+function sinksOf(ctx: ServerContext): ContextSinks {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return {
+    log: (level, data, logger) => ctx.mcpReq.log(level, data, logger),
+    progress: async (progress, total, message) => {
+      if (token === undefined) return;
+      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) } });
+    },
+  };
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (a handler that ignores its signal no longer holds the call). */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * The SDK's per-item scope check: the SDK answers HTTP 403 insufficient_scope with a
+ * WWW-Authenticate challenge, in both protocol eras, before anything runs.
+ */
+export function scopeCheck(policy: ScopePolicy, what: string): ScopeChallengeHandler {
+  return ({ authInfo }) => {
+    const auth = authOf(authInfo);
+    const needed = auth && scopeChallenge(policy, auth.scopes);
+    return needed ? { scopes: needed as [string, ...string[]], errorDescription: `${what} needs scope ${needed.join(' ')}` } : undefined;
+  };
+}
