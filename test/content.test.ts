@@ -1,0 +1,204 @@
+/**
+ * Resources, resource templates, prompts and completion from the manifest, with both
+ * SDK clients, scopes enforced like tools.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { loadManifest } from '../src/config/index.js';
+import { McpOAuthError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startAuthority, type Authority } from './support/authority.js';
+import { FIXTURES } from './support/server.js';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
+
+const manifest = (issuer: string) => ({
+  server: { name: 'content-fixture', version: '1.0.0' },
+  http: { host: '127.0.0.1', port: 0 },
+  auth: { provider: 'jwt', issuer },
+  resources: [
+    { uri: 'docs://readme', name: 'readme', file: './content/readme.md' },
+    { uri: 'docs://hello', name: 'hello', title: 'Hello', text: 'Hello, world', scopes: ['docs:read'] },
+    { uri: 'docs://logo', name: 'logo', mimeType: 'image/png', blob: PNG },
+    { uri: 'docs://whoami', name: 'whoami', handler: './handlers/content.js#whoami' },
+  ],
+  resourceTemplates: [
+    { uriTemplate: 'notes://{id}', name: 'note', description: 'A note by id', handler: './handlers/content.js#note', complete: { id: ['alpha', 'beta', 'gamma'] }, scopes: ['notes:read'] },
+  ],
+  prompts: [
+    { name: 'greet', description: 'Greet someone', arguments: [{ name: 'who', description: 'Whom to greet', required: true }], messages: [{ role: 'user', text: 'Say hello to {{who}}' }], complete: { who: './handlers/content.js#names' } },
+    { name: 'review', arguments: [{ name: 'code', required: true }], handler: './handlers/content.js#review', scopes: ['prompts:use'] },
+  ],
+});
+
+interface Api {
+  listResources(): Promise<{ resources: { uri: string; name: string; mimeType?: string; title?: string }[] }>;
+  listResourceTemplates(): Promise<{ resourceTemplates: { uriTemplate: string; name: string }[] }>;
+  readResource(p: { uri: string }): Promise<{ contents: { uri: string; text?: string; blob?: string; mimeType?: string }[] }>;
+  listPrompts(): Promise<{ prompts: { name: string; arguments?: { name: string; required?: boolean; description?: string }[] }[] }>;
+  getPrompt(p: { name: string; arguments?: Record<string, string> }): Promise<{ messages: { role: string; content: { type: string; text?: string } }[] }>;
+  complete(p: unknown): Promise<{ completion: { values: string[] } }>;
+  close(): Promise<void>;
+}
+
+const CLIENTS: Record<string, (url: string, token: string) => Promise<Api>> = {
+  async '2026-07-28'(url, token) {
+    const client = new ModernClient({ name: 'content', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    return client as unknown as Api;
+  },
+  async '2025-11-25'(url, token) {
+    const client = new LegacyClient({ name: 'content', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    return client as unknown as Api;
+  },
+};
+
+let authority: Authority;
+let dir: string;
+let runtime: Runtime;
+before(async () => {
+  authority = await startAuthority();
+  dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-content-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  cpSync(join(FIXTURES, 'content'), join(dir, 'content'), { recursive: true });
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest(authority.issuer)));
+  runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }) });
+});
+after(async () => {
+  await runtime.close();
+  await authority.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const token = (scope: string, sub = 'alice') => authority.mint({ aud: runtime.url, sub, scope });
+const ALL = 'docs:read notes:read prompts:use';
+
+for (const [era, connect] of Object.entries(CLIENTS)) {
+  describe(`SDK client speaking ${era}`, () => {
+    test('lists resources and templates; reads text, a file (fresh on every read), a blob and a handler', async () => {
+      const client = await connect(runtime.url, await token(ALL));
+      try {
+        const { resources } = await client.listResources();
+        assert.deepEqual(resources.map((r) => [r.uri, r.mimeType]), [['docs://readme', 'text/markdown'], ['docs://hello', 'text/plain'], ['docs://logo', 'image/png'], ['docs://whoami', undefined]]);
+        assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((t) => [t.name, t.uriTemplate]), [['note', 'notes://{id}']]);
+        assert.deepEqual((await client.readResource({ uri: 'docs://hello' })).contents, [{ uri: 'docs://hello', mimeType: 'text/plain', text: 'Hello, world' }]);
+        writeFileSync(join(dir, 'content', 'readme.md'), '# Readme\n\nThe first version.\n');
+        assert.equal((await client.readResource({ uri: 'docs://readme' })).contents[0]?.text, '# Readme\n\nThe first version.\n');
+        writeFileSync(join(dir, 'content', 'readme.md'), `# Readme\n\nEdited for ${era}.\n`);
+        assert.equal((await client.readResource({ uri: 'docs://readme' })).contents[0]?.text, `# Readme\n\nEdited for ${era}.\n`);
+        assert.deepEqual((await client.readResource({ uri: 'docs://logo' })).contents, [{ uri: 'docs://logo', mimeType: 'image/png', blob: PNG }]);
+        assert.equal((await client.readResource({ uri: 'docs://whoami' })).contents[0]?.text, 'docs://whoami read by alice');
+        assert.deepEqual((await client.readResource({ uri: 'notes://beta' })).contents, [{ uri: 'notes://beta', mimeType: 'text/markdown', text: 'note beta (note)' }]);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('prompts: arguments listed, {{argument}} substituted, a handler builds messages', async () => {
+      const client = await connect(runtime.url, await token(ALL));
+      try {
+        const { prompts } = await client.listPrompts();
+        assert.deepEqual(prompts.map((p) => p.name), ['greet', 'review']);
+        assert.deepEqual(prompts[0]!.arguments, [{ name: 'who', description: 'Whom to greet', required: true }]);
+        assert.deepEqual((await client.getPrompt({ name: 'greet', arguments: { who: 'Ada' } })).messages, [{ role: 'user', content: { type: 'text', text: 'Say hello to Ada' } }]);
+        assert.deepEqual((await client.getPrompt({ name: 'review', arguments: { code: 'x = 1' } })).messages, [
+          { role: 'user', content: { type: 'text', text: 'Review this code:\nx = 1' } },
+          { role: 'user', content: { type: 'text', text: 'Be brief.' } },
+        ]);
+        await assert.rejects(client.getPrompt({ name: 'greet', arguments: {} }), /who|required|Invalid/i);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('completion: template variables from fixed values, prompt arguments from a handler', async () => {
+      const client = await connect(runtime.url, await token(ALL));
+      try {
+        assert.deepEqual((await client.complete({ ref: { type: 'ref/resource', uri: 'notes://{id}' }, argument: { name: 'id', value: 'b' } })).completion.values, ['beta']);
+        assert.deepEqual((await client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'who', value: 'a' } })).completion.values, ['Ada', 'Alan']);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('scopes: a resource, a template and a prompt are refused with 403 insufficient_scope without theirs', async () => {
+      const client = await connect(runtime.url, await token('other:thing'));
+      try {
+        await assert.rejects(client.readResource({ uri: 'docs://hello' }), /403|insufficient_scope|Insufficient/i);
+        await assert.rejects(client.readResource({ uri: 'notes://alpha' }), /403|insufficient_scope|Insufficient/i);
+        await assert.rejects(client.getPrompt({ name: 'review', arguments: { code: 'x' } }), /403|insufficient_scope|Insufficient/i);
+        // Unscoped items stay readable; completion of a scoped template gives nothing.
+        assert.equal((await client.readResource({ uri: 'docs://whoami' })).contents[0]?.text, 'docs://whoami read by alice');
+        assert.deepEqual((await client.complete({ ref: { type: 'ref/resource', uri: 'notes://{id}' }, argument: { name: 'id', value: '' } })).completion.values, []);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+}
+
+test('the raw 403 for a resource names only the scope it needs', async () => {
+  const response = await fetch(runtime.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${await token('notes:read')}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'docs://hello' } }),
+  });
+  assert.equal(response.status, 403);
+  assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope", error_description="The resource docs:\/\/hello needs scope docs:read", scope="docs:read", resource_metadata="/);
+});
+
+describe('manifest checks for the new sections', () => {
+  const problems = async (extra: Record<string, unknown>) => {
+    const d = mkdtempSync(join(tmpdir(), 'mcp-oauth-content-bad-'));
+    try {
+      cpSync(join(FIXTURES, 'handlers'), join(d, 'handlers'), { recursive: true });
+      writeFileSync(join(d, 'mcp-oauth.config.json'), JSON.stringify({ server: { name: 'x', version: '1.0.0' }, auth: { provider: 'none' }, ...extra }));
+      await loadManifest({ cwd: d });
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof McpOAuthError, String(error));
+      return error.problems.map((p) => `${p.path}: ${p.message}`.replace(d, '<dir>'));
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  };
+
+  test('every problem at once, each with its place and fix', async () => {
+    const found = await problems({
+      resources: [
+        { uri: 'docs://a', name: 'a', text: 'x', file: './a.md' },
+        { uri: 'docs://a', name: 'b', file: '../outside.md' },
+        { uri: 'relative/path', name: 'c' },
+      ],
+      resourceTemplates: [{ uriTemplate: 'notes://{id}', name: 't', handler: './handlers/content.js#note', complete: { ident: ['x'] } }],
+      prompts: [
+        { name: 'p', messages: [{ role: 'user', text: 'Hi {{nmae}}' }], arguments: [{ name: 'name' }] },
+        { name: 'q', handler: './handlers/content.js#missing' },
+      ],
+    });
+    assert.deepEqual(found, [
+      'resources[0]: give exactly one of text, blob, file or handler, not text and file',
+      'resources[0].file: "./a.md": no file at <dir>/a.md; check the path (relative to the manifest)',
+      'resources[1].uri: duplicate resource URI "docs://a" (also resources[0]); resource URIs must be unique',
+      'resources[1].file: "../outside.md" points outside the manifest\'s directory; files must live beside the manifest or below it',
+      'resources[2]: give the content: one of text, blob, file or handler',
+      'resources[2].uri: "relative/path" is not an absolute URI; give it a scheme, e.g. "docs://relative/path"',
+      'resourceTemplates[0].complete.ident: "ident" is not a variable of notes://{id} (its variables: id)',
+      'prompts[0].messages[0].text: {{nmae}} is not an argument of this prompt; declare it under arguments (declared: name)',
+    ]);
+  });
+
+  test('a prompt handler without its export is named once the places are right', async () => {
+    assert.deepEqual(await problems({ prompts: [{ name: 'q', handler: './handlers/content.js#missing' }] }), [
+      'prompts[0].handler: "./handlers/content.js#missing" has no export named "missing"; it exports "names", "note", "review", "whoami"',
+    ]);
+  });
+});
