@@ -105,7 +105,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // bus, and 2025-11-25 sessions are re-pointed at each reload.
   const shared = {
     bus: new InMemoryServerEventBus(),
-    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, log }),
+    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: 1000, log }),
   };
   const build = (next: LoadedManifest) => buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
   // Every version whose handlers are still loaded, so that close() can free them all.

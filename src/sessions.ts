@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport, isInitializeRequest, isLegacyRequest, type AuthInfo, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
+import { createEventStore } from './event-store.js';
 import type { AuthContext } from './handler-types.js';
 import type { Logger } from './log.js';
 import { createLiveServer, type LiveServer, type McpBlueprint } from './mcp.js';
@@ -16,6 +17,10 @@ export interface SessionOptions {
   /** A session unused for this long is closed. */
   readonly idleMs: number;
   readonly maxBodyBytes: number;
+  /** Events kept per session for replay after a dropped stream. */
+  readonly maxEvents: number;
+  /** Reconnection delay suggested to clients, in ms. */
+  readonly retryMs: number;
   readonly log: Logger;
 }
 
@@ -66,6 +71,10 @@ export function createSessions(options: SessionOptions): Sessions {
       onsessioninitialized: (id) => void sessions.set(id, { transport, live, subject, lastSeen: Date.now() }),
       onsessionclosed: (id) => void sessions.delete(id),
       maxRequestBodySize: options.maxBodyBytes,
+      // Resumability: a dropped stream is resumed with Last-Event-ID from this store,
+      // and clients are told how soon to reconnect (SSE `retry`, SEP-1699).
+      eventStore: createEventStore(options.maxEvents),
+      retryInterval: options.retryMs,
     });
     transport.onerror = (error) => options.log.debug(`session: ${error.message}`);
     await live.server.connect(transport);

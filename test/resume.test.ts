@@ -1,0 +1,114 @@
+/**
+ * Resumability of 2025-11-25 sessions: a client whose SSE stream drops reconnects with
+ * Last-Event-ID and receives what it missed, including the call's result.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createLogger } from '../src/log.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { FIXTURES } from './support/server.js';
+
+let dir: string;
+let runtime: Runtime;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-resume-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
+    server: { name: 'resume-fixture', version: '1.0.0' },
+    auth: { provider: 'none' },
+    tools: [{ name: 'drip', inputSchema: { type: 'object' }, handler: './handlers/context.js#drip' }],
+  }));
+  runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }), drainMs: 500 });
+});
+after(async () => {
+  await runtime.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface SseEvent {
+  id?: string;
+  retry?: string;
+  data: string;
+}
+
+/** Reads SSE events from a response until `stop` says so. */
+async function readEvents(response: Response, stop: (events: SseEvent[]) => boolean): Promise<SseEvent[]> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: SseEvent[] = [];
+  let buffer = '';
+  while (!stop(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event: SseEvent = { data: '' };
+      for (const line of block.split('\n')) {
+        const [field, ...rest] = line.split(':');
+        const value = rest.join(':').replace(/^ /, '');
+        if (field === 'id') event.id = value;
+        else if (field === 'retry') event.retry = value;
+        else if (field === 'data') event.data += value;
+      }
+      events.push(event);
+    }
+  }
+  await reader.cancel().catch(() => {});
+  return events;
+}
+
+const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2025-11-25' };
+
+test('a dropped stream is resumed with Last-Event-ID: the missed progress and the result arrive', async () => {
+  const init = await fetch(runtime.url, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+  const session = init.headers.get('mcp-session-id')!;
+  assert.ok(session);
+  await init.body?.cancel();
+  const withSession = { ...HEADERS, 'Mcp-Session-Id': session };
+  await (await fetch(runtime.url, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).body?.cancel();
+
+  const call = await fetch(runtime.url, {
+    method: 'POST',
+    headers: withSession,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'drip', arguments: {}, _meta: { progressToken: 'p1' } } }),
+  });
+  assert.equal(call.headers.get('content-type'), 'text/event-stream');
+  // Read up to the first progress notification, then drop the stream.
+  const before = await readEvents(call, (events) => events.some((e) => e.data.includes('"first"')));
+  assert.ok(before.some((e) => e.retry !== undefined), 'the server suggests a reconnection delay (retry)');
+  const lastId = before.filter((e) => e.id).at(-1)!.id!;
+  await new Promise((resolve) => setTimeout(resolve, 600));
+
+  const resumed = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': lastId } });
+  assert.equal(resumed.status, 200);
+  const after = await readEvents(resumed, (events) => events.some((e) => e.data.includes('"result"')));
+  const messages = after.filter((e) => e.data).map((e) => JSON.parse(e.data) as { method?: string; params?: { message?: string }; result?: { content: { text: string }[] } });
+  assert.deepEqual(messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params?.message), ['second']);
+  assert.equal(messages.find((m) => m.result)?.result?.content[0]?.text, 'dripped');
+});
+
+test('an unknown Last-Event-ID replays nothing and does not break the session', async () => {
+  const init = await fetch(runtime.url, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+  const session = init.headers.get('mcp-session-id')!;
+  await init.body?.cancel();
+  const response = await fetch(runtime.url, { method: 'GET', headers: { ...HEADERS, Accept: 'text/event-stream', 'Mcp-Session-Id': session, 'Last-Event-ID': 'nope:1' } });
+  assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+  await response.body?.cancel();
+  const ping = await fetch(runtime.url, { method: 'POST', headers: { ...HEADERS, 'Mcp-Session-Id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }) });
+  assert.equal(ping.status, 200);
+  await ping.body?.cancel();
+});
