@@ -89,6 +89,7 @@ export interface Manifest {
     allowedOrigins?: string[];
     allowedHosts?: string[];
     maxBodyBytes?: number;
+    sessions?: boolean;
   };
   auth: {
     provider: 'jwt' | 'scalekit' | 'dev' | 'none';
@@ -231,6 +232,8 @@ export interface ResolvedManifest {
     readonly allowedOrigins: readonly string[];
     readonly allowedHosts: readonly string[];
     readonly maxBodyBytes: number;
+    /** Whether 2025-11-25 `initialize` opens a session. */
+    readonly sessions: boolean;
   };
   readonly auth: ResolvedAuth;
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */

@@ -65,7 +65,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   // serves 2026-07-28 and, statelessly, session-less 2025-11-25 requests.
   const routed = {
     async fetch(request: Request, options?: McpHandlerRequestOptions) {
-      const claim = await sessions.claims(request);
+      const claim = manifest.http.sessions ? await sessions.claims(request) : undefined;
       return claim ? sessions.fetch(request, claim.body, options, blueprint) : mcp.fetch(request, options);
     },
   };

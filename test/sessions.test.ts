@@ -72,3 +72,18 @@ test('a request without a session id is served statelessly', async () => {
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('mcp-session-id'), null);
 });
+
+test('http.sessions: false serves 2025-11-25 statelessly: initialize opens no session', async () => {
+  const stateless = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, sessions: false } });
+  try {
+    const init = await post(stateless.url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } });
+    assert.equal(init.status, 200);
+    assert.equal(init.headers.get('mcp-session-id'), null);
+    const client = new LegacyClient({ name: 'stateless', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(stateless.url), { requestInit: { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } } }));
+    assert.equal(((await client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as { content: { text: string }[] }).content[0]?.text, 'echo: hi');
+    await client.close();
+  } finally {
+    await stateless.close();
+  }
+});

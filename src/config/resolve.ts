@@ -70,6 +70,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       allowedOrigins: m.http?.allowedOrigins ?? [],
       allowedHosts: m.http?.allowedHosts ?? [],
       maxBodyBytes: m.http?.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      sessions: m.http?.sessions ?? true,
     },
     auth,
     resource: {
