@@ -1,25 +1,28 @@
 /**
  * The context a handler receives. `log` and `progress` go to the client at once;
- * `elicit` and `sample` ask the client (or its user, or its model) and wait.
+ * `elicit`, `sample` and `listRoots` ask the client (its user, its model, its roots).
  *
  * Asking works in both protocol eras with one mechanism, replay: the handler runs;
- * the first question without an answer stops it (`InputNeeded`), the server returns
- * an input-required result (2026-07-28; on 2025-11-25 sessions the SDK turns it into
- * a real server-to-client request), and once answered the handler runs again from
- * the start, now getting the earlier answers in order. So code before an `elicit` may
- * run more than once: keep it free of side effects.
+ * unanswered questions stop it (`InputNeeded`, carrying every question asked in that
+ * round, so `Promise.all` over several asks becomes one round), the server returns an
+ * input-required result (2026-07-28; on 2025-11-25 sessions the SDK turns it into
+ * real server-to-client requests), and once answered the handler runs again from the
+ * start, now getting the answers. Code before an ask may run more than once: keep it
+ * free of side effects.
  */
-import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, LoggingLevel } from '@modelcontextprotocol/server';
+import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult, LoggingLevel } from '@modelcontextprotocol/server';
 import type { AuthContext, ToolContext } from './handler-types.js';
 
-/** Thrown by `elicit`/`sample` when the answer is not known yet. */
+export type Question =
+  | { readonly method: 'elicitation/create'; readonly params: ElicitRequestFormParams }
+  | { readonly method: 'sampling/createMessage'; readonly params: CreateMessageRequestParams }
+  | { readonly method: 'roots/list'; readonly params?: undefined };
+
+/** Thrown by an ask whose answer is not known yet; `questions` holds every unanswered ask of the round. */
 export class InputNeeded extends Error {
   override readonly name = 'InputNeeded';
-  constructor(
-    readonly key: string,
-    readonly request: { readonly method: 'elicitation/create'; readonly params: ElicitRequestFormParams } | { readonly method: 'sampling/createMessage'; readonly params: CreateMessageRequestParams },
-  ) {
-    super(`${request.method} needs an answer from the client`);
+  constructor(readonly questions: Readonly<Record<string, Question>>) {
+    super(`${Object.values(questions).map((q) => q.method).join(', ')} needs an answer from the client`);
   }
 }
 
@@ -29,17 +32,36 @@ export interface ContextSinks {
   progress(progress: number, total?: number, message?: string): Promise<void>;
 }
 
+/** An answer of the right shape for its question; anything else is asked again. */
+function isAnswer(method: Question['method'], answer: unknown): boolean {
+  if (answer === null || typeof answer !== 'object') return false;
+  const a = answer as Record<string, unknown>;
+  switch (method) {
+    case 'elicitation/create':
+      return a['action'] === 'accept' || a['action'] === 'decline' || a['action'] === 'cancel';
+    case 'sampling/createMessage':
+      return typeof a['role'] === 'string' && a['content'] !== null && typeof a['content'] === 'object';
+    case 'roots/list':
+      return Array.isArray(a['roots']);
+  }
+}
+
 export function createToolContext(
   base: { auth: AuthContext | undefined; signal: AbortSignal; toolName: string },
   sinks: ContextSinks,
-  /** Answers from earlier rounds, by key. */
+  /** Answers from earlier rounds and this one, by key. */
   answers: Readonly<Record<string, unknown>>,
 ): ToolContext {
   let asked = 0;
-  const ask = <T>(request: InputNeeded['request']): Promise<T> => {
-    const key = `q${asked++}`;
-    if (key in answers) return Promise.resolve(answers[key] as T);
-    return Promise.reject(new InputNeeded(key, request));
+  // Shared by every InputNeeded of this run, so the round carries all its questions.
+  const unanswered: Record<string, Question> = {};
+  const ask = <T>(question: Question, key: string | undefined): Promise<T> => {
+    const k = key ?? `q${asked}`;
+    asked++;
+    const answer = answers[k];
+    if (isAnswer(question.method, answer)) return Promise.resolve(answer as T);
+    unanswered[k] = question;
+    return Promise.reject(new InputNeeded(unanswered));
   };
   return {
     auth: base.auth,
@@ -47,7 +69,8 @@ export function createToolContext(
     toolName: base.toolName,
     log: (level, data, logger) => sinks.log(level, data, logger),
     progress: (progress, total, message) => sinks.progress(progress, total, message),
-    elicit: (params) => ask<ElicitResult>({ method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams }),
-    sample: (params) => ask<CreateMessageResult>({ method: 'sampling/createMessage', params }),
+    elicit: ({ key, ...params }) => ask<ElicitResult>({ method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams }, key),
+    sample: ({ key, ...params }) => ask<CreateMessageResult>({ method: 'sampling/createMessage', params }, key),
+    listRoots: (options = {}) => ask<ListRootsResult>({ method: 'roots/list' }, options.key),
   };
 }

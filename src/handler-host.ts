@@ -90,7 +90,7 @@ export interface Thrown {
   readonly name?: string;
   readonly stack?: string;
   /** Set when the handler stopped to ask the client (context.ts `InputNeeded`). */
-  readonly input?: { readonly key: string; readonly request: InputNeeded['request'] };
+  readonly questions?: InputNeeded['questions'];
 }
 
 export type ToWorker =
@@ -107,7 +107,7 @@ export type FromWorker =
   | { readonly type: 'exiting'; readonly reason: string };
 
 export function toThrown(value: unknown): Thrown {
-  if (value instanceof InputNeeded) return { message: value.message, name: value.name, input: { key: value.key, request: value.request } };
+  if (value instanceof InputNeeded) return { message: value.message, name: value.name, questions: { ...value.questions } };
   if (value instanceof Error) return { message: String(value.message), name: value.name, ...(value.stack !== undefined && { stack: value.stack }) };
   try {
     return { message: String(value) };
@@ -278,7 +278,7 @@ class WorkerHost implements HandlerHost {
 
 /** The main-side error for a handler's throw; the worker's stack is kept so logs show where it failed. */
 function toError(thrown: Thrown, tool: string): Error {
-  if (thrown.input) return new InputNeeded(thrown.input.key, thrown.input.request);
+  if (thrown.questions) return new InputNeeded(thrown.questions);
   const error = new Error(thrown.message);
   if (thrown.name === undefined) {
     error.stack = `Error: ${thrown.message}\n    (thrown by tool "${tool}" in the handler worker; not an Error, so it has no stack)`;

@@ -1,7 +1,7 @@
 /**
  * Types for handler authors: `export const createTodo: ToolHandler<Input> = async (input, ctx) => ...`.
  */
-import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, LoggingLevel } from '@modelcontextprotocol/server';
+import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult, LoggingLevel } from '@modelcontextprotocol/server';
 
 /** What a handler learns about the caller. Never the raw token. */
 export interface AuthContext {
@@ -33,9 +33,16 @@ export interface ToolContext {
    * answer (`action`: accept, decline or cancel). The handler is run again from the
    * start once the answer arrives, so code before this call must be safe to repeat.
    */
-  elicit(params: Omit<ElicitRequestFormParams, 'mode'>): Promise<ElicitResult>;
+  elicit(params: Omit<ElicitRequestFormParams, 'mode'> & AskOptions): Promise<ElicitResult>;
   /** Asks the client's model for a completion (`sampling/createMessage`); same replay as `elicit`. */
-  sample(params: CreateMessageRequestParams): Promise<CreateMessageResult>;
+  sample(params: CreateMessageRequestParams & AskOptions): Promise<CreateMessageResult>;
+  /** Asks the client for its roots (`roots/list`); same replay as `elicit`. */
+  listRoots(options?: AskOptions): Promise<ListRootsResult>;
+}
+
+export interface AskOptions {
+  /** The question's key in the input-required round; default q0, q1, ... in the order asked. */
+  readonly key?: string;
 }
 
 /**

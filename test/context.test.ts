@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client as ModernClient, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { FIXTURES } from './support/server.js';
@@ -21,7 +21,7 @@ const MANIFEST = {
   http: { host: '127.0.0.1', port: 0 },
   auth: { provider: 'none' },
   tools: [
-    tool('logs'), tool('steps'), tool('survey'), tool('waitForCancel'),
+    tool('logs'), tool('steps'), tool('survey'), tool('waitForCancel'), tool('both'),
     tool('confirm', { type: 'object', properties: { item: { type: 'string' } }, required: ['item'] }),
     tool('haiku', { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic'] }),
   ],
@@ -37,13 +37,15 @@ interface Connected {
   close(): Promise<void>;
 }
 
+const ROOTS = { roots: [{ uri: 'file:///work', name: 'work' }] };
 const SAMPLE = { model: 'test-model', role: 'assistant' as const, content: { type: 'text' as const, text: 'leaves fall softly' } };
 
 const CLIENTS: Record<string, (url: string, answers: Answers) => Promise<Connected>> = {
   async '2026-07-28'(url, answers) {
-    const client = new ModernClient({ name: 'ctx', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} }, sampling: {} } });
+    const client = new ModernClient({ name: 'ctx', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} } });
     client.setRequestHandler('elicitation/create', async (request) => answers.elicit(request.params.message) as never);
     client.setRequestHandler('sampling/createMessage', async () => SAMPLE);
+    client.setRequestHandler('roots/list', async () => ROOTS);
     const logs: unknown[] = [];
     client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params.data));
     await client.connect(new ModernTransport(new URL(url)));
@@ -55,9 +57,10 @@ const CLIENTS: Record<string, (url: string, answers: Answers) => Promise<Connect
     };
   },
   async '2025-11-25'(url, answers) {
-    const client = new LegacyClient({ name: 'ctx', version: '1.0.0' }, { capabilities: { elicitation: {}, sampling: {} } });
+    const client = new LegacyClient({ name: 'ctx', version: '1.0.0' }, { capabilities: { elicitation: {}, sampling: {}, roots: {} } });
     client.setRequestHandler(ElicitRequestSchema, async (request) => answers.elicit(request.params.message) as never);
     client.setRequestHandler(CreateMessageRequestSchema, async () => SAMPLE);
+    client.setRequestHandler(ListRootsRequestSchema, async () => ROOTS);
     const logs: unknown[] = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params.data));
     await client.connect(new LegacyTransport(new URL(url)));
@@ -98,7 +101,7 @@ for (const watch of [false, true]) {
           elicit: (message) => {
             asked.push(message);
             if (decline) return { action: 'decline' };
-            if (message === 'Your name?') return { action: 'accept', content: { name: 'Ada' } };
+            if (message === 'Your name?' || message === 'Name?') return { action: 'accept', content: { name: 'Ada' } };
             if (message.endsWith('your colour?')) return { action: 'accept', content: { color: 'green' } };
             return { action: 'accept', content: { ok: true } };
           },
@@ -120,6 +123,8 @@ for (const watch of [false, true]) {
           assert.equal(await client.call('confirm', { item: 'eggs' }), 'kept eggs (decline)');
 
           assert.equal(await client.call('haiku', { topic: 'autumn' }), 'model test-model wrote: leaves fall softly');
+          decline = false;
+          assert.equal(await client.call('both'), 'Ada / leaves fall softly / file:///work');
         } finally {
           await client.close();
         }
@@ -145,3 +150,19 @@ for (const watch of [false, true]) {
     }
   });
 }
+
+test('2026-07-28: asking a client for what it did not declare is a JSON-RPC error -32021, not a question', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-ctx-cap-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(MANIFEST));
+  const runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }) });
+  const client = new ModernClient({ name: 'ctx', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} } } });
+  try {
+    await client.connect(new ModernTransport(new URL(runtime.url)));
+    await assert.rejects(client.callTool({ name: 'haiku', arguments: { topic: 'x' } }), (error: { code?: number; message: string }) => error.code === -32021 && /sampling/.test(error.message));
+  } finally {
+    await client.close();
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

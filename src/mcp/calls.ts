@@ -4,10 +4,10 @@
  * earlier rounds (ctx.elicit / ctx.sample, see context.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { ProtocolError, createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
 import type { HandlerCall, HandlerRunner } from '../config/index.js';
-import { InputNeeded, type ContextSinks } from '../context.js';
+import { InputNeeded, type ContextSinks, type Question } from '../context.js';
 import type { AuthContext } from '../handler-types.js';
 import type { ScopePolicy } from '../manifest.js';
 
@@ -74,12 +74,22 @@ export async function callHandler(runner: HandlerRunner, args: readonly unknown[
     return { value: await raceAbort(Promise.resolve().then(() => runner(args, call)), signal) };
   } catch (error) {
     if (error instanceof InputNeeded) {
-      const request = error.request.method === 'elicitation/create' ? inputRequired.elicit(error.request.params) : inputRequired.createMessage(error.request.params);
-      return { inputRequired: inputRequired({ inputRequests: { [error.key]: request }, requestState: await rounds.mint({ answers }, ctx) }) };
+      // The SDK refuses questions the client did not declare the capability for (-32021).
+      const inputRequests = Object.fromEntries(Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]));
+      return { inputRequired: inputRequired({ inputRequests, requestState: await rounds.mint({ answers }, ctx) }) };
     }
+    if (error instanceof ProtocolError) throw error;
     if (timeout.aborted) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
     if (ctx.mcpReq.signal.aborted) throw new CallFailed('cancelled', `${name} was cancelled`);
     throw new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+function toInputRequest(q: Question) {
+  switch (q.method) {
+    case 'elicitation/create': return inputRequired.elicit(q.params);
+    case 'sampling/createMessage': return inputRequired.createMessage(q.params);
+    case 'roots/list': return inputRequired.listRoots();
   }
 }
 

@@ -38,6 +38,7 @@ export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | un
       const outcome = await callHandler(runner!, [args], ctx, prompt.name, prompt.timeoutMs);
       return 'inputRequired' in outcome ? outcome.inputRequired : toGetPromptResult(outcome.value, prompt.description);
     } catch (error) {
+      if (error instanceof ProtocolError) throw error;
       if (!(error instanceof CallFailed) || error.reason === 'error') log.error(`prompt ${prompt.name} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`);
       throw new ProtocolError(ProtocolErrorCode.InternalError, `The ${prompt.name} prompt failed: ${error instanceof Error ? error.message : String(error)}`);
     }

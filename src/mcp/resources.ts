@@ -83,6 +83,7 @@ async function readWith(runner: HandlerRunner, args: unknown[], ctx: ServerConte
     const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs);
     return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, mimeType);
   } catch (error) {
+    if (error instanceof ProtocolError) throw error;
     if (!(error instanceof CallFailed) || error.reason === 'error') log.error(`resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`);
     throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,5 +1,5 @@
 /** Tools: input validated by the shared AJV instance, scopes checked by the SDK before dispatch. */
-import { fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
+import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
 import type { HandlerRunner, LoadedManifest } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { ResolvedTool } from '../manifest.js';
@@ -30,6 +30,8 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, schemas: 
         const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs);
         return 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
       } catch (error) {
+        // Protocol-level refusals (a client capability missing) are JSON-RPC errors, not tool errors.
+        if (error instanceof ProtocolError) throw error;
         const failure = error instanceof CallFailed ? error : new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
         if (failure.reason === 'error') log.error(`tool ${tool.name} failed: ${describe(failure.cause ?? failure)}`);
         return { content: [{ type: 'text', text: failure.message }], isError: true };
