@@ -103,7 +103,7 @@ export type FromWorker =
   | { readonly type: 'result'; readonly id: number; readonly json: string | undefined }
   | { readonly type: 'error'; readonly id: number; readonly error: Thrown }
   /** `ctx.log` / `ctx.progress` from a running call. */
-  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress'; readonly args: readonly unknown[] }
+  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress' | 'resourceUpdated'; readonly args: readonly unknown[] }
   | { readonly type: 'exiting'; readonly reason: string };
 
 export function toThrown(value: unknown): Thrown {
@@ -242,7 +242,8 @@ class WorkerHost implements HandlerHost {
       case 'sink': {
         const sinks = this.#calls.get(message.id)?.sinks;
         const args = message.args as [never, never, never];
-        void (message.sink === 'log' ? sinks?.log(...args) : sinks?.progress(...args))?.catch(() => {});
+        const sink = sinks?.[message.sink] as ((...a: unknown[]) => Promise<void>) | undefined;
+        void sink?.(...args).catch(() => {});
         return;
       }
     }

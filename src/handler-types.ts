@@ -36,6 +36,8 @@ export interface ToolContext {
   elicit(params: Omit<ElicitRequestFormParams, 'mode'> & AskOptions): Promise<ElicitResult>;
   /** Asks the client's model for a completion (`sampling/createMessage`); same replay as `elicit`. */
   sample(params: CreateMessageRequestParams & AskOptions): Promise<CreateMessageResult>;
+  /** Tells the clients subscribed to `uri` that it changed (`notifications/resources/updated`). */
+  notifyResourceUpdated(uri: string): Promise<void>;
   /** Asks the client for its roots (`roots/list`); same replay as `elicit`. */
   listRoots(options?: AskOptions): Promise<ListRootsResult>;
 }

@@ -6,7 +6,7 @@
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { HandlerRunner, LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
-import { verifyRoundState } from './mcp/calls.js';
+import { verifyRoundState, type PrepareEnv } from './mcp/calls.js';
 import { installCompletion, type Completions } from './mcp/completion.js';
 import type { PreparedItem } from './mcp/item.js';
 import { preparePrompt } from './mcp/prompts.js';
@@ -23,22 +23,26 @@ export interface McpBlueprint {
     instructions?: string;
     jsonSchemaValidator: LoadedManifest['schemas'];
     requestState: { verify: (state: string, ctx: ServerContext) => Promise<unknown> };
-    capabilities: { logging: Record<string, never> };
+    capabilities: { logging: Record<string, never>; resources?: { subscribe: boolean; listChanged: boolean } };
   };
   /** By id, in manifest order: tools, resources, templates, prompts. */
   readonly items: ReadonlyMap<string, PreparedItem>;
   readonly completions: Completions;
+  readonly env: PrepareEnv;
 }
 
-export function prepareMcp(loaded: LoadedManifest, log: Logger): McpBlueprint {
+/** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
+export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated: (uri: string) => void): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
+  const env: PrepareEnv = { schemas, log, resourceUpdated };
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
   const items: PreparedItem[] = [
-    ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), schemas, log)),
-    ...manifest.resources.map((r, i) => prepareResource(r, handlers.get(`resources[${i}].handler`), log)),
-    ...manifest.resourceTemplates.map((t, i) => prepareTemplate(t, runner(`resourceTemplates[${i}].handler`), log)),
-    ...manifest.prompts.map((p, i) => preparePrompt(p, handlers.get(`prompts[${i}].handler`), schemas, log)),
+    ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),
+    ...manifest.resources.map((r, i) => prepareResource(r, handlers.get(`resources[${i}].handler`), env)),
+    ...manifest.resourceTemplates.map((t, i) => prepareTemplate(t, runner(`resourceTemplates[${i}].handler`), env)),
+    ...manifest.prompts.map((p, i) => preparePrompt(p, handlers.get(`prompts[${i}].handler`), env)),
   ];
+  const hasResources = manifest.resources.length + manifest.resourceTemplates.length > 0;
   const completionRunners = (section: string, i: number, complete: object) =>
     new Map(Object.keys(complete).flatMap((name) => {
       const found = handlers.get(`${section}[${i}].complete.${name}`);
@@ -54,11 +58,12 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger): McpBlueprint {
       ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
       jsonSchemaValidator: schemas,
       requestState: { verify: verifyRoundState },
-      // Handlers may log (ctx.log); clients choose the level.
-      capabilities: { logging: {} },
+      // Handlers may log (ctx.log); clients choose the level. Resources can be subscribed to.
+      capabilities: { logging: {}, ...(hasResources && { resources: { subscribe: true, listChanged: true } }) },
     },
     items: new Map(items.map((item) => [item.id, item])),
     completions: { byRef },
+    env,
   };
 }
 
@@ -66,7 +71,10 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger): McpBlueprint {
 export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
   return () => {
     const server = new McpServer(blueprint.info, blueprint.options);
-    if (blueprint.completions.byRef.size > 0) installCompletion(server, () => blueprint.completions);
+    if (blueprint.completions.byRef.size > 0) installCompletion(server, () => blueprint.completions, blueprint.env);
+    // A server answering one request cannot hold a 2025-era subscription; 2026-07-28
+    // clients subscribe through subscriptions/listen instead.
+    if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
     for (const item of blueprint.items.values()) item.register(server, () => item);
     return server;
   };
@@ -80,12 +88,18 @@ export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
 export interface LiveServer {
   readonly server: McpServer;
   update(next: McpBlueprint): void;
+  /** Sends notifications/resources/updated when the client subscribed to `uri`. */
+  resourceUpdated(uri: string): void;
 }
 
 export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer {
   const server = new McpServer(initial.info, initial.options);
   let current = initial;
-  installCompletion(server, () => current.completions);
+  installCompletion(server, () => current.completions, initial.env);
+  const subscribed = new Set<string>();
+  if (initial.options.capabilities.resources) {
+    acceptSubscriptions(server, (uri, on) => void (on ? subscribed.add(uri) : subscribed.delete(uri)));
+  }
   const registered = new Map<string, { signature: string; handle: { remove(): void } }>();
   const register = (item: PreparedItem) => {
     try {
@@ -108,5 +122,19 @@ export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer
       }
       for (const item of next.items.values()) if (!registered.has(item.id)) register(item);
     },
+    resourceUpdated(uri) {
+      if (subscribed.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => {});
+    },
   };
+}
+
+function acceptSubscriptions(server: McpServer, record: (uri: string, subscribed: boolean) => void): void {
+  server.server.setRequestHandler('resources/subscribe', (request) => {
+    record(request.params.uri, true);
+    return {};
+  });
+  server.server.setRequestHandler('resources/unsubscribe', (request) => {
+    record(request.params.uri, false);
+    return {};
+  });
 }

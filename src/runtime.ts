@@ -14,7 +14,7 @@ import { collectImportGraph } from './import-graph.js';
 import { createLogger, type Logger } from './log.js';
 import { describeReload, diffManifests, toolListChanged, type ManifestChanges } from './reload.js';
 import { createSessions } from './sessions.js';
-import { buildSnapshot, resourceUrlFor, type Snapshot } from './snapshot.js';
+import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
 import { watchFiles, type FileWatcher } from './watch.js';
 import { workerHandlers } from './worker-handlers.js';
 
@@ -103,7 +103,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const actualPort = (server.address() as AddressInfo).port;
   // Shared by every version: 2026-07-28 listen streams hear list changes on the one
   // bus, and 2025-11-25 sessions are re-pointed at each reload.
-  const shared = {
+  const shared: SharedState = {
+    // 2026-07-28 listeners hear it on the bus; 2025-11-25 sessions that subscribed, directly.
+    resourceUpdated: (uri) => {
+      current?.snapshot.mcp.notify.resourceUpdated(uri);
+      shared.sessions.resourceUpdated(uri);
+    },
     bus: new InMemoryServerEventBus(),
     sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: 1000, log }),
   };

@@ -37,6 +37,8 @@ export interface Sessions {
   fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
   /** Points every open session at a reloaded manifest. */
   update(blueprint: McpBlueprint): void;
+  /** Tells the sessions subscribed to `uri` that it changed. */
+  resourceUpdated(uri: string): void;
   readonly size: number;
   close(): Promise<void>;
 }
@@ -110,6 +112,9 @@ export function createSessions(options: SessionOptions): Sessions {
     },
     update(blueprint) {
       for (const session of sessions.values()) session.live.update(blueprint);
+    },
+    resourceUpdated(uri) {
+      for (const session of sessions.values()) session.live.resourceUpdated(uri);
     },
     get size() {
       return sessions.size;

@@ -48,6 +48,8 @@ export function resourceUrlFor(loaded: LoadedManifest, port: number): string {
 export interface SharedState {
   readonly bus: ServerEventBus;
   readonly sessions: Sessions;
+  /** Announces a resource change to subscribers of every era (ctx.notifyResourceUpdated). */
+  readonly resourceUpdated: (uri: string) => void;
 }
 
 export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger, shared: SharedState): Promise<Snapshot> {
@@ -55,7 +57,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   const { bus, sessions } = shared;
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log);
   const publicHost = new URL(resourceUrl).hostname;
-  const blueprint = prepareMcp(loaded, log);
+  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated);
   const mcp = createMcpHandler(createServerFactory(blueprint), {
     maxRequestBodySize: manifest.http.maxBodyBytes,
     bus,

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { loadManifest } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
@@ -28,7 +29,9 @@ const manifest = (issuer: string) => ({
     { uri: 'docs://hello', name: 'hello', title: 'Hello', text: 'Hello, world', scopes: ['docs:read'] },
     { uri: 'docs://logo', name: 'logo', mimeType: 'image/png', blob: PNG },
     { uri: 'docs://whoami', name: 'whoami', handler: './handlers/content.js#whoami' },
+    { uri: 'docs://counter', name: 'counter', handler: './handlers/content.js#counter' },
   ],
+  tools: [{ name: 'bump', inputSchema: { type: 'object' }, handler: './handlers/content.js#bump' }],
   resourceTemplates: [
     { uriTemplate: 'notes://{id}', name: 'note', description: 'A note by id', handler: './handlers/content.js#note', complete: { id: ['alpha', 'beta', 'gamma'] }, scopes: ['notes:read'] },
   ],
@@ -87,7 +90,7 @@ for (const [era, connect] of Object.entries(CLIENTS)) {
       const client = await connect(runtime.url, await token(ALL));
       try {
         const { resources } = await client.listResources();
-        assert.deepEqual(resources.map((r) => [r.uri, r.mimeType]), [['docs://readme', 'text/markdown'], ['docs://hello', 'text/plain'], ['docs://logo', 'image/png'], ['docs://whoami', undefined]]);
+        assert.deepEqual(resources.map((r) => [r.uri, r.mimeType]), [['docs://readme', 'text/markdown'], ['docs://hello', 'text/plain'], ['docs://logo', 'image/png'], ['docs://whoami', undefined], ['docs://counter', undefined]]);
         assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((t) => [t.name, t.uriTemplate]), [['note', 'notes://{id}']]);
         assert.deepEqual((await client.readResource({ uri: 'docs://hello' })).contents, [{ uri: 'docs://hello', mimeType: 'text/plain', text: 'Hello, world' }]);
         writeFileSync(join(dir, 'content', 'readme.md'), '# Readme\n\nThe first version.\n');
@@ -145,6 +148,41 @@ for (const [era, connect] of Object.entries(CLIENTS)) {
   });
 }
 
+test('2025-11-25: a session that subscribed hears notifications/resources/updated from ctx.notifyResourceUpdated; after unsubscribing, not', async () => {
+  const client = new LegacyClient({ name: 'subscriber', version: '1.0.0' });
+  const updates: string[] = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+  await client.connect(new LegacyTransport(new URL(runtime.url), { requestInit: { headers: { Authorization: `Bearer ${await token(ALL)}` } } }));
+  try {
+    await client.subscribeResource({ uri: 'docs://counter' });
+    await client.callTool({ name: 'bump', arguments: {} });
+    for (let i = 0; i < 40 && updates.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.deepEqual(updates, ['docs://counter']);
+    await client.unsubscribeResource({ uri: 'docs://counter' });
+    await client.callTool({ name: 'bump', arguments: {} });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(updates, ['docs://counter']);
+  } finally {
+    await client.close();
+  }
+});
+
+test('2026-07-28: a listener subscribed to a resource hears its updates', async () => {
+  const client = new ModernClient({ name: 'listener', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const updates: string[] = [];
+  client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+  await client.connect(new ModernTransport(new URL(runtime.url), { requestInit: { headers: { Authorization: `Bearer ${await token(ALL)}` } } }));
+  try {
+    const subscription = await client.listen({ resourceSubscriptions: ['docs://counter'] });
+    await client.callTool({ name: 'bump', arguments: {} });
+    for (let i = 0; i < 40 && updates.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.deepEqual(updates, ['docs://counter']);
+    await subscription.close();
+  } finally {
+    await client.close();
+  }
+});
+
 test('the raw 403 for a resource names only the scope it needs', async () => {
   const response = await fetch(runtime.url, {
     method: 'POST',
@@ -198,7 +236,7 @@ describe('manifest checks for the new sections', () => {
 
   test('a prompt handler without its export is named once the places are right', async () => {
     assert.deepEqual(await problems({ prompts: [{ name: 'q', handler: './handlers/content.js#missing' }] }), [
-      'prompts[0].handler: "./handlers/content.js#missing" has no export named "missing"; it exports "names", "note", "review", "whoami"',
+      'prompts[0].handler: "./handlers/content.js#missing" has no export named "missing"; it exports "bump", "counter", "names", "note", "review", "whoami"',
     ]);
   });
 });

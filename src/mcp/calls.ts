@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolError, createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
-import type { HandlerCall, HandlerRunner } from '../config/index.js';
+import type { HandlerCall, HandlerRunner, LoadedManifest } from '../config/index.js';
+import type { Logger } from '../log.js';
 import { InputNeeded, type ContextSinks, type Question } from '../context.js';
 import type { AuthContext } from '../handler-types.js';
 import type { ScopePolicy } from '../manifest.js';
@@ -63,13 +64,21 @@ export class CallFailed extends Error {
 export type CallOutcome = { readonly value: unknown } | { readonly inputRequired: InputRequiredResult };
 
 /** Runs `runner` for the request `ctx`; a handler's throw becomes `CallFailed`. */
-export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number): Promise<CallOutcome> {
+/** What prepared items need from the runtime. */
+export interface PrepareEnv {
+  readonly schemas: LoadedManifest['schemas'];
+  readonly log: Logger;
+  /** Announces a change of a resource to its subscribers (both eras). */
+  readonly resourceUpdated: (uri: string) => void;
+}
+
+export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number, env: PrepareEnv): Promise<CallOutcome> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([ctx.mcpReq.signal, timeout]);
   // Answers from earlier rounds (sealed in requestState) plus this round's.
   const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
   const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
-  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, sinks: sinksOf(ctx), answers };
+  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, sinks: sinksOf(ctx, env), answers };
   try {
     return { value: await raceAbort(Promise.resolve().then(() => runner(args, call)), signal) };
   } catch (error) {
@@ -94,9 +103,10 @@ function toInputRequest(q: Question) {
 }
 
 /** Where a handler's log and progress go: the client of this request. */
-function sinksOf(ctx: ServerContext): ContextSinks {
+function sinksOf(ctx: ServerContext, env: PrepareEnv): ContextSinks {
   const token = ctx.mcpReq._meta?.progressToken;
   return {
+    resourceUpdated: async (uri) => env.resourceUpdated(uri),
     log: (level, data, logger) => ctx.mcpReq.log(level, data, logger),
     progress: async (progress, total, message) => {
       if (token === undefined) return;

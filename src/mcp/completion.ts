@@ -8,7 +8,7 @@ import { ProtocolError, ProtocolErrorCode, type CompleteResult, type McpServer, 
 import { scopeChallenge } from '../auth/scopes.js';
 import type { HandlerRunner } from '../config/index.js';
 import type { ResolvedCompletion, ScopePolicy } from '../manifest.js';
-import { authOf, callHandler } from './calls.js';
+import { authOf, callHandler, type PrepareEnv } from './calls.js';
 
 /** Completion sources of one blueprint: by `prompt:NAME` or `template:URI_TEMPLATE`. */
 export interface Completions {
@@ -17,7 +17,7 @@ export interface Completions {
 
 const MAX_VALUES = 100;
 
-export function installCompletion(server: McpServer, current: () => Completions): void {
+export function installCompletion(server: McpServer, current: () => Completions, env: PrepareEnv): void {
   server.server.registerCapabilities({ completions: {} });
   server.server.setRequestHandler('completion/complete', async (request, ctx) => {
     const { ref, argument, context } = request.params;
@@ -29,7 +29,7 @@ export function installCompletion(server: McpServer, current: () => Completions)
     const source = entry.complete[argument.name];
     if (!source) return result([]);
     if ('values' in source) return result(source.values.filter((v) => v.startsWith(argument.value)));
-    const outcome = await callHandler(entry.runners.get(argument.name)!, [argument.value, context ?? {}], ctx as ServerContext, `completion of ${argument.name}`, 5_000);
+    const outcome = await callHandler(entry.runners.get(argument.name)!, [argument.value, context ?? {}], ctx as ServerContext, `completion of ${argument.name}`, 5_000, env);
     const values = 'value' in outcome && Array.isArray(outcome.value) ? outcome.value.filter((v): v is string => typeof v === 'string') : [];
     return result(values);
   });

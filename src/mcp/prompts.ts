@@ -3,10 +3,9 @@
  * them. Arguments are strings; required ones are checked by the SDK.
  */
 import { ProtocolError, ProtocolErrorCode, fromJsonSchema, type GetPromptResult, type InputRequiredResult, type PromptMessage, type ServerContext } from '@modelcontextprotocol/server';
-import type { HandlerRunner, LoadedManifest } from '../config/index.js';
-import type { Logger } from '../log.js';
+import type { HandlerRunner } from '../config/index.js';
 import type { ResolvedPrompt } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck } from './calls.js';
+import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 import { describe } from './tools.js';
 
@@ -14,7 +13,8 @@ export interface PreparedPrompt extends PreparedItem {
   get(args: Record<string, string>, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult>;
 }
 
-export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | undefined, schemas: LoadedManifest['schemas'], log: Logger): PreparedPrompt {
+export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | undefined, env: PrepareEnv): PreparedPrompt {
+  const { schemas, log } = env;
   const argsSchema = prompt.arguments.length === 0 ? undefined : fromJsonSchema<Record<string, string>>({
     type: 'object',
     properties: Object.fromEntries(prompt.arguments.map((a) => [a.name, { type: 'string', ...(a.title !== undefined && { title: a.title }), ...(a.description !== undefined && { description: a.description }) }])),
@@ -35,7 +35,7 @@ export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | un
       };
     }
     try {
-      const outcome = await callHandler(runner!, [args], ctx, prompt.name, prompt.timeoutMs);
+      const outcome = await callHandler(runner!, [args], ctx, prompt.name, prompt.timeoutMs, env);
       return 'inputRequired' in outcome ? outcome.inputRequired : toGetPromptResult(outcome.value, prompt.description);
     } catch (error) {
       if (error instanceof ProtocolError) throw error;

@@ -6,9 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type InputRequiredResult, type ReadResourceResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { HandlerRunner } from '../config/index.js';
-import type { Logger } from '../log.js';
 import { DEFAULTS, type ResolvedResource, type ResolvedResourceTemplate } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck } from './calls.js';
+import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 import { describe } from './tools.js';
 
@@ -36,7 +35,7 @@ function metadata(item: ResolvedResource | ResolvedResourceTemplate) {
   };
 }
 
-export function prepareResource(resource: ResolvedResource, runner: HandlerRunner | undefined, log: Logger): PreparedResource {
+export function prepareResource(resource: ResolvedResource, runner: HandlerRunner | undefined, env: PrepareEnv): PreparedResource {
   const { source } = resource;
   const mimeType = resource.mimeType;
   const read = async (uri: URL, ctx: ServerContext): Promise<ReadOutcome> => {
@@ -50,7 +49,7 @@ export function prepareResource(resource: ResolvedResource, runner: HandlerRunne
         return { contents: [mimeType === undefined || TEXTUAL.test(mimeType) ? { uri: uri.href, ...(mimeType && { mimeType }), text: bytes.toString('utf8') } : { uri: uri.href, mimeType, blob: bytes.toString('base64') }] };
       }
       case 'handler':
-        return readWith(runner!, [uri.href], ctx, uri, mimeType, resource.name, log);
+        return readWith(runner!, [uri.href], ctx, uri, mimeType, resource.name, env);
     }
   };
   return {
@@ -62,8 +61,8 @@ export function prepareResource(resource: ResolvedResource, runner: HandlerRunne
   };
 }
 
-export function prepareTemplate(template: ResolvedResourceTemplate, runner: HandlerRunner, log: Logger): PreparedTemplate {
-  const read = (uri: URL, variables: Record<string, string | string[]>, ctx: ServerContext) => readWith(runner, [uri.href, variables], ctx, uri, template.mimeType, template.name, log);
+export function prepareTemplate(template: ResolvedResourceTemplate, runner: HandlerRunner, env: PrepareEnv): PreparedTemplate {
+  const read = (uri: URL, variables: Record<string, string | string[]>, ctx: ServerContext) => readWith(runner, [uri.href, variables], ctx, uri, template.mimeType, template.name, env);
   return {
     id: `template:${template.name}`,
     signature: JSON.stringify(template),
@@ -78,9 +77,10 @@ export function prepareTemplate(template: ResolvedResourceTemplate, runner: Hand
   };
 }
 
-async function readWith(runner: HandlerRunner, args: unknown[], ctx: ServerContext, uri: URL, mimeType: string | undefined, name: string, log: Logger): Promise<ReadOutcome> {
+async function readWith(runner: HandlerRunner, args: unknown[], ctx: ServerContext, uri: URL, mimeType: string | undefined, name: string, env: PrepareEnv): Promise<ReadOutcome> {
+  const { log } = env;
   try {
-    const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs);
+    const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs, env);
     return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, mimeType);
   } catch (error) {
     if (error instanceof ProtocolError) throw error;

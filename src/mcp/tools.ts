@@ -1,16 +1,16 @@
 /** Tools: input validated by the shared AJV instance, scopes checked by the SDK before dispatch. */
 import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
-import type { HandlerRunner, LoadedManifest } from '../config/index.js';
-import type { Logger } from '../log.js';
+import type { HandlerRunner } from '../config/index.js';
 import type { ResolvedTool } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck } from './calls.js';
+import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {
   run(args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult>;
 }
 
-export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, schemas: LoadedManifest['schemas'], log: Logger): PreparedTool {
+export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: PrepareEnv): PreparedTool {
+  const { schemas, log } = env;
   const inputSchema = fromJsonSchema<Record<string, unknown>>(tool.inputSchema as never, schemas);
   const outputSchema = tool.outputSchema === undefined ? undefined : fromJsonSchema(tool.outputSchema as never, schemas);
   const config = {
@@ -27,7 +27,7 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, schemas: 
     signature: JSON.stringify(tool),
     async run(args, ctx) {
       try {
-        const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs);
+        const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs, env);
         return 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
       } catch (error) {
         // Protocol-level refusals (a client capability missing) are JSON-RPC errors, not tool errors.
