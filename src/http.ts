@@ -16,8 +16,9 @@ const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Vers
 export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse) => void;
 
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
-export function createRequestListener(log: Logger): SnapshotListener {
+export function createRequestListener(log: Logger, draining: () => boolean = () => false): SnapshotListener {
   return (snapshot, req, res) => {
+    if (req.url === '/readyz') return readiness(snapshot, draining(), res);
     if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
     route(snapshot, req, res, log).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -69,6 +70,16 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
   }
   await s.serveMcp(req, res);
+}
+
+/** 200 once the server can check tokens; 503 while starting, without keys, or draining at shutdown. */
+function readiness(s: Snapshot | undefined, draining: boolean, res: ServerResponse): void {
+  const keysMissing = !draining && s?.verifier !== undefined && !s.verifier.ready();
+  // Each probe while the keys are missing tries again (the verifier paces real fetches).
+  if (keysMissing) void s.verifier!.prefetch().catch(() => {});
+  const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? 'the authorization server\'s signing keys are not loaded yet' : undefined;
+  if (reason) return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
+  sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
 }
 
 function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): void {

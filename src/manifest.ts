@@ -103,6 +103,7 @@ export interface Manifest {
     resourceId?: string;
     allowNonLoopback?: boolean;
     accessTokenTtlSec?: number;
+    typ?: string;
   };
   resource?: {
     resource?: string;
@@ -207,6 +208,8 @@ export interface ResolvedJwtAuth {
   readonly scopeClaims: readonly string[];
   readonly clockToleranceSec: number;
   readonly authorizationServers: readonly string[];
+  /** Required JWT `typ` header; absent means not checked. */
+  readonly typ?: string;
 }
 
 /** The built-in development authorization server; its issuer is the server's own origin. */

@@ -81,7 +81,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
   const inFlight = new Set<Promise<void>>();
-  const listener = createRequestListener(log);
+  let closing: Promise<void> | undefined;
+  const listener = createRequestListener(log, () => closing !== undefined);
   const server = createServer((req, res) => {
     const generation = current;
     const done = new Promise<void>((resolve) => res.once('close', resolve));
@@ -177,7 +178,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     updateTypes(loaded, log);
   }
 
-  let closing: Promise<void> | undefined;
   const drainMs = options.drainMs ?? 10_000;
   return {
     get snapshot() {

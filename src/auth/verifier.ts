@@ -20,6 +20,8 @@ export interface TokenVerifier {
   prefetch(): Promise<number>;
   /** The JWKS URL, once known. */
   readonly jwksUri: string | undefined;
+  /** Whether signing keys are at hand (fetched at least once, or held locally). */
+  ready(): boolean;
 }
 
 /** jose error codes that mean "this token is not acceptable". Anything else is an outage. */
@@ -94,6 +96,8 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string)
     get jwksUri() {
       return jwksUri;
     },
+    // jose keeps serving the keys it has (stale) while refetches fail, so one success is enough.
+    ready: () => local !== undefined || (jwks?.jwks()?.keys.length ?? 0) > 0,
     async prefetch() {
       if (config.localJwks) return config.localJwks.keys.length;
       const set = await keySet();
@@ -148,7 +152,7 @@ function tokenErrorDescription(error: unknown): string {
       case 'aud': return 'The token was not issued for this resource (audience mismatch)';
       case 'exp': return error.reason === 'missing' ? 'The token has no expiry (exp)' : 'The token\'s exp claim is not a valid NumericDate';
       case 'nbf': return 'The token is not valid yet (nbf)';
-      case 'typ': return 'The token is not an access token (its typ header is not at+jwt)';
+      case 'typ': return 'The token is not an access token of the expected type (its typ header is wrong; an ID token is not an access token)';
       default: return `The token's "${error.claim}" claim is not acceptable`;
     }
   }

@@ -243,7 +243,7 @@ function checkAuth(m: Manifest): Finding[] {
   if (a.provider !== 'dev') refuse(['allowNonLoopback', 'accessTokenTtlSec'], 'it belongs to provider "dev"');
   switch (a.provider) {
     case 'dev': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec'], 'the development authorization server decides it; choose provider "jwt" to configure it');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ'], 'the development authorization server decides it; choose provider "jwt" to configure it');
       const host = m.http?.host ?? DEFAULTS.host;
       const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
       const exposed = [!isLoopbackHost(host) && `http.host is "${host}"`, publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`].filter(Boolean);
@@ -253,7 +253,7 @@ function checkAuth(m: Manifest): Finding[] {
       break;
     }
     case 'none': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec'], 'remove it, or choose provider "jwt"');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ'], 'remove it, or choose provider "jwt"');
       const host = m.http?.host ?? DEFAULTS.host;
       if (!isLoopbackHost(host)) {
         findings.push({ path: ['auth', 'provider'], message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"` });

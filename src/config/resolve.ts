@@ -118,6 +118,7 @@ function resolveAuth(m: Manifest): ResolvedAuth {
   const common = {
     algorithms: a.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
     clockToleranceSec: a.clockToleranceSec ?? DEFAULTS.clockToleranceSec,
+    ...(a.typ !== undefined && { typ: a.typ }),
   };
   const audiences = a.audience === undefined ? undefined : Array.isArray(a.audience) ? a.audience : [a.audience];
   if (a.provider === 'scalekit') {
