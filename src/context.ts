@@ -48,7 +48,7 @@ function isAnswer(method: Question['method'], answer: unknown): boolean {
 }
 
 export function createToolContext(
-  base: { auth: AuthContext | undefined; signal: AbortSignal; toolName: string },
+  base: { auth: AuthContext | undefined; signal: AbortSignal; toolName: string; clientCapabilities?: Readonly<Record<string, unknown>> | undefined },
   sinks: ContextSinks,
   /** Answers from earlier rounds and this one, by key. */
   answers: Readonly<Record<string, unknown>>,
@@ -68,6 +68,7 @@ export function createToolContext(
     auth: base.auth,
     signal: base.signal,
     toolName: base.toolName,
+    clientCapabilities: base.clientCapabilities,
     log: (level, data, logger) => sinks.log(level, data, logger),
     progress: (progress, total, message) => sinks.progress(progress, total, message),
     notifyResourceUpdated: (uri) => sinks.resourceUpdated(uri),

@@ -45,6 +45,7 @@ export interface HostCall {
   readonly auth: AuthContext | undefined;
   /** The item's name for `ctx.toolName`; default: the host's key. */
   readonly toolName?: string;
+  readonly clientCapabilities?: Readonly<Record<string, unknown>> | undefined;
   readonly signal: AbortSignal;
   readonly sinks?: ContextSinks;
   readonly answers?: Readonly<Record<string, unknown>>;
@@ -94,7 +95,7 @@ export interface Thrown {
 }
 
 export type ToWorker =
-  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly name: string; readonly args: readonly unknown[]; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
+  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly name: string; readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined; readonly args: readonly unknown[]; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
   | { readonly type: 'abort'; readonly id: number; readonly reason: Thrown | undefined };
 
 export type FromWorker =
@@ -190,7 +191,7 @@ class WorkerHost implements HandlerHost {
       // An idle host does not keep the process alive; a call in flight does.
       if (this.#calls.size === 1) this.#worker.ref();
       try {
-        this.#worker.postMessage({ type: 'call', id, tool, name: ctx.toolName ?? tool, args, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
+        this.#worker.postMessage({ type: 'call', id, tool, name: ctx.toolName ?? tool, clientCapabilities: ctx.clientCapabilities, args, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
       } catch (error) {
         this.#take(id);
         reject(new Error(`tool "${tool}": its input cannot be sent to the handler worker (${toThrown(error).message}); pass plain data`));

@@ -22,8 +22,13 @@ export interface ToolContext {
   readonly auth: AuthContext | undefined;
   /** Aborted when the client cancels or the tool's `timeoutMs` passes. */
   readonly signal: AbortSignal;
-  /** The tool being called. */
+  /** The tool being called (or the resource, template, prompt). */
   readonly toolName: string;
+  /**
+   * What the client declared it can do (elicitation, sampling, roots, ...), when known:
+   * a 2026-07-28 client sends it with every request. Ask only for what it supports.
+   */
+  readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
   /** Sends a log message to the client (`notifications/message`), if its `logging/setLevel` lets it through. */
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
   /** Reports progress, when the client asked for it (a `progressToken`); otherwise does nothing. */

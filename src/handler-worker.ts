@@ -49,7 +49,7 @@ port.on('message', (message: ToWorker) => {
 });
 post({ type: 'ready', problems });
 
-async function run({ id, tool, name, args, auth, answers }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
+async function run({ id, tool, name, clientCapabilities, args, auth, answers }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   let answer: FromWorker;
@@ -58,7 +58,7 @@ async function run({ id, tool, name, args, auth, answers }: Extract<ToWorker, { 
     if (!handler) throw new Error(`the handler worker has no handler for tool "${tool}"`);
     // log/progress go to the main thread, which owns the request; fire and forget.
     const sink = (kind: 'log' | 'progress' | 'resourceUpdated') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
-    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: name }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated') }, answers);
+    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated') }, answers);
     const value = await (handler as (...a: unknown[]) => unknown)(...args, ctx);
     answer = { type: 'result', id, json: toJson(tool, value) };
   } catch (error) {

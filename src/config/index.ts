@@ -58,6 +58,7 @@ export interface HandlerCall {
   readonly auth: AuthContext | undefined;
   readonly signal: AbortSignal;
   readonly toolName: string;
+  readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
   readonly sinks: ContextSinks;
   readonly answers: Readonly<Record<string, unknown>>;
 }

@@ -4,7 +4,7 @@
  * earlier rounds (ctx.elicit / ctx.sample, see context.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { ProtocolError, createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
 import type { HandlerCall, HandlerRunner, LoadedManifest } from '../config/index.js';
 import type { Logger } from '../log.js';
@@ -78,7 +78,8 @@ export async function callHandler(runner: HandlerRunner, args: readonly unknown[
   // Answers from earlier rounds (sealed in requestState) plus this round's.
   const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
   const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
-  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, sinks: sinksOf(ctx, env), answers };
+  const clientCapabilities = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, clientCapabilities, sinks: sinksOf(ctx, env), answers };
   try {
     return { value: await raceAbort(Promise.resolve().then(() => runner(args, call)), signal) };
   } catch (error) {
