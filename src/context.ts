@@ -31,6 +31,7 @@ export interface ContextSinks {
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
   progress(progress: number, total?: number, message?: string): Promise<void>;
   resourceUpdated(uri: string): Promise<void>;
+  closeStream(): Promise<void>;
 }
 
 /** An answer of the right shape for its question; anything else is asked again. */
@@ -72,6 +73,7 @@ export function createToolContext(
     log: (level, data, logger) => sinks.log(level, data, logger),
     progress: (progress, total, message) => sinks.progress(progress, total, message),
     notifyResourceUpdated: (uri) => sinks.resourceUpdated(uri),
+    closeStream: () => sinks.closeStream(),
     elicit: ({ key, ...params }) => ask<ElicitResult>({ method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams }, key),
     sample: ({ key, ...params }) => ask<CreateMessageResult>({ method: 'sampling/createMessage', params }, key),
     listRoots: (options = {}) => ask<ListRootsResult>({ method: 'roots/list' }, options.key),

@@ -104,7 +104,7 @@ export type FromWorker =
   | { readonly type: 'result'; readonly id: number; readonly json: string | undefined }
   | { readonly type: 'error'; readonly id: number; readonly error: Thrown }
   /** `ctx.log` / `ctx.progress` from a running call. */
-  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress' | 'resourceUpdated'; readonly args: readonly unknown[] }
+  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress' | 'resourceUpdated' | 'closeStream'; readonly args: readonly unknown[] }
   | { readonly type: 'exiting'; readonly reason: string };
 
 export function toThrown(value: unknown): Thrown {

@@ -43,6 +43,13 @@ export interface ToolContext {
   sample(params: CreateMessageRequestParams & AskOptions): Promise<CreateMessageResult>;
   /** Tells the clients subscribed to `uri` that it changed (`notifications/resources/updated`). */
   notifyResourceUpdated(uri: string): Promise<void>;
+  /**
+   * Closes this call's SSE stream on a 2025-11-25 session (SEP-1699): the client
+   * reconnects after the `retry` delay and receives, by `Last-Event-ID`, what was sent
+   * meanwhile, the result included. Frees the connection during long calls; does
+   * nothing where there is no such stream.
+   */
+  closeStream(): Promise<void>;
   /** Asks the client for its roots (`roots/list`); same replay as `elicit`. */
   listRoots(options?: AskOptions): Promise<ListRootsResult>;
 }

@@ -57,8 +57,8 @@ async function run({ id, tool, name, clientCapabilities, args, auth, answers }: 
     const handler = handlers.get(tool);
     if (!handler) throw new Error(`the handler worker has no handler for tool "${tool}"`);
     // log/progress go to the main thread, which owns the request; fire and forget.
-    const sink = (kind: 'log' | 'progress' | 'resourceUpdated') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
-    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated') }, answers);
+    const sink = (kind: 'log' | 'progress' | 'resourceUpdated' | 'closeStream') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
+    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') }, answers);
     const value = await (handler as (...a: unknown[]) => unknown)(...args, ctx);
     answer = { type: 'result', id, json: toJson(tool, value) };
   } catch (error) {

@@ -57,7 +57,7 @@ test('the handler gets the caller\'s auth context, a signal and the tool name', 
   const host = await start([spec('echo')]);
   const auth: AuthContext = { subject: 'alice', clientId: 'app', scopes: ['todo:read'], claims: { sub: 'alice', aud: 'https://mcp.example.com' }, expiresAt: 1_900_000_000 };
   const seen = (await host.call('echo', [{ text: 'hi' }], { auth, signal: new AbortController().signal })) as Record<string, unknown>;
-  assert.deepEqual(seen, { input: { text: 'hi' }, toolName: 'echo', auth, authFrozen: true, ctxKeys: ['auth', 'clientCapabilities', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName'] });
+  assert.deepEqual(seen, { input: { text: 'hi' }, toolName: 'echo', auth, authFrozen: true, ctxKeys: ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName'] });
   const anonymous = (await host.call('echo', [{}], noAuth())) as Record<string, unknown>;
   assert.equal(anonymous['auth'], null);
 });

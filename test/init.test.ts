@@ -59,7 +59,7 @@ describe('a new server', () => {
     assert.equal(loaded.manifest.server.name, 'my-weather-server');
     assert.deepEqual(loaded.manifest.tools.map((t) => [t.name, t.scopes.scopes, t.handler.spec]), [['hello', ['hello:read'], './handlers/hello.js#hello']]);
     const hello = loaded.handlers.get('tools[0].handler')!;
-    const sinks = { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {} };
+    const sinks = { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {}, closeStream: async () => {} };
     const ctx = { auth: { subject: 'alice', clientId: 'cli', scopes: ['hello:read'], claims: {}, expiresAt: 0 }, signal: new AbortController().signal, toolName: 'hello', clientCapabilities: undefined, sinks, answers: {} };
     assert.equal(await hello([{ name: 'Ada' }], ctx), 'Hello, Ada! (called by alice)');
 

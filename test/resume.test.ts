@@ -19,7 +19,10 @@ before(async () => {
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
     server: { name: 'resume-fixture', version: '1.0.0' },
     auth: { provider: 'none' },
-    tools: [{ name: 'drip', inputSchema: { type: 'object' }, handler: './handlers/context.js#drip' }],
+    tools: [
+      { name: 'drip', inputSchema: { type: 'object' }, handler: './handlers/context.js#drip' },
+      { name: 'hangUp', inputSchema: { type: 'object' }, handler: './handlers/context.js#hangUp' },
+    ],
   }));
   runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }), drainMs: 500 });
 });
@@ -111,4 +114,29 @@ test('an unknown Last-Event-ID replays nothing and does not break the session', 
   const ping = await fetch(runtime.url, { method: 'POST', headers: { ...HEADERS, 'Mcp-Session-Id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }) });
   assert.equal(ping.status, 200);
   await ping.body?.cancel();
+});
+
+test('ctx.closeStream ends the call\'s stream; the client polls with Last-Event-ID and gets the rest', async () => {
+  const init = await fetch(runtime.url, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+  const session = init.headers.get('mcp-session-id')!;
+  await init.body?.cancel();
+  const withSession = { ...HEADERS, 'Mcp-Session-Id': session };
+  const call = await fetch(runtime.url, {
+    method: 'POST',
+    headers: withSession,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'hangUp', arguments: {}, _meta: { progressToken: 'p7' } } }),
+  });
+  // The server ends this stream itself after the first progress event.
+  const first = await readEvents(call, () => false);
+  assert.ok(first.some((e) => e.data.includes('"before"')));
+  assert.ok(!first.some((e) => e.data.includes('"result"')), 'the result did not come on the closed stream');
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const polled = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': first.filter((e) => e.id).at(-1)!.id! } });
+  const rest = await readEvents(polled, (events) => events.some((e) => e.data.includes('"result"')));
+  assert.ok(rest.some((e) => e.data.includes('"after"')));
+  assert.ok(rest.some((e) => e.data.includes('finished after the stream closed')));
 });

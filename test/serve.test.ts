@@ -130,7 +130,7 @@ describe('handler context and results', () => {
     assert.equal(typeof auth['expiresAt'], 'number');
     assert.deepEqual(auth['claimNames'], ['aud', 'client_id', 'exp', 'iat', 'iss', 'scope', 'sub']);
     const last = recordedCalls().at(-1)!;
-    assert.deepEqual(last.ctxKeys.sort(), ['auth', 'clientCapabilities', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName']);
+    assert.deepEqual(last.ctxKeys.sort(), ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName']);
     assert.deepEqual(last.authKeys.sort(), ['claims', 'clientId', 'expiresAt', 'scopes', 'subject']);
     assert.ok(!JSON.stringify(result).includes('eyJ'), 'a token reached the handler');
   });

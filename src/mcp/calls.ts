@@ -108,6 +108,7 @@ function sinksOf(ctx: ServerContext, env: PrepareEnv): ContextSinks {
   const token = ctx.mcpReq._meta?.progressToken;
   return {
     resourceUpdated: async (uri) => env.resourceUpdated(uri),
+    closeStream: async () => ctx.http?.closeSSE?.(),
     log: (level, data, logger) => ctx.mcpReq.log(level, data, logger),
     progress: async (progress, total, message) => {
       if (token === undefined) return;
