@@ -129,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let again = false;
   const reloadOnce = async (): Promise<ReloadResult> => {
     const started = performance.now();
+    if (closing) return { ok: false, ms: 0, error: new Error('the server is shutting down') };
     let next: Snapshot;
     try {
       const nextLoaded = await loadManifest(loadOptions);

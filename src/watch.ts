@@ -17,11 +17,14 @@ export function watchFiles(files: readonly string[], onChange: () => void, debou
   const watchers = new Map<string, FSWatcher>();
   let names = new Map<string, Set<string>>();
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
   const changed = () => {
     clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
   };
   const update = (next: readonly string[]) => {
+    // A reload that finishes after close() must not open watchers nobody closes.
+    if (closed) return;
     names = new Map();
     for (const file of next) {
       const dir = dirname(file);
@@ -51,6 +54,7 @@ export function watchFiles(files: readonly string[], onChange: () => void, debou
   return {
     update,
     close() {
+      closed = true;
       clearTimeout(timer);
       for (const watcher of watchers.values()) watcher.close();
       watchers.clear();
