@@ -9,7 +9,7 @@
 //
 //   npm run conformance
 //   npm run conformance -- --revision 2026-07-28 --scenario server-stateless
-//   npm run conformance -- --config examples/everything/mcp-oauth.config.full.yaml
+//   npm run conformance -- --config path/to/another/mcp-oauth.config.yaml
 //
 // The suite needs Node >= 22; it runs under the Node that scripts/node24.mjs provides.
 // Both suite versions are installed once into .cache/conformance/<version>/ and reused.

@@ -171,12 +171,12 @@ export const jsonSchema202012 = (input) => `JSON Schema 2020-12 tool called with
 export const headerParam = ({ region }) => `Region: ${region}`;
 
 /**
- * server-sse-polling (SEP-1699) expects the server to close this call's SSE stream
- * before the result and deliver the result after the client reconnects with
- * Last-Event-ID. Closing the stream is the transport's job; the handler only waits.
+ * server-sse-polling (SEP-1699): the call's SSE stream is closed before the result,
+ * which the client receives after reconnecting with Last-Event-ID.
  * @param {unknown} _input @param {ToolContext} ctx
  */
 export async function reconnection(_input, ctx) {
+  await ctx.closeStream();
   await sleep(100, ctx.signal);
   return 'Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.';
 }
@@ -235,7 +235,7 @@ const askConfirm = {
 
 /** One elicitation, then "Hello, <name>!". The suite expects the input request under the key "user_name". @param {unknown} _input @param {ToolContext} ctx */
 export async function inputRequiredElicitation(_input, ctx) {
-  const result = await ctx.elicit(askName);
+  const result = await ctx.elicit({ ...askName, key: 'user_name' });
   return `Hello, ${result.content?.name ?? 'stranger'}!`;
 }
 
@@ -254,18 +254,24 @@ export async function inputRequiredRequestState(_input, ctx) {
   return `state-ok: confirmed=${JSON.stringify(result.content?.ok ?? null)}`;
 }
 
+/** The client's roots, listed. @param {unknown} _input @param {ToolContext} ctx */
+export async function inputRequiredListRoots(_input, ctx) {
+  const { roots } = await ctx.listRoots();
+  return `Roots: ${roots.map((root) => root.uri).join(', ') || '(none)'}`;
+}
+
 /**
- * Several input requests at once: both are asked concurrently, so they travel in one
- * InputRequiredResult. The scenario also expects a roots/list request, which the
- * handler context has no way to make.
+ * Several input requests at once: asked concurrently, they travel in one
+ * InputRequiredResult.
  * @param {unknown} _input @param {ToolContext} ctx
  */
 export async function inputRequiredMultipleInputs(_input, ctx) {
-  const [named, greeting] = await Promise.all([
+  const [named, greeting, { roots }] = await Promise.all([
     ctx.elicit(askName),
     ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 }),
+    ctx.listRoots(),
   ]);
-  return `Multiple inputs received: name=${named.content?.name ?? 'unknown'}, greeting=${sampledText(greeting)}`;
+  return `Multiple inputs received: name=${named.content?.name ?? 'unknown'}, greeting=${sampledText(greeting)}, roots=${roots.length}`;
 }
 
 /** Two rounds: a name, then a colour, each a new InputRequiredResult with a new requestState. @param {unknown} _input @param {ToolContext} ctx */
@@ -288,19 +294,19 @@ export async function inputRequiredTamperedState(_input, ctx) {
 }
 
 /**
- * Asks for whatever the client can answer: a request for a capability the client did
- * not declare rejects at once (and is left out of the InputRequiredResult), the other
- * one is asked.
+ * Asks only for what the client declared it can answer (ctx.clientCapabilities).
  * @param {unknown} _input @param {ToolContext} ctx
  */
 export async function inputRequiredCapabilities(_input, ctx) {
-  const [elicited, sampled] = await Promise.allSettled([
-    ctx.elicit({
+  const can = ctx.clientCapabilities ?? {};
+  const asks = [];
+  if (can.elicitation) {
+    asks.push(ctx.elicit({
       message: 'Elicitation input',
       requestedSchema: { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] },
-    }),
-    ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'Sample request' } }], maxTokens: 50 }),
-  ]);
-  const received = [elicited.status === 'fulfilled' && 'elicitation', sampled.status === 'fulfilled' && 'sampling'].filter(Boolean);
+    }).then(() => 'elicitation'));
+  }
+  if (can.sampling) asks.push(ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'Sample request' } }], maxTokens: 50 }).then(() => 'sampling'));
+  const received = await Promise.all(asks);
   return received.length > 0 ? `capabilities-ok: received ${received.join(',')}` : 'No supported capabilities declared';
 }
