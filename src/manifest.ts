@@ -80,7 +80,7 @@ export interface ManifestPrompt {
 
 export interface Manifest {
   $schema?: string;
-  server: { name: string; version: string; title?: string; instructions?: string };
+  server: { name: string; version: string; title?: string; instructions?: string; pageSize?: number };
   http?: {
     host?: string;
     port?: number;
@@ -226,7 +226,7 @@ export interface ResolvedManifest {
   readonly file: string;
   /** Directory that handler paths are relative to and must stay inside. */
   readonly dir: string;
-  readonly server: { readonly name: string; readonly version: string; readonly title?: string; readonly instructions?: string };
+  readonly server: { readonly name: string; readonly version: string; readonly title?: string; readonly instructions?: string; readonly pageSize: number };
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -268,6 +268,7 @@ export const DEFAULTS = {
   clockToleranceSec: 30,
   timeoutMs: 30_000,
   devAccessTokenTtlSec: 3600,
+  pageSize: 100,
 } as const;
 
 /** Hosts that only this machine can reach. */

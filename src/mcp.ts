@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import { verifyRoundState, type PrepareEnv } from './mcp/calls.js';
 import { installCompletion, type Completions } from './mcp/completion.js';
 import type { PreparedItem } from './mcp/item.js';
+import { paginateLists } from './mcp/pages.js';
 import { preparePrompt } from './mcp/prompts.js';
 import { prepareResource, prepareTemplate } from './mcp/resources.js';
 import { prepareTool } from './mcp/tools.js';
@@ -29,6 +30,8 @@ export interface McpBlueprint {
   readonly items: ReadonlyMap<string, PreparedItem>;
   readonly completions: Completions;
   readonly env: PrepareEnv;
+  /** Items per page of tools/list, resources/list, resources/templates/list, prompts/list. */
+  readonly pageSize: number;
 }
 
 /** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
@@ -64,6 +67,7 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
     items: new Map(items.map((item) => [item.id, item])),
     completions: { byRef },
     env,
+    pageSize: manifest.server.pageSize,
   };
 }
 
@@ -76,6 +80,7 @@ export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
     // clients subscribe through subscriptions/listen instead.
     if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
     for (const item of blueprint.items.values()) item.register(server, () => item);
+    paginateLists(server, blueprint.pageSize);
     return server;
   };
 }
@@ -111,6 +116,7 @@ export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer
     }
   };
   for (const item of initial.items.values()) register(item);
+  paginateLists(server, initial.pageSize);
   return {
     server,
     update(next) {

@@ -84,7 +84,7 @@ const CASES: Case[] = [
   {
     name: 'an unknown key with no near match lists the allowed keys',
     text: yaml('server: {name: fixture, version: 1.0.0, colour: red}', JWT, 'tools: []'),
-    problems: [[1, 41, 'server.colour', 'unknown key "colour"; allowed keys: name, version, title, instructions']],
+    problems: [[1, 41, 'server.colour', 'unknown key "colour"; allowed keys: name, version, title, instructions, pageSize']],
   },
   {
     name: 'an unknown key in a JSON manifest is located and gets a suggestion',

@@ -61,7 +61,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
   return deepFreeze({
     file,
     dir,
-    server: { ...m.server },
+    server: { ...m.server, pageSize: m.server.pageSize ?? DEFAULTS.pageSize },
     http: {
       host: m.http?.host ?? DEFAULTS.host,
       port: m.http?.port ?? DEFAULTS.port,
