@@ -25,13 +25,13 @@ const manifest = (issuer: string) => ({
   http: { host: '127.0.0.1', port: 0 },
   auth: { provider: 'jwt', issuer },
   resources: [
-    { uri: 'docs://readme', name: 'readme', file: './content/readme.md' },
+    { uri: 'docs://readme', name: 'readme', file: './content/readme.md', icons: [{ src: 'https://example.com/readme.svg', theme: 'dark' }], annotations: { audience: ['user'], priority: 0.5 } },
     { uri: 'docs://hello', name: 'hello', title: 'Hello', text: 'Hello, world', scopes: ['docs:read'] },
     { uri: 'docs://logo', name: 'logo', mimeType: 'image/png', blob: PNG },
     { uri: 'docs://whoami', name: 'whoami', handler: './handlers/content.js#whoami' },
     { uri: 'docs://counter', name: 'counter', handler: './handlers/content.js#counter' },
   ],
-  tools: [{ name: 'bump', inputSchema: { type: 'object' }, handler: './handlers/content.js#bump' }],
+  tools: [{ name: 'bump', inputSchema: { type: 'object' }, icons: [{ src: 'https://example.com/bump.png', mimeType: 'image/png', sizes: ['48x48'] }], handler: './handlers/content.js#bump' }],
   resourceTemplates: [
     { uriTemplate: 'notes://{id}', name: 'note', description: 'A note by id', handler: './handlers/content.js#note', complete: { id: ['alpha', 'beta', 'gamma'] }, scopes: ['notes:read'] },
   ],
@@ -92,6 +92,11 @@ for (const [era, connect] of Object.entries(CLIENTS)) {
         const { resources } = await client.listResources();
         assert.deepEqual(resources.map((r) => [r.uri, r.mimeType]), [['docs://readme', 'text/markdown'], ['docs://hello', 'text/plain'], ['docs://logo', 'image/png'], ['docs://whoami', undefined], ['docs://counter', undefined]]);
         assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((t) => [t.name, t.uriTemplate]), [['note', 'notes://{id}']]);
+        const readme = resources[0] as unknown as { icons: unknown; annotations: unknown };
+        assert.deepEqual(readme.icons, [{ src: 'https://example.com/readme.svg', theme: 'dark' }]);
+        assert.deepEqual(readme.annotations, { audience: ['user'], priority: 0.5 });
+        const { tools } = (await (client as unknown as { listTools(): Promise<{ tools: { name: string; icons?: unknown }[] }> }).listTools());
+        assert.deepEqual(tools.find((t) => t.name === 'bump')?.icons, [{ src: 'https://example.com/bump.png', mimeType: 'image/png', sizes: ['48x48'] }]);
         assert.deepEqual((await client.readResource({ uri: 'docs://hello' })).contents, [{ uri: 'docs://hello', mimeType: 'text/plain', text: 'Hello, world' }]);
         writeFileSync(join(dir, 'content', 'readme.md'), '# Readme\n\nThe first version.\n');
         assert.equal((await client.readResource({ uri: 'docs://readme' })).contents[0]?.text, '# Readme\n\nThe first version.\n');
