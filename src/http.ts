@@ -68,7 +68,8 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     }
     if (!verification.ok) return sendChallenge(res, s, { error: 'invalid_token', description: verification.description });
     (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
-  }
+    if (refusedByRateLimit(s, `sub:${verification.auth.subject ?? verification.auth.clientId ?? ''}`, res)) return;
+  } else if (refusedByRateLimit(s, `addr:${req.socket.remoteAddress ?? ''}`, res)) return;
   await s.serveMcp(req, res);
 }
 
@@ -80,6 +81,13 @@ function readiness(s: Snapshot | undefined, draining: boolean, res: ServerRespon
   const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? 'the authorization server\'s signing keys are not loaded yet' : undefined;
   if (reason) return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
   sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
+}
+
+function refusedByRateLimit(s: Snapshot, key: string, res: ServerResponse): boolean {
+  const taken = s.rateLimiter?.take(key);
+  if (!taken || taken.ok) return false;
+  sendJson(res, 429, { error: 'too_many_requests', error_description: `Rate limit exceeded; retry in ${taken.retryAfterSec} s` }, { 'Retry-After': String(taken.retryAfterSec) });
+  return true;
 }
 
 function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): void {

@@ -90,6 +90,7 @@ export interface Manifest {
     allowedHosts?: string[];
     maxBodyBytes?: number;
     sessions?: boolean;
+    rateLimit?: { perMinute: number; burst?: number };
   };
   auth: {
     provider: 'jwt' | 'scalekit' | 'dev' | 'none';
@@ -237,6 +238,7 @@ export interface ResolvedManifest {
     readonly maxBodyBytes: number;
     /** Whether 2025-11-25 `initialize` opens a session. */
     readonly sessions: boolean;
+    readonly rateLimit?: { readonly perMinute: number; readonly burst: number };
   };
   readonly auth: ResolvedAuth;
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */

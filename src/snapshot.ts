@@ -13,6 +13,7 @@ import type { LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
 import { createServerFactory, prepareMcp, type McpBlueprint } from './mcp.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import type { Sessions } from './sessions.js';
 
 export interface Snapshot {
@@ -34,6 +35,8 @@ export interface Snapshot {
   readonly serveMcp: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly mcp: McpHttpHandler;
   readonly blueprint: McpBlueprint;
+  /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
+  readonly rateLimiter: RateLimiter | undefined;
 }
 
 /** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
@@ -91,6 +94,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
     serveMcp: (req, res) => serveMcp(req, res),
     mcp,
     blueprint,
+    rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
   };
 }
 

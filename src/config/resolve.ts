@@ -71,6 +71,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       allowedHosts: m.http?.allowedHosts ?? [],
       maxBodyBytes: m.http?.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       sessions: m.http?.sessions ?? true,
+      ...(m.http?.rateLimit && { rateLimit: { perMinute: m.http.rateLimit.perMinute, burst: m.http.rateLimit.burst ?? m.http.rateLimit.perMinute } }),
     },
     auth,
     resource: {

@@ -1,0 +1,33 @@
+/**
+ * A per-caller token bucket: `burst` requests at once, refilled at `perMinute`. Keys are
+ * the token's subject (or, without authorization, the client's address). Bounded: the
+ * least recently seen keys are forgotten first.
+ */
+export interface RateLimiter {
+  /** Takes one request from `key`'s bucket; when empty, how long until one is back. */
+  take(key: string): { ok: true } | { ok: false; retryAfterSec: number };
+}
+
+const MAX_KEYS = 10_000;
+
+export function createRateLimiter(options: { perMinute: number; burst: number }, now: () => number = Date.now): RateLimiter {
+  const perMs = options.perMinute / 60_000;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key) {
+      const t = now();
+      const bucket = buckets.get(key) ?? { tokens: options.burst, at: t };
+      bucket.tokens = Math.min(options.burst, bucket.tokens + (t - bucket.at) * perMs);
+      bucket.at = t;
+      // Re-inserting keeps the map in least-recently-seen order for eviction.
+      buckets.delete(key);
+      buckets.set(key, bucket);
+      if (buckets.size > MAX_KEYS) buckets.delete(buckets.keys().next().value!);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return { ok: true };
+      }
+      return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
+    },
+  };
+}
