@@ -7,18 +7,32 @@ import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/
 import { challengeBody, challengeHeader, challengeStatus, type Challenge } from './auth/challenge.js';
 import { readCredentials } from './auth/credentials.js';
 import type { Logger } from './log.js';
+import type { Observer } from './observe.js';
 import { toAuthInfo } from './mcp.js';
 import type { Snapshot } from './snapshot.js';
 
 const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
 const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
 
+/** Why a request was refused, for the access log and metrics (never anything about the token). */
+const refusals = new WeakMap<ServerResponse, string>();
+
+export function refusalReason(res: ServerResponse): string | undefined {
+  return refusals.get(res) ?? (res.statusCode === 403 ? 'insufficient_scope' : undefined);
+}
+
 export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse) => void;
 
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
-export function createRequestListener(log: Logger, draining: () => boolean = () => false): SnapshotListener {
+export function createRequestListener(log: Logger, draining: () => boolean = () => false, observer?: Observer): SnapshotListener {
   return (snapshot, req, res) => {
     if (req.url === '/readyz') return readiness(snapshot, draining(), res);
+    if (req.url === '/metrics' && observer && snapshot?.loaded.manifest.http.metrics) {
+      return void observer.metrics().then(({ contentType, body }) => {
+        res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+        res.end(body);
+      });
+    }
     if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
     route(snapshot, req, res, log).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -33,6 +47,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   // DNS rebinding: a loopback-bound server answers only to the host names it knows.
   if (s.allowedHosts) {
     const host = validateHostHeader(req.headers.host, [...s.allowedHosts]);
+    if (!host.ok) refusals.set(res, 'host_not_allowed');
     if (!host.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -43,6 +58,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   const origin = req.headers.origin;
   if (origin !== undefined) {
     const check = validateOriginHeader(origin, [...s.allowedOrigins]);
+    if (!check.ok) refusals.set(res, 'origin_not_allowed');
     if (!check.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
@@ -86,6 +102,7 @@ function readiness(s: Snapshot | undefined, draining: boolean, res: ServerRespon
 function refusedByRateLimit(s: Snapshot, key: string, res: ServerResponse): boolean {
   const taken = s.rateLimiter?.take(key);
   if (!taken || taken.ok) return false;
+  refusals.set(res, 'rate_limited');
   sendJson(res, 429, { error: 'too_many_requests', error_description: `Rate limit exceeded; retry in ${taken.retryAfterSec} s` }, { 'Retry-After': String(taken.retryAfterSec) });
   return true;
 }
@@ -102,6 +119,7 @@ function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): 
 }
 
 function sendChallenge(res: ServerResponse, s: Snapshot, c: Omit<Challenge, 'resourceMetadata'>): void {
+  refusals.set(res, c.error ?? 'no_token');
   const challenge = { ...c, resourceMetadata: s.resourceMetadataUrl };
   sendJson(res, challengeStatus(challenge), challengeBody(challenge), { 'WWW-Authenticate': challengeHeader(challenge) });
 }

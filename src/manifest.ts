@@ -91,6 +91,8 @@ export interface Manifest {
     maxBodyBytes?: number;
     sessions?: boolean;
     rateLimit?: { perMinute: number; burst?: number };
+    accessLog?: boolean;
+    metrics?: boolean;
   };
   auth: {
     provider: 'jwt' | 'scalekit' | 'dev' | 'none';
@@ -239,6 +241,8 @@ export interface ResolvedManifest {
     /** Whether 2025-11-25 `initialize` opens a session. */
     readonly sessions: boolean;
     readonly rateLimit?: { readonly perMinute: number; readonly burst: number };
+    readonly accessLog: boolean;
+    readonly metrics: boolean;
   };
   readonly auth: ResolvedAuth;
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */

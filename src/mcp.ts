@@ -6,6 +6,7 @@
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { HandlerRunner, LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
+import type { Observer } from './observe.js';
 import { verifyRoundState, type PrepareEnv } from './mcp/calls.js';
 import { installCompletion, type Completions } from './mcp/completion.js';
 import type { PreparedItem } from './mcp/item.js';
@@ -35,9 +36,9 @@ export interface McpBlueprint {
 }
 
 /** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
-export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated: (uri: string) => void): McpBlueprint {
+export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated: (uri: string) => void, observer?: Observer): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
-  const env: PrepareEnv = { schemas, log, resourceUpdated };
+  const env: PrepareEnv = { schemas, log, resourceUpdated, ...(observer && { observer }) };
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
   const items: PreparedItem[] = [
     ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),

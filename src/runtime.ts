@@ -2,16 +2,18 @@
  * Load a manifest, listen, build the snapshot, serve; with `watch`, rebuild and swap
  * the snapshot when its files change; close with a drain.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { refreshTypes } from './commands/types.js';
-import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
+import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
 import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
 import { McpOAuthError, formatError } from './errors.js';
-import { createRequestListener } from './http.js';
+import { createRequestListener, refusalReason } from './http.js';
 import { collectImportGraph } from './import-graph.js';
+import type { AuthContext } from './handler-types.js';
 import { createLogger, type Logger } from './log.js';
+import { createObserver, type RequestRecord } from './observe.js';
 import { describeReload, diffManifests, toolListChanged, type ManifestChanges } from './reload.js';
 import { createSessions } from './sessions.js';
 import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
@@ -82,10 +84,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let current: Generation | undefined;
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | undefined;
-  const listener = createRequestListener(log, () => closing !== undefined);
+  const observer = createObserver({ accessLog: () => current?.snapshot.loaded.manifest.http.accessLog ?? false, write: (line) => log.info(line) });
+  const listener = createRequestListener(log, () => closing !== undefined, observer);
   const server = createServer((req, res) => {
     const generation = current;
     const done = new Promise<void>((resolve) => res.once('close', resolve));
+    const started = performance.now();
+    res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
     inFlight.add(done);
     void done.then(() => inFlight.delete(done));
     // Streams that stay open (2025 GET, 2026 subscriptions/listen) only carry
@@ -105,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Shared by every version: 2026-07-28 listen streams hear list changes on the one
   // bus, and 2025-11-25 sessions are re-pointed at each reload.
   const shared: SharedState = {
+    observer,
     // 2026-07-28 listeners hear it on the bus; 2025-11-25 sessions that subscribed, directly.
     resourceUpdated: (uri) => {
       current?.snapshot.mcp.notify.resourceUpdated(uri);
@@ -205,6 +211,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         server.closeAllConnections();
         await Promise.all([...generations].map((g) => g.release()));
       })()),
+  };
+}
+
+/** What the access log and the metrics record of a finished request: never a token. */
+function requestRecord(req: IncomingMessage, res: ServerResponse, durationMs: number): RequestRecord {
+  const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth?.extra?.['auth'] as AuthContext | undefined;
+  const reason = refusalReason(res);
+  const rpcMethod = req.headers['mcp-method'];
+  return {
+    method: req.method ?? 'GET',
+    path: (req.url ?? '/').split('?')[0]!,
+    ...(typeof rpcMethod === 'string' && { rpcMethod }),
+    ...(auth?.subject !== undefined && { subject: auth.subject }),
+    ...(auth?.clientId !== undefined && { clientId: auth.clientId }),
+    status: res.statusCode,
+    durationMs: Math.round(durationMs * 10) / 10,
+    decision: res.statusCode >= 500 ? 'error' : reason !== undefined ? 'deny' : 'allow',
+    ...(reason !== undefined && { reason }),
   };
 }
 

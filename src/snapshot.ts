@@ -13,6 +13,7 @@ import type { LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
 import { createServerFactory, prepareMcp, type McpBlueprint } from './mcp.js';
+import type { Observer } from './observe.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import type { Sessions } from './sessions.js';
 
@@ -53,14 +54,15 @@ export interface SharedState {
   readonly sessions: Sessions;
   /** Announces a resource change to subscribers of every era (ctx.notifyResourceUpdated). */
   readonly resourceUpdated: (uri: string) => void;
+  readonly observer: Observer;
 }
 
 export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger, shared: SharedState): Promise<Snapshot> {
   const { manifest } = loaded;
   const { bus, sessions } = shared;
-  const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log);
+  const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
-  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated);
+  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
   const mcp = createMcpHandler(createServerFactory(blueprint), {
     maxRequestBodySize: manifest.http.maxBodyBytes,
     bus,
@@ -98,11 +100,11 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   };
 }
 
-async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logger): Promise<Pick<Snapshot, 'verifier' | 'authorizationServer'>> {
+async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logger, observer: Observer): Promise<Pick<Snapshot, 'verifier' | 'authorizationServer'>> {
   const { manifest } = loaded;
   const { auth } = manifest;
   if (auth.provider === 'none') return { verifier: undefined, authorizationServer: undefined };
-  if (auth.provider !== 'dev') return { verifier: createTokenVerifier(auth, resourceUrl), authorizationServer: undefined };
+  if (auth.provider !== 'dev') return { verifier: createTokenVerifier(auth, resourceUrl, observer.jwksFetch), authorizationServer: undefined };
   // Loaded only here: manifests without provider "dev" never import oidc-provider.
   const dev = await import('./auth/dev/index.js');
   const state = await dev.openDevState(manifest.dir);

@@ -45,7 +45,7 @@ export type VerifierConfig = Omit<ResolvedJwtAuth, 'provider' | 'authorizationSe
   readonly typ?: string;
 };
 
-export function createTokenVerifier(config: VerifierConfig, resourceUrl: string): TokenVerifier {
+export function createTokenVerifier(config: VerifierConfig, resourceUrl: string, onFetch: (outcome: 'ok' | 'error') => void = () => {}): TokenVerifier {
   const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   let jwksUri = config.jwksUri;
@@ -63,9 +63,11 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string)
       try {
         const response = await fetch(url, init);
         if (!response.ok) jwksFailedAt = Date.now();
+        onFetch(response.ok ? 'ok' : 'error');
         return response;
       } catch (error) {
         jwksFailedAt = Date.now();
+        onFetch('error');
         throw error;
       }
     },

@@ -71,6 +71,8 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       allowedHosts: m.http?.allowedHosts ?? [],
       maxBodyBytes: m.http?.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       sessions: m.http?.sessions ?? true,
+      accessLog: m.http?.accessLog ?? false,
+      metrics: m.http?.metrics ?? false,
       ...(m.http?.rateLimit && { rateLimit: { perMinute: m.http.rateLimit.perMinute, burst: m.http.rateLimit.burst ?? m.http.rateLimit.perMinute } }),
     },
     auth,

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { InputNeeded, type ContextSinks, type Question } from '../context.js';
 import type { AuthContext } from '../handler-types.js';
 import type { ScopePolicy } from '../manifest.js';
+import type { Observer } from '../observe.js';
 
 /** The SDK's `AuthInfo` carries our verified `AuthContext` here; the raw token is never set. */
 export function toAuthInfo(auth: AuthContext, resourceUrl: string, resourceMetadataUrl: string): AuthInfo {
@@ -70,6 +71,8 @@ export interface PrepareEnv {
   readonly log: Logger;
   /** Announces a change of a resource to its subscribers (both eras). */
   readonly resourceUpdated: (uri: string) => void;
+  /** The audit stream and metrics of tool decisions. */
+  readonly observer?: Observer;
 }
 
 export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number, env: PrepareEnv): Promise<CallOutcome> {
@@ -131,10 +134,12 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * The SDK's per-item scope check: the SDK answers HTTP 403 insufficient_scope with a
  * WWW-Authenticate challenge, in both protocol eras, before anything runs.
  */
-export function scopeCheck(policy: ScopePolicy, what: string): ScopeChallengeHandler {
+export function scopeCheck(policy: ScopePolicy, what: string, onDeny?: (auth: AuthContext, needed: readonly string[]) => void): ScopeChallengeHandler {
   return ({ authInfo }) => {
     const auth = authOf(authInfo);
     const needed = auth && scopeChallenge(policy, auth.scopes);
-    return needed ? { scopes: needed as [string, ...string[]], errorDescription: `${what} needs scope ${needed.join(' ')}` } : undefined;
+    if (!needed) return undefined;
+    onDeny?.(auth, needed);
+    return { scopes: needed as [string, ...string[]], errorDescription: `${what} needs scope ${needed.join(' ')}` };
   };
 }

@@ -2,7 +2,8 @@
 import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
 import type { HandlerRunner } from '../config/index.js';
 import type { ResolvedTool } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
+import type { AuthContext } from '../handler-types.js';
+import { CallFailed, authOf, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {
@@ -20,20 +21,25 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
     ...(outputSchema !== undefined && { outputSchema }),
     ...(tool.annotations !== undefined && { annotations: tool.annotations as ToolAnnotations }),
     ...(tool.icons !== undefined && { icons: [...tool.icons] }),
-    scopeChallenge: scopeCheck(tool.scopes, `The ${tool.name} tool`),
+    scopeChallenge: scopeCheck(tool.scopes, `The ${tool.name} tool`, (auth, needed) =>
+      env.observer?.tool({ tool: tool.name, ...who(auth), decision: 'deny', outcome: `missing ${needed.join(' ')}` })),
   };
   const item: PreparedTool = {
     id: `tool:${tool.name}`,
     signature: JSON.stringify(tool),
     async run(args, ctx) {
+      const audit = (outcome: string) => env.observer?.tool({ tool: tool.name, ...who(authOf(ctx.http?.authInfo)), decision: 'allow', outcome });
       try {
         const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs, env);
-        return 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
+        const result = 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
+        audit('inputRequired' in outcome ? 'input_required' : 'ok');
+        return result;
       } catch (error) {
         // Protocol-level refusals (a client capability missing) are JSON-RPC errors, not tool errors.
         if (error instanceof ProtocolError) throw error;
         const failure = error instanceof CallFailed ? error : new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
         if (failure.reason === 'error') log.error(`tool ${tool.name} failed: ${describe(failure.cause ?? failure)}`);
+        audit(failure.reason);
         return { content: [{ type: 'text', text: failure.message }], isError: true };
       }
     },
@@ -53,6 +59,10 @@ export function toCallToolResult(value: unknown): CallToolResult {
   const text = JSON.stringify(value);
   const structured = typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text }], ...structured };
+}
+
+function who(auth: AuthContext | undefined): { subject?: string; clientId?: string } {
+  return { ...(auth?.subject !== undefined && { subject: auth.subject }), ...(auth?.clientId !== undefined && { clientId: auth.clientId }) };
 }
 
 export function describe(error: unknown): string {

@@ -1,0 +1,64 @@
+/** The access log, the audit stream of tool decisions, and the Prometheus metrics. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startAuthority, type Authority } from './support/authority.js';
+import { post, toolCall } from './support/clients.js';
+import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+
+let authority: Authority;
+let server: TestServer;
+before(async () => {
+  authority = await startAuthority();
+  server = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, accessLog: true, metrics: true } });
+});
+after(async () => {
+  await server.close();
+  await authority.close();
+});
+
+const records = (type: string) => server.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['type'] === type);
+
+test('one JSON line per request and per tool decision, with subject and client, never the token', async () => {
+  const token = await authority.mint({ aud: server.url, sub: 'alice', client_id: 'cli-1', scope: 'todo:read' });
+  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await post(server.url, toolCall('write', { title: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 403);
+  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: 'Bearer not.a.token' } })).status, 401);
+  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }))).status, 401);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  const requests = records('request').slice(-4);
+  assert.deepEqual(requests.map((r) => [r['status'], r['decision'], r['reason'], r['subject'], r['clientId']]), [
+    [200, 'allow', undefined, 'alice', 'cli-1'],
+    [403, 'deny', 'insufficient_scope', 'alice', 'cli-1'],
+    [401, 'deny', 'invalid_token', undefined, undefined],
+    [401, 'deny', 'no_token', undefined, undefined],
+  ]);
+  assert.ok(requests.every((r) => r['method'] === 'POST' && r['path'] === '/mcp' && typeof r['durationMs'] === 'number'));
+  const audit = records('audit').slice(-2);
+  assert.deepEqual(audit.map((r) => [r['tool'], r['decision'], r['outcome'], r['subject']]), [
+    ['echo', 'allow', 'ok', 'alice'],
+    ['write', 'deny', 'missing todo:write', 'alice'],
+  ]);
+  assert.ok(!server.logs.some((l) => l.includes(token) || l.includes('not.a.token')));
+});
+
+test('GET /metrics: Prometheus text with requests, latency, refusals by reason, tool calls and JWKS fetches', async () => {
+  const response = await fetch(`${new URL(server.url).origin}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await response.text();
+  assert.match(text, /^mcp_oauth_requests_total\{method="POST",status="200",decision="allow"\} [1-9]/m);
+  assert.match(text, /^mcp_oauth_request_duration_seconds_bucket\{le="0.5",method="POST"\} [1-9]/m);
+  assert.match(text, /^mcp_oauth_auth_failures_total\{reason="insufficient_scope"\} [1-9]/m);
+  assert.match(text, /^mcp_oauth_tool_calls_total\{tool="echo",decision="allow",outcome="ok"\} [1-9]/m);
+  assert.match(text, /^mcp_oauth_jwks_fetches_total\{outcome="ok"\} [1-9]/m);
+});
+
+test('without http.metrics, /metrics is not served', async () => {
+  const plain = await serveManifest(protectedManifest(authority.issuer));
+  try {
+    assert.equal((await fetch(`${new URL(plain.url).origin}/metrics`)).status, 404);
+  } finally {
+    await plain.close();
+  }
+});
