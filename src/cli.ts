@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { DEV_STATE_DIR, mintDevToken, openDevState, parseTtl } from './auth/dev/index.js';
 import { parseArgs } from 'node:util';
+import { formatChecks, runDoctor } from './commands/doctor.js';
 import { formatInit, initServer } from './commands/init.js';
 import { writeTypes, type WrittenTypes } from './commands/types.js';
 import { loadManifest, type LoadedManifest } from './config/index.js';
@@ -24,6 +25,7 @@ const USAGE = `Usage:
                                                           print an access token from the dev authorization server
   mcp-serve types [--config PATH] [--out FILE]            write Zod schemas and handler types for the tools
                                                           (default FILE: mcp-oauth.types.ts beside the manifest)
+  mcp-serve doctor [URL]                                  probe a deployment as a strict client would (default: this manifest's URL)
   mcp-serve init [DIR]                                    start a new server in DIR (default: the current directory)
 
 Without --config, the manifest is looked up in the current directory:
@@ -74,6 +76,16 @@ export async function main(argv: string[]): Promise<number> {
         return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
       case 'types':
         return types(await writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) }));
+      case 'doctor': {
+        let target = positionals[1];
+        if (target === undefined) {
+          const loaded = await loadManifest({ ...load, handlers: false });
+          target = resourceUrlFor(loaded, loaded.manifest.http.port);
+        }
+        const checks = await runDoctor(target);
+        process.stdout.write(`${formatChecks(target, checks)}\n`);
+        return checks.some((c) => c.status === 'fail') ? 1 : 0;
+      }
       case 'init':
         return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }) }), process.cwd()), 0);
       default:
