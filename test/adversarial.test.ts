@@ -1,0 +1,702 @@
+/**
+ * Adversarial requests against the real runtime and a real token issuer: one row per
+ * attack, each with the exact status and the part of the body or header that matters.
+ *
+ * Every row also checks that the answer is never a 500 and that the server still serves
+ * a valid call afterwards; at the end, no token sent here may appear in any log line.
+ *
+ * Rows whose answer is wrong by the specs (or unsafe) carry `todo` with the reason, so
+ * the suite stays green while the gap stays visible.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
+import { post, recordedCalls, toolCall } from './support/clients.js';
+import { FIXTURE_TOOLS, FIXTURES, ROOT, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+
+// ---------------------------------------------------------------------------------
+// Servers and helpers
+// ---------------------------------------------------------------------------------
+
+const MODERN = '2026-07-28';
+const LEGACY = '2025-11-25';
+/** The default http.maxBodyBytes. */
+const MAX_BODY = 1024 * 1024;
+
+/** Tools added to the fixture set for these rows. */
+const EXTRA_TOOLS = [
+  {
+    name: 'anything',
+    description: 'Accepts any object; records its input',
+    inputSchema: { type: 'object' },
+    handler: './handlers/record.js#whoami',
+  },
+  {
+    name: 'short',
+    description: 'A name of at most 10 characters',
+    inputSchema: { type: 'object', properties: { name: { type: 'string', maxLength: 10 } }, required: ['name'] },
+    handler: './handlers/record.js#whoami',
+  },
+];
+
+/** A schema pattern with catastrophic backtracking on a near-miss input. */
+const REDOS_TOOL = {
+  name: 'redos',
+  description: 'A string matching ^(a+)+$',
+  inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } }, required: ['s'] },
+  handler: './handlers/record.js#echo',
+};
+const REDOS_INPUT = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!';
+
+let authority: Authority;
+/** The server under attack. */
+let server: TestServer;
+/** A second resource on the same authority: its tokens must not open `server`. */
+let other: TestServer;
+/** Serves the attacker's keys at jku/x5u URLs and counts every request it gets. */
+let decoy: { url: string; readonly hits: string[]; close(): Promise<void> };
+/** The attacker's signing key and its public JWK. */
+let attacker: { privateKey: CryptoKey; jwk: JWK };
+
+/** Every token sent to a server: none may appear in any log line. */
+const tokens = new Set<string>();
+/** Log lines of servers that run in another process. */
+const childLogs: string[] = [];
+
+before(async () => {
+  authority = await startAuthority();
+  server = await serveManifest(protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }));
+  other = await serveManifest(protectedManifest(authority.issuer));
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' } };
+  decoy = await startDecoy(attacker.jwk);
+});
+after(async () => {
+  await server.close();
+  await other.close();
+  await decoy.close();
+  await authority.close();
+});
+
+async function startDecoy(jwk: JWK): Promise<typeof decoy> {
+  const hits: string[] = [];
+  const http: Server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    }),
+  };
+}
+
+function remember(token: string): string {
+  tokens.add(token);
+  return token;
+}
+let minted = 0;
+/** A token from the authority; a fresh `jti` keeps every token distinct for the log check. */
+async function mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string> {
+  return remember(await authority.mint({ jti: `adv-${++minted}`, ...claims }, options));
+}
+const nowSec = () => Math.floor(Date.now() / 1000);
+/** Claims that `server` would accept, for tokens built by hand. */
+const goodClaims = (): JWTPayload => ({ iss: authority.issuer, aud: server.url, sub: 'mallory', exp: nowSec() + 300, scope: 'todo:read todo:write' });
+/** A valid token for `server` with both fixture scopes. */
+const validToken = () => mint({ aud: server.url, scope: 'todo:read todo:write' });
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+interface Reply {
+  status: number;
+  header(name: string): string | undefined;
+  text: string;
+}
+async function fromFetch(response: Response): Promise<Reply> {
+  const text = await response.text();
+  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };
+}
+
+type Rpc = { result?: { content?: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean }; error?: { code: number; message: string; data?: unknown }; id?: unknown };
+
+/** The JSON-RPC messages of a response: one JSON object or array, or every `data:` line of an SSE stream. */
+function messages(reply: Reply): Rpc[] {
+  if (/^(event|data|id):/m.test(reply.text)) {
+    return reply.text.split('\n').filter((l) => l.startsWith('data:') && l.length > 5).map((l) => JSON.parse(l.slice(5)) as Rpc);
+  }
+  const parsed = JSON.parse(reply.text) as Rpc | Rpc[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+function rpc(reply: Reply): Rpc {
+  const all = messages(reply);
+  assert.equal(all.length, 1, `expected one JSON-RPC message: ${reply.text.slice(0, 500)}`);
+  return all[0]!;
+}
+function rpcError(reply: Reply, code: number): Rpc['error'] {
+  const error = rpc(reply).error;
+  assert.equal(error?.code, code, `JSON-RPC error code; body: ${reply.text.slice(0, 500)}`);
+  return error;
+}
+
+const META = { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'adversary', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+/** A 2026-07-28 tools/call: the envelope in `_meta`, routing headers alongside. */
+const modernCall = (name: string, args: Record<string, unknown>, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: META } });
+const modernHeaders = (name: string) => ({ 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': name });
+
+/** A 2025-11-25-shaped POST (no session) with a valid token unless `headers` says otherwise. */
+async function send(body: unknown, headers: Record<string, string> = {}, s: TestServer = server): Promise<Reply> {
+  return fromFetch(await post(s.url, body, { headers: { ...bearer(await validToken()), ...headers } }));
+}
+/** The raw JSON text of a tools/call whose `arguments` are given as JSON text. */
+const rawCall = (name: string, argumentsJson: string, meta = false) =>
+  `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${JSON.stringify(name)},"arguments":${argumentsJson}${meta ? `,"_meta":${JSON.stringify(META)}` : ''}}}`;
+
+/** A valid call still works: the server survived whatever came before. */
+async function stillServing(s: TestServer = server): Promise<void> {
+  const token = await mint({ aud: s.url, scope: 'todo:read' });
+  const reply = await fromFetch(await post(s.url, toolCall('echo', { text: 'still here' }), { headers: bearer(token) }));
+  assert.equal(reply.status, 200, `follow-up call: ${reply.text.slice(0, 500)}`);
+  assert.deepEqual(rpc(reply).result?.content, [{ type: 'text', text: 'echo: still here' }]);
+}
+
+// ---------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------
+
+interface Row {
+  name: string;
+  send: () => Promise<Reply>;
+  /** The exact status (or the statuses allowed, for answers the spec leaves open). */
+  status: number | readonly number[];
+  /** The key part of the body or headers. */
+  check?: (reply: Reply) => void | Promise<void>;
+  /** Set when the server's answer is wrong: the reason, and what it should be. */
+  todo?: string;
+}
+
+const WRONG_AUD = 'The token was not issued for this resource (audience mismatch)';
+const BAD_SIG = 'The token signature is invalid';
+const NO_KEY = 'The token is not signed by a key of the authorization server';
+const MALFORMED = 'The access token is malformed or not a signed JWT';
+
+/** 401 with `error="invalid_token"` and exactly `description`, in the header and the JSON body. */
+const invalidToken = (description: string) => (reply: Reply) => {
+  const header = reply.header('www-authenticate') ?? '';
+  assert.match(header, /^Bearer error="invalid_token", error_description="[^"]*", resource_metadata="[^"]+"$/, header);
+  assert.ok(header.includes(`error_description="${description}"`), header);
+  assert.deepEqual(JSON.parse(reply.text), { error: 'invalid_token', error_description: description });
+};
+
+/** Signs `goodClaims()` with the attacker's key under `header` (alg RS256, typ at+jwt added). */
+async function forge(header: Record<string, unknown>): Promise<string> {
+  return remember(await new SignJWT(goodClaims()).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', ...header }).sign(attacker.privateKey));
+}
+/** Also asserts that the decoy holding the attacker's key was never asked for it. */
+const notFetched = (description: string) => (reply: Reply) => {
+  invalidToken(description)(reply);
+  assert.deepEqual(decoy.hits, [], 'the server fetched an attacker-supplied key URL');
+};
+
+const TOKEN_ROWS: Row[] = [
+  {
+    name: 'jku header pointing at the attacker\'s JWKS (signed with the attacker\'s key, its kid)',
+    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jku: `${decoy.url}/jwks.json` }))),
+    status: 401,
+    check: notFetched(NO_KEY),
+  },
+  {
+    name: 'jku header with the authority\'s kid (signed with the attacker\'s key)',
+    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', jku: `${decoy.url}/jwks.json` }))),
+    status: 401,
+    check: notFetched(BAD_SIG),
+  },
+  {
+    name: 'x5u header pointing at the attacker\'s server',
+    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', x5u: `${decoy.url}/cert.pem` }))),
+    status: 401,
+    check: notFetched(BAD_SIG),
+  },
+  {
+    name: 'embedded jwk header holding the attacker\'s public key (no kid)',
+    send: async () => {
+      const { kid: _kid, use: _use, ...jwk } = attacker.jwk;
+      return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ jwk })));
+    },
+    status: 401,
+    check: notFetched(BAD_SIG),
+  },
+  {
+    name: 'embedded jwk header with the attacker\'s kid',
+    send: async () => {
+      const { use: _use, ...jwk } = attacker.jwk;
+      return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jwk })));
+    },
+    status: 401,
+    check: notFetched(NO_KEY),
+  },
+  {
+    name: 'JWE (5-part compact, RSA-OAEP-256/A256GCM to the authority\'s public key) carrying valid claims',
+    send: async () => {
+      const { kty, n, e } = authority.publicJwk;
+      const key = await importJWK({ kty, n, e }, 'RSA-OAEP-256');
+      const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(goodClaims())))
+        .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', typ: 'at+jwt', kid: 'rsa-1' })
+        .encrypt(key);
+      assert.equal(jwe.split('.').length, 5);
+      return send(toolCall('echo', { text: 'hi' }), bearer(remember(jwe)));
+    },
+    status: 401,
+    check: invalidToken(MALFORMED),
+  },
+  {
+    // Node's default limit on the request head is 16 KB: the parser refuses it before any code runs.
+    name: '20 KB token (over Node\'s 16 KB header limit)',
+    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(remember(`${'A'.repeat(20 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`))),
+    status: 431,
+  },
+  {
+    name: '11 KB signed token (under the header limit; foreign key, authority\'s kid)',
+    send: async () => {
+      const foreign = await generateKeyPair('RS256');
+      const token = await mint({ aud: server.url, scope: 'todo:read', padding: 'p'.repeat(8 * 1024) }, { key: foreign.privateKey });
+      assert.ok(token.length > 10 * 1024 && token.length < 14 * 1024, `${token.length} characters`);
+      return send(toolCall('echo', { text: 'hi' }), bearer(token));
+    },
+    status: 401,
+    check: invalidToken(BAD_SIG),
+  },
+  {
+    name: 'OIDC ID token from the same issuer (typ JWT, aud = the client id, nonce, azp)',
+    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await mint({ aud: 'test-client', azp: 'test-client', nonce: 'n-0S6_WzA2Mj', auth_time: nowSec() - 5 }, { typ: 'JWT' }))),
+    status: 401,
+    check: invalidToken(WRONG_AUD),
+  },
+  {
+    name: 'token issued for another MCP server of the same authority (aud = that server)',
+    send: async () => {
+      const token = await mint({ aud: other.url, scope: 'todo:read' });
+      // Control: the same token is good where it belongs.
+      const there = await fromFetch(await post(other.url, toolCall('echo', { text: 'hi' }), { headers: bearer(token) }));
+      assert.equal(there.status, 200, there.text);
+      return send(toolCall('echo', { text: 'hi' }), bearer(token));
+    },
+    status: 401,
+    check: invalidToken(WRONG_AUD),
+  },
+];
+
+const BATCH_TODO = 'MCP 2025-11-25 (basic/transports, "Sending Messages" 3): the POST body MUST be a single JSON-RPC message; batching '
+  + 'was removed in 2025-06-18. With MCP-Protocol-Version: 2025-11-25 the SDK still runs both calls (200, two results on one SSE '
+  + 'stream); expected 400 with JSON-RPC -32600.';
+
+const HTTP_ROWS: Row[] = [
+  {
+    name: 'malformed JSON body (2025-11-25 shape)',
+    send: () => send('{"jsonrpc":"2.0","id":1,"method":'),
+    status: 400,
+    check: (r) => void rpcError(r, -32700),
+  },
+  {
+    name: 'malformed JSON body (2026-07-28 headers)',
+    send: () => send('{"jsonrpc":"2.0","id":1,"method":', modernHeaders('echo')),
+    status: 400,
+    check: (r) => void rpcError(r, -32700),
+  },
+  {
+    name: 'valid JSON that is not JSON-RPC',
+    send: () => send({ hello: 'world' }),
+    status: 400,
+    check: (r) => void rpcError(r, -32600),
+  },
+  {
+    name: 'JSON-RPC batch with MCP-Protocol-Version: 2025-11-25',
+    send: () => send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)], { 'MCP-Protocol-Version': LEGACY }),
+    status: 400,
+    check: (r) => void rpcError(r, -32600),
+    todo: BATCH_TODO,
+  },
+  {
+    // No version header: the server assumes 2025-03-26 (MCP 2025-11-25, Protocol Version Header), which had batches.
+    name: 'JSON-RPC batch without MCP-Protocol-Version (2025-03-26 semantics) runs both calls',
+    send: () => send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)]),
+    status: 200,
+    check: (r) => assert.deepEqual(messages(r).map((m) => [m.id, m.result?.content?.[0]?.text]), [[1, 'echo: a'], [2, 'echo: b']]),
+  },
+  {
+    name: 'JSON-RPC batch on 2026-07-28',
+    send: () => send([modernCall('echo', { text: 'a' }, 1), modernCall('echo', { text: 'b' }, 2)], modernHeaders('echo')),
+    status: 400,
+    check: (r) => assert.match(rpcError(r, -32600)!.message, /batches may not contain requests for protocol revision 2026-07-28/),
+  },
+  {
+    name: 'batch smuggling write past the scope gate (token has todo:read only)',
+    send: async () => {
+      const before = recordedCalls().length;
+      const token = await mint({ aud: server.url, scope: 'todo:read' });
+      const reply = await send([toolCall('echo', { text: 'a' }, 1), toolCall('write', { title: 'smuggled' }, 2)], bearer(token));
+      assert.equal(recordedCalls().length, before, 'a call of the batch ran');
+      return reply;
+    },
+    status: 403,
+    check: (r) => {
+      assert.match(r.header('www-authenticate') ?? '', /error="insufficient_scope".*scope="todo:write"/);
+      assert.equal((JSON.parse(r.text) as { error: string }).error, 'insufficient_scope');
+    },
+  },
+  {
+    name: 'Content-Type: text/plain',
+    send: () => send(JSON.stringify(toolCall('echo', { text: 'hi' })), { 'Content-Type': 'text/plain' }),
+    status: 415,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /^Unsupported Media Type/),
+  },
+  {
+    name: 'Content-Type: text/plain (2026-07-28)',
+    send: () => send(JSON.stringify(modernCall('echo', { text: 'hi' })), { ...modernHeaders('echo'), 'Content-Type': 'text/plain' }),
+    status: 415,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /^Unsupported Media Type/),
+  },
+  {
+    name: 'Accept: text/html (2025-11-25)',
+    send: () => send(toolCall('echo', { text: 'hi' }), { Accept: 'text/html' }),
+    status: 406,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /^Not Acceptable/),
+  },
+  {
+    name: 'Accept: application/json only (2025-11-25, no text/event-stream)',
+    send: () => send(toolCall('echo', { text: 'hi' }), { Accept: 'application/json' }),
+    status: 406,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /^Not Acceptable/),
+  },
+  {
+    name: 'no Accept header',
+    send: () => send(toolCall('echo', { text: 'hi' }), { Accept: '' }),
+    status: 406,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /^Not Acceptable/),
+  },
+  {
+    // 2026-07-28 puts the Accept rule on the client only; the SDK answers in plain JSON.
+    name: 'Accept: text/html (2026-07-28) is answered as application/json',
+    send: () => send(modernCall('echo', { text: 'hi' }), { ...modernHeaders('echo'), Accept: 'text/html' }),
+    status: 200,
+    check: (r) => {
+      assert.match(r.header('content-type') ?? '', /^application\/json/);
+      assert.deepEqual(rpc(r).result?.content, [{ type: 'text', text: 'echo: hi' }]);
+    },
+  },
+  {
+    name: 'MCP-Protocol-Version: 1999-01-01 (2025-era request)',
+    send: () => send(toolCall('echo', { text: 'hi' }), { 'MCP-Protocol-Version': '1999-01-01' }),
+    status: 400,
+    check: (r) => assert.match(rpcError(r, -32000)!.message, /Unsupported protocol version: 1999-01-01/),
+  },
+  {
+    name: 'MCP-Protocol-Version and _meta both 2099-01-01 (2026-era request)',
+    send: () => {
+      const body = modernCall('echo', { text: 'hi' });
+      body.params._meta = { ...META, [PROTOCOL_VERSION_META_KEY]: '2099-01-01' };
+      return send(body, { ...modernHeaders('echo'), 'MCP-Protocol-Version': '2099-01-01' });
+    },
+    status: 400,
+    check: (r) => {
+      const error = rpcError(r, -32022);
+      assert.ok((error?.data as { supported?: string[] }).supported?.includes(MODERN), JSON.stringify(error));
+    },
+  },
+  {
+    name: 'MCP-Protocol-Version header disagreeing with _meta (2026-era request)',
+    send: () => send(modernCall('echo', { text: 'hi' }), { ...modernHeaders('echo'), 'MCP-Protocol-Version': '1999-01-01' }),
+    status: 400,
+    check: (r) => void rpcError(r, -32020),
+  },
+  {
+    name: 'forged Mcp-Session-Id',
+    send: () => send(toolCall('echo', { text: 'hi' }), { 'MCP-Protocol-Version': LEGACY, 'Mcp-Session-Id': '6f1c1b1e-4d55-4a5b-9c1e-0d1f2a3b4c5d' }),
+    status: 404,
+    check: (r) => assert.deepEqual(rpcError(r, -32001), { code: -32001, message: 'Session not found' }),
+  },
+];
+
+/** `{"a":{"a":...1...}}` nested `depth` levels. */
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+/** Depth of `{"a":...}` nesting of a value that reached a handler. */
+function depthOf(value: unknown): number {
+  let depth = 0;
+  for (let v = value; typeof v === 'object' && v !== null; v = (v as { a?: unknown }).a) depth++;
+  return depth;
+}
+const lastCall = () => recordedCalls().at(-1);
+
+const PROTO_ARGS = '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"plain":1}';
+/** No pollution in this (the server's) process, and the handler got plain data. */
+function notPolluted(reply: Reply): void {
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype was polluted');
+  assert.equal((Object.prototype as Record<string, unknown>)['polluted'], undefined);
+  assert.equal(rpc(reply).result?.isError, undefined, reply.text.slice(0, 500));
+  const input = lastCall()?.input as Record<string, unknown>;
+  assert.equal(lastCall()?.tool, 'whoami');
+  assert.equal(Object.getPrototypeOf(input), Object.prototype, 'the handler input has a foreign prototype');
+  assert.equal(input['polluted'], undefined);
+  assert.equal(input['plain'], 1);
+  // `constructor` arrives as a plain own key; `__proto__` is dropped (never applied as a prototype).
+  assert.ok(Object.hasOwn(input, 'constructor'));
+  assert.deepEqual(input['constructor'], { prototype: { polluted: 'yes' } });
+  assert.ok(!Object.hasOwn(input, '__proto__') || typeof Object.getOwnPropertyDescriptor(input, '__proto__')?.value === 'object');
+}
+
+const TOOL_ROWS: Row[] = [
+  {
+    name: 'arguments nested 10,000 levels under a string schema → tool error',
+    send: () => send(rawCall('echo', `{"text":${nested(10_000)}}`)),
+    status: 200,
+    check: (r) => {
+      const result = rpc(r).result;
+      assert.equal(result?.isError, true);
+      assert.match(result?.content?.[0]?.text ?? '', /\/text must be string/);
+    },
+  },
+  {
+    // The schema allows any object and nothing limits depth: the handler receives all of it.
+    name: 'arguments nested 10,000 levels under { type: object } → handled',
+    send: () => send(rawCall('anything', `{"d":${nested(10_000)}}`)),
+    status: 200,
+    check: (r) => {
+      assert.equal(rpc(r).result?.isError, undefined, r.text.slice(0, 300));
+      assert.equal(depthOf((lastCall()?.input as { d: unknown }).d), 10_000);
+    },
+  },
+  {
+    name: 'arguments nested 100,000 levels (600 KB, under the body limit) → an answer, not a crash',
+    send: () => send(rawCall('anything', `{"d":${nested(100_000)}}`)),
+    status: [200, 400, 413],
+  },
+  {
+    name: '1 MB string argument under the body limit → validated and served',
+    send: () => send(toolCall('echo', { text: 'x'.repeat(MAX_BODY - 1024) })),
+    status: 200,
+    check: (r) => {
+      const text = rpc(r).result?.content?.[0]?.text ?? '';
+      assert.equal(text.length, 'echo: '.length + MAX_BODY - 1024);
+    },
+  },
+  {
+    name: '1 MB string argument against maxLength 10 → tool error naming the path',
+    send: () => send(toolCall('short', { name: 'x'.repeat(MAX_BODY - 1024) })),
+    status: 200,
+    check: (r) => {
+      const result = rpc(r).result;
+      assert.equal(result?.isError, true);
+      assert.match(result?.content?.[0]?.text ?? '', /\/name must NOT have more than 10 characters/);
+      assert.ok(r.text.length < 4096, `the refusal echoes the input back (${r.text.length} bytes)`);
+    },
+  },
+  {
+    name: '__proto__ / constructor keys in arguments (2025-11-25 shape)',
+    send: () => send(rawCall('whoami', PROTO_ARGS)),
+    status: 200,
+    check: notPolluted,
+  },
+  {
+    name: '__proto__ / constructor keys in arguments (2026-07-28)',
+    send: () => send(rawCall('whoami', PROTO_ARGS, true), modernHeaders('whoami')),
+    status: 200,
+    check: notPolluted,
+  },
+];
+
+async function runRow(row: Row): Promise<void> {
+  const reply = await row.send();
+  assert.notEqual(reply.status, 500, reply.text.slice(0, 500));
+  const allowed = typeof row.status === 'number' ? [row.status] : row.status;
+  assert.ok(allowed.includes(reply.status), `status ${reply.status}, expected ${allowed.join(' or ')}; body: ${reply.text.slice(0, 500)}`);
+  await row.check?.(reply);
+  await stillServing();
+}
+
+for (const [title, rows] of [['tokens', TOKEN_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
+  describe(`adversarial: ${title}`, () => {
+    for (const row of rows) {
+      const label = `${row.name} → ${typeof row.status === 'number' ? row.status : row.status.join('/')}`;
+      test(label, row.todo === undefined ? {} : { todo: row.todo }, () => runRow(row));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Slowloris: a request head that never ends
+// ---------------------------------------------------------------------------------
+
+/** Opens a connection and sends a request head one byte every `everyMs`, never finishing it. */
+function slowloris(url: string, everyMs: number): { closedAt(): number | undefined; stop(): void; opened: number } {
+  const u = new URL(url);
+  const opened = Date.now();
+  let closed: number | undefined;
+  const socket = connect(Number(u.port), u.hostname);
+  socket.on('error', () => {});
+  socket.on('close', () => (closed ??= Date.now()));
+  const head = `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nX-Padding: ${'z'.repeat(10_000)}`;
+  let i = 0;
+  const timer = setInterval(() => {
+    if (closed !== undefined || socket.destroyed) return clearInterval(timer);
+    socket.write(head[i % head.length]!);
+    i++;
+  }, everyMs);
+  return {
+    opened,
+    closedAt: () => closed,
+    stop() {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
+}
+
+const SLOW_DEADLINE_MS = 5_000;
+
+describe('adversarial: slowloris', () => {
+  test('while clients drip request heads byte by byte, valid calls are served', async () => {
+    const drips = Array.from({ length: 20 }, () => slowloris(server.url, 50));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await stillServing();
+      assert.ok(drips.every((d) => d.closedAt() === undefined));
+    } finally {
+      for (const d of drips) d.stop();
+    }
+  });
+
+  test(`a request head dripped byte by byte is cut off within ${SLOW_DEADLINE_MS / 1000} s`, {
+    todo: 'The runtime leaves Node\'s defaults (headersTimeout 60000 ms, requestTimeout 300000 ms, checked every 30 s): '
+      + `a dripping client holds its socket for 60-90 s; it was still open after ${SLOW_DEADLINE_MS / 1000} s. `
+      + 'Expected a short headersTimeout (a few seconds) so idle heads cannot exhaust connections.',
+  }, async () => {
+    const { headersTimeout, requestTimeout } = server.runtime.server;
+    const drip = slowloris(server.url, 100);
+    try {
+      while (drip.closedAt() === undefined && Date.now() - drip.opened < SLOW_DEADLINE_MS) await new Promise((resolve) => setTimeout(resolve, 100));
+      await stillServing();
+      const closedAt = drip.closedAt();
+      assert.ok(closedAt !== undefined, `still open after ${Date.now() - drip.opened} ms (headersTimeout ${headersTimeout} ms, requestTimeout ${requestTimeout} ms)`);
+    } finally {
+      drip.stop();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// ReDoS in a manifest pattern: its own process, so a blocked event loop cannot stall the suite
+// ---------------------------------------------------------------------------------
+
+/** Runs `mcp-serve` on port 0 with `manifest`; resolves once it listens. */
+async function serveInChild(manifest: Record<string, unknown>): Promise<{ url: string; child: ChildProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-adversarial-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest));
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    childLogs.push(...chunk.toString().split('\n'));
+  });
+  child.stderr!.on('data', (chunk: Buffer) => childLogs.push(...chunk.toString().split('\n')));
+  const started = Date.now();
+  while (!stdout.includes('Ctrl-C to stop.')) {
+    if (child.exitCode !== null) assert.fail(`mcp-serve exited early:\n${stdout}`);
+    if (Date.now() - started > 15_000) assert.fail(`mcp-serve did not start:\n${stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const url = /MCP endpoint\s+(\S+)/.exec(stdout)?.[1];
+  assert.ok(url, stdout);
+  return { url, child, dir };
+}
+
+describe('adversarial: manifest', () => {
+  const ANSWER_WITHIN_MS = 1_000;
+  let served: Awaited<ReturnType<typeof serveInChild>> | undefined;
+
+  before(async () => {
+    served = await serveInChild(protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, REDOS_TOOL] }));
+  });
+  after(async () => {
+    if (!served) return;
+    // A blocked event loop cannot run the SIGTERM drain: SIGKILL the process started above.
+    if (served.child.exitCode === null) {
+      const exited = once(served.child, 'exit');
+      served.child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(served.dir, { recursive: true, force: true });
+  });
+
+  /** A tools/call to the child with a deadline; `undefined` when it did not answer in time. */
+  async function timedCall(name: string, args: Record<string, unknown>): Promise<{ ms: number; reply: Reply | undefined }> {
+    const token = remember(await authority.mint({ aud: served!.url, scope: 'todo:read' }));
+    const started = Date.now();
+    try {
+      const response = await fetch(served!.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...bearer(token) },
+        body: JSON.stringify(toolCall(name, args)),
+        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+      });
+      return { ms: Date.now() - started, reply: await fromFetch(response) };
+    } catch (error) {
+      if ((error as Error).name !== 'TimeoutError') throw error;
+      return { ms: Date.now() - started, reply: undefined };
+    }
+  }
+
+  test('control: a short near-miss against ^(a+)+$ is refused as a tool error', async () => {
+    const { reply } = await timedCall('redos', { s: 'aaaa!' });
+    assert.ok(reply, 'no answer');
+    assert.equal(reply.status, 200, reply.text);
+    const result = rpc(reply).result;
+    assert.equal(result?.isError, true);
+    assert.match(result?.content?.[0]?.text ?? '', /\/s must match pattern/);
+  });
+
+  test(`pattern ^(a+)+$ with "${REDOS_INPUT}" answers within ${ANSWER_WITHIN_MS} ms and the server keeps serving`, {
+    todo: 'AJV compiles "pattern" with the native RegExp (no RE2, no `code.regExp` option): ^(a+)+$ backtracks exponentially on '
+      + `"a"×n + "!". Measured on Node 20.20: n=20 73 ms, 22 184 ms, 24 566 ms, 26 2387 ms (×~2 per character); at n=39 the single `
+      + 'validation would take hours and blocks the event loop, so every other request to the process stalls. Expected: an answer '
+      + '(a tool error) within ~1 s, e.g. AJV with `code: { regExp: re2 }` or manifest patterns checked for safety at load.',
+  }, async () => {
+    const { ms, reply } = await timedCall('redos', { s: REDOS_INPUT });
+    assert.ok(reply, `no answer within ${ms} ms`);
+    assert.notEqual(reply.status, 500);
+    assert.equal(rpc(reply).result?.isError, true);
+    const follow = await timedCall('echo', { text: 'hi' });
+    assert.equal(follow.reply?.status, 200, 'the server stopped serving');
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// Logs
+// ---------------------------------------------------------------------------------
+
+test('no token sent above appears in any server log line', () => {
+  const lines = [...server.logs, ...other.logs, ...childLogs].filter((l) => l !== '');
+  // Not vacuous: the rows above make the servers log (start-up, SDK errors at debug level).
+  assert.ok(lines.length > 0);
+  assert.ok(tokens.size >= 40, `${tokens.size} tokens collected`);
+  for (const token of tokens) {
+    const signature = token.split('.').at(-1) ?? '';
+    for (const line of lines) {
+      assert.ok(!line.includes(token), `a log line contains a token: ${line.slice(0, 200)}`);
+      if (signature.length >= 16) assert.ok(!line.includes(signature), `a log line contains a token signature: ${line.slice(0, 200)}`);
+    }
+  }
+});
