@@ -93,6 +93,7 @@ export interface Manifest {
     rateLimit?: { perMinute: number; burst?: number };
     accessLog?: boolean;
     metrics?: boolean;
+    headersTimeoutMs?: number;
   };
   auth: {
     provider: 'jwt' | 'scalekit' | 'dev' | 'none';
@@ -243,6 +244,7 @@ export interface ResolvedManifest {
     readonly rateLimit?: { readonly perMinute: number; readonly burst: number };
     readonly accessLog: boolean;
     readonly metrics: boolean;
+    readonly headersTimeoutMs: number;
   };
   readonly auth: ResolvedAuth;
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */
@@ -275,6 +277,7 @@ export const DEFAULTS = {
   timeoutMs: 30_000,
   devAccessTokenTtlSec: 3600,
   pageSize: 100,
+  headersTimeoutMs: 10_000,
 } as const;
 
 /** Hosts that only this machine can reach. */

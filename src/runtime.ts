@@ -86,7 +86,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   let closing: Promise<void> | undefined;
   const observer = createObserver({ accessLog: () => current?.snapshot.loaded.manifest.http.accessLog ?? false, write: (line) => log.info(line) });
   const listener = createRequestListener(log, () => closing !== undefined, observer);
-  const server = createServer((req, res) => {
+  // Slow-header clients are cut off quickly; Node's defaults would let them hold a socket for a minute or more.
+  const headersTimeout = loaded.manifest.http.headersTimeoutMs;
+  const server = createServer({ headersTimeout, requestTimeout: Math.max(headersTimeout, 60_000), connectionsCheckingInterval: Math.min(1_000, headersTimeout) }, (req, res) => {
     const generation = current;
     const done = new Promise<void>((resolve) => res.once('close', resolve));
     const started = performance.now();

@@ -9,8 +9,6 @@
  * the suite stays green while the gap stays visible.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -21,7 +19,9 @@ import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_ME
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
 import { post, recordedCalls, toolCall } from './support/clients.js';
-import { FIXTURE_TOOLS, FIXTURES, ROOT, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { loadManifest } from '../src/config/index.js';
+import { McpOAuthError } from '../src/errors.js';
+import { FIXTURE_TOOLS, FIXTURES, protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
 // ---------------------------------------------------------------------------------
 // Servers and helpers
@@ -70,11 +70,10 @@ let attacker: { privateKey: CryptoKey; jwk: JWK };
 /** Every token sent to a server: none may appear in any log line. */
 const tokens = new Set<string>();
 /** Log lines of servers that run in another process. */
-const childLogs: string[] = [];
 
 before(async () => {
   authority = await startAuthority();
-  server = await serveManifest(protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }));
+  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
   other = await serveManifest(protectedManifest(authority.issuer));
   const pair = await generateKeyPair('RS256', { extractable: true });
   attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' } };
@@ -299,10 +298,6 @@ const TOKEN_ROWS: Row[] = [
   },
 ];
 
-const BATCH_TODO = 'MCP 2025-11-25 (basic/transports, "Sending Messages" 3): the POST body MUST be a single JSON-RPC message; batching '
-  + 'was removed in 2025-06-18. With MCP-Protocol-Version: 2025-11-25 the SDK still runs both calls (200, two results on one SSE '
-  + 'stream); expected 400 with JSON-RPC -32600.';
-
 const HTTP_ROWS: Row[] = [
   {
     name: 'malformed JSON body (2025-11-25 shape)',
@@ -323,11 +318,11 @@ const HTTP_ROWS: Row[] = [
     check: (r) => void rpcError(r, -32600),
   },
   {
+    // MCP 2025-11-25 basic/transports, "Sending Messages" 3: one JSON-RPC message per POST (batching removed in 2025-06-18).
     name: 'JSON-RPC batch with MCP-Protocol-Version: 2025-11-25',
     send: () => send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)], { 'MCP-Protocol-Version': LEGACY }),
     status: 400,
-    check: (r) => void rpcError(r, -32600),
-    todo: BATCH_TODO,
+    check: (r) => assert.match(rpcError(r, -32600)!.message, /takes one JSON-RPC message per request, not a batch/),
   },
   {
     // No version header: the server assumes 2025-03-26 (MCP 2025-11-25, Protocol Version Header), which had batches.
@@ -578,11 +573,7 @@ describe('adversarial: slowloris', () => {
     }
   });
 
-  test(`a request head dripped byte by byte is cut off within ${SLOW_DEADLINE_MS / 1000} s`, {
-    todo: 'The runtime leaves Node\'s defaults (headersTimeout 60000 ms, requestTimeout 300000 ms, checked every 30 s): '
-      + `a dripping client holds its socket for 60-90 s; it was still open after ${SLOW_DEADLINE_MS / 1000} s. `
-      + 'Expected a short headersTimeout (a few seconds) so idle heads cannot exhaust connections.',
-  }, async () => {
+  test(`a request head dripped byte by byte is cut off within ${SLOW_DEADLINE_MS / 1000} s (http.headersTimeoutMs 2000 here)`, async () => {
     const { headersTimeout, requestTimeout } = server.runtime.server;
     const drip = slowloris(server.url, 100);
     try {
@@ -597,89 +588,34 @@ describe('adversarial: slowloris', () => {
 });
 
 // ---------------------------------------------------------------------------------
-// ReDoS in a manifest pattern: its own process, so a blocked event loop cannot stall the suite
+// ReDoS in a manifest pattern: refused when the manifest loads, before it can block the server
 // ---------------------------------------------------------------------------------
 
-/** Runs `mcp-serve` on port 0 with `manifest`; resolves once it listens. */
-async function serveInChild(manifest: Record<string, unknown>): Promise<{ url: string; child: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-adversarial-'));
-  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
-  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest));
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    childLogs.push(...chunk.toString().split('\n'));
-  });
-  child.stderr!.on('data', (chunk: Buffer) => childLogs.push(...chunk.toString().split('\n')));
-  const started = Date.now();
-  while (!stdout.includes('Ctrl-C to stop.')) {
-    if (child.exitCode !== null) assert.fail(`mcp-serve exited early:\n${stdout}`);
-    if (Date.now() - started > 15_000) assert.fail(`mcp-serve did not start:\n${stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const url = /MCP endpoint\s+(\S+)/.exec(stdout)?.[1];
-  assert.ok(url, stdout);
-  return { url, child, dir };
-}
-
 describe('adversarial: manifest', () => {
-  const ANSWER_WITHIN_MS = 1_000;
-  let served: Awaited<ReturnType<typeof serveInChild>> | undefined;
-
-  before(async () => {
-    served = await serveInChild(protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, REDOS_TOOL] }));
-  });
-  after(async () => {
-    if (!served) return;
-    // A blocked event loop cannot run the SIGTERM drain: SIGKILL the process started above.
-    if (served.child.exitCode === null) {
-      const exited = once(served.child, 'exit');
-      served.child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(served.dir, { recursive: true, force: true });
-  });
-
-  /** A tools/call to the child with a deadline; `undefined` when it did not answer in time. */
-  async function timedCall(name: string, args: Record<string, unknown>): Promise<{ ms: number; reply: Reply | undefined }> {
-    const token = remember(await authority.mint({ aud: served!.url, scope: 'todo:read' }));
-    const started = Date.now();
+  const load = async (tools: unknown[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-adversarial-'));
     try {
-      const response = await fetch(served!.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...bearer(token) },
-        body: JSON.stringify(toolCall(name, args)),
-        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
-      });
-      return { ms: Date.now() - started, reply: await fromFetch(response) };
+      cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+      writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(protectedManifest(authority.issuer, { tools })));
+      await loadManifest({ cwd: dir });
+      return [];
     } catch (error) {
-      if ((error as Error).name !== 'TimeoutError') throw error;
-      return { ms: Date.now() - started, reply: undefined };
+      assert.ok(error instanceof McpOAuthError, String(error));
+      return error.problems.map((p) => `${p.path}: ${p.message}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  }
+  };
 
-  test('control: a short near-miss against ^(a+)+$ is refused as a tool error', async () => {
-    const { reply } = await timedCall('redos', { s: 'aaaa!' });
-    assert.ok(reply, 'no answer');
-    assert.equal(reply.status, 200, reply.text);
-    const result = rpc(reply).result;
-    assert.equal(result?.isError, true);
-    assert.match(result?.content?.[0]?.text ?? '', /\/s must match pattern/);
+  test(`a pattern with catastrophic backtracking (^(a+)+$; "${REDOS_INPUT}" would block the server for hours) is refused at load`, async () => {
+    assert.deepEqual(await load([REDOS_TOOL, { ...REDOS_TOOL, name: 'keys', inputSchema: { type: 'object', patternProperties: { '^(b*)*$': { type: 'string' } } } }]), [
+      'tools[0].inputSchema.properties.s.pattern: "^(a+)+$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
+      'tools[1].inputSchema.patternProperties["^(b*)*$"]: "^(b*)*$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
+    ]);
   });
 
-  test(`pattern ^(a+)+$ with "${REDOS_INPUT}" answers within ${ANSWER_WITHIN_MS} ms and the server keeps serving`, {
-    todo: 'AJV compiles "pattern" with the native RegExp (no RE2, no `code.regExp` option): ^(a+)+$ backtracks exponentially on '
-      + `"a"×n + "!". Measured on Node 20.20: n=20 73 ms, 22 184 ms, 24 566 ms, 26 2387 ms (×~2 per character); at n=39 the single `
-      + 'validation would take hours and blocks the event loop, so every other request to the process stalls. Expected: an answer '
-      + '(a tool error) within ~1 s, e.g. AJV with `code: { regExp: re2 }` or manifest patterns checked for safety at load.',
-  }, async () => {
-    const { ms, reply } = await timedCall('redos', { s: REDOS_INPUT });
-    assert.ok(reply, `no answer within ${ms} ms`);
-    assert.notEqual(reply.status, 500);
-    assert.equal(rpc(reply).result?.isError, true);
-    const follow = await timedCall('echo', { text: 'hi' });
-    assert.equal(follow.reply?.status, 200, 'the server stopped serving');
+  test('a linear pattern loads', async () => {
+    assert.deepEqual(await load([{ ...REDOS_TOOL, inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } } } }]), []);
   });
 });
 
@@ -688,7 +624,7 @@ describe('adversarial: manifest', () => {
 // ---------------------------------------------------------------------------------
 
 test('no token sent above appears in any server log line', () => {
-  const lines = [...server.logs, ...other.logs, ...childLogs].filter((l) => l !== '');
+  const lines = [...server.logs, ...other.logs].filter((l) => l !== '');
   // Not vacuous: the rows above make the servers log (start-up, SDK errors at debug level).
   assert.ok(lines.length > 0);
   assert.ok(tokens.size >= 40, `${tokens.size} tokens collected`);

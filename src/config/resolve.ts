@@ -73,6 +73,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       sessions: m.http?.sessions ?? true,
       accessLog: m.http?.accessLog ?? false,
       metrics: m.http?.metrics ?? false,
+      headersTimeoutMs: m.http?.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
       ...(m.http?.rateLimit && { rateLimit: { perMinute: m.http.rateLimit.perMinute, burst: m.http.rateLimit.burst ?? m.http.rateLimit.perMinute } }),
     },
     auth,

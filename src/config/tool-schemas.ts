@@ -1,4 +1,9 @@
-/** Each tool's inputSchema/outputSchema must be an object schema that compiles, with local refs only. */
+/**
+ * Each tool's inputSchema/outputSchema must be an object schema that compiles, with
+ * local refs only and no patterns that can backtrack exponentially (safe-regex2: a
+ * well-kept star-height check, since arguments are matched on the server's one thread).
+ */
+import isSafeRegex from 'safe-regex2';
 import { showValue } from '../errors.js';
 
 import type { ToolSchemas } from '../validation.js';
@@ -15,6 +20,9 @@ export function checkToolSchemas(m: CheckedManifest, schemas: ToolSchemas): Find
       for (const ref of refs) {
         findings.push({ path: [...path, ...ref.path], message: `${showValue(ref.value)} is not a local reference; only "#/..." refs are allowed (no remote or file $ref): inline the schema or put it under $defs` });
       }
+      for (const unsafe of findUnsafePatterns(schema)) {
+        findings.push({ path: [...path, ...unsafe.path], message: `${showValue(unsafe.value)} can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$` });
+      }
       if (schema['type'] !== 'object') {
         findings.push({ path: [...path, 'type'], message: `${key} must be an object schema: add "type": "object" (MCP tool arguments and structured results are JSON objects)` });
       }
@@ -27,6 +35,18 @@ export function checkToolSchemas(m: CheckedManifest, schemas: ToolSchemas): Find
     }
   });
   return findings;
+}
+
+/** `pattern` values and `patternProperties` keys that safe-regex2 flags as super-linear. */
+function findUnsafePatterns(node: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: string }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => findUnsafePatterns(item, [...path, i]));
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) => {
+    const here = [...path, key];
+    if (key === 'pattern' && typeof value === 'string') return isSafeRegex(value) ? [] : [{ path: here, value }];
+    const keys = key === 'patternProperties' && value !== null && typeof value === 'object' ? Object.keys(value).filter((p) => !isSafeRegex(p)).map((p) => ({ path: [...here, p], value: p })) : [];
+    return [...keys, ...findUnsafePatterns(value, here)];
+  });
 }
 
 function findRemoteRefs(node: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: unknown }[] {
