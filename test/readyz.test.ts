@@ -40,3 +40,41 @@ test('/readyz is 200 at once for a manifest whose keys load at start', async () 
     await healthy.close();
   }
 });
+
+test('on shutdown, probes fail at once (no new or idle connections) while a call in flight still finishes', async () => {
+  const draining = await serveManifest({
+    server: { name: 'drain', version: '1.0.0' },
+    http: { host: '127.0.0.1', port: 0 },
+    auth: { provider: 'none' },
+    tools: [{ name: 'nap', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } }, handler: './handlers/record.js#nap' }],
+  });
+  const origin = new URL(draining.url).origin;
+  // One keep-alive agent, so the probe during the drain reuses an open connection.
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const probe = () => new Promise<number>((resolve, reject) => {
+    request(`${origin}/readyz`, { agent }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject).end();
+  });
+  try {
+    assert.equal(await probe(), 200);
+    const inFlight = fetch(draining.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'nap', arguments: { ms: 400 } } }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = draining.runtime.close();
+    // The idle keep-alive connection is closed and new ones are refused: the probe fails.
+    await assert.rejects(probe(), /socket hang up|ECONNREFUSED|ECONNRESET/);
+    const answer = await inFlight;
+    assert.equal(answer.status, 200);
+    assert.match(await answer.text(), /rested/);
+    await closed;
+  } finally {
+    agent.destroy();
+    await draining.close();
+  }
+});
