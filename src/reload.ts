@@ -6,14 +6,14 @@ export interface ManifestChanges {
   readonly removed: readonly string[];
   /** Tools whose definition (schemas, scopes, handler, ...) differs. */
   readonly changed: readonly string[];
-  /** The `auth`, `resource` or `http` section differs. */
+  /** Other sections that differ: server, http, auth, resource, resources, resourceTemplates, prompts. */
   readonly settings: readonly string[];
 }
 
 export function diffManifests(before: ResolvedManifest, after: ResolvedManifest): ManifestChanges {
   const old = new Map(before.tools.map((t) => [t.name, JSON.stringify(t)]));
   const now = new Map(after.tools.map((t) => [t.name, JSON.stringify(t)]));
-  const sections = ['server', 'http', 'auth', 'resource'] as const;
+  const sections = ['server', 'http', 'auth', 'resource', 'resources', 'resourceTemplates', 'prompts'] as const;
   return {
     added: [...now.keys()].filter((name) => !old.has(name)),
     removed: [...old.keys()].filter((name) => !now.has(name)),

@@ -161,6 +161,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     previous.retire();
     const ms = performance.now() - started;
     if (toolListChanged(changes)) next.mcp.notify.toolsChanged();
+    if (changes.settings.includes('prompts')) next.mcp.notify.promptsChanged();
+    if (changes.settings.includes('resources') || changes.settings.includes('resourceTemplates')) next.mcp.notify.resourcesChanged();
     log.info(describeReload(changes, ms));
     updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));

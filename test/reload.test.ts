@@ -195,3 +195,23 @@ test('retired versions are freed once their requests are done: one version stays
   for (let i = 0; i < 20 && runtime.versions > 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(runtime.versions, 1);
 });
+
+test('adding a prompt: a 2026-07-28 listener is told the prompt list changed', async () => {
+  const changes: string[][] = [];
+  const client = new ModernClient(
+    { name: 'reload-prompts', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } }, listChanged: { prompts: { debounceMs: 0, onChanged: (_e, prompts) => changes.push((prompts ?? []).map((p) => p.name)) } } },
+  );
+  write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow')], { prompts: [{ name: 'first', messages: [{ role: 'user', text: 'one' }] }] }));
+  await nextReload(() => {});
+  await client.connect(new ModernTransport(new URL(runtime.url)));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const line = await nextReload(() => write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow')], { prompts: [{ name: 'first', messages: [{ role: 'user', text: 'one' }] }, { name: 'second', messages: [{ role: 'user', text: 'two' }] }] })));
+    assert.match(line, /prompts changed/);
+    for (let i = 0; i < 40 && changes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(changes.at(-1), ['first', 'second']);
+  } finally {
+    await client.close();
+  }
+});
