@@ -108,6 +108,7 @@ export interface Manifest {
     allowNonLoopback?: boolean;
     accessTokenTtlSec?: number;
     typ?: string;
+    introspection?: { endpoint: string; clientId: string; clientSecret: string; cacheSec?: number };
   };
   resource?: {
     resource?: string;
@@ -214,6 +215,8 @@ export interface ResolvedJwtAuth {
   readonly authorizationServers: readonly string[];
   /** Required JWT `typ` header; absent means not checked. */
   readonly typ?: string;
+  /** RFC 7662 introspection of opaque tokens. */
+  readonly introspection?: { readonly endpoint: string; readonly clientId: string; readonly clientSecret: string; readonly cacheSec: number };
 }
 
 /** The built-in development authorization server; its issuer is the server's own origin. */

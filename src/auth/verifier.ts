@@ -8,6 +8,7 @@ import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, 
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
+import { createIntrospector } from './introspection.js';
 import { scopesFromClaims } from './scopes.js';
 
 export type Verification =
@@ -94,6 +95,7 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     return discovery;
   };
 
+  const introspect = config.introspection && createIntrospector(config.introspection, { issuer: config.issuers[0]!, audiences, scopeClaims: config.scopeClaims });
   return {
     get jwksUri() {
       return jwksUri;
@@ -108,6 +110,8 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
       return set.jwks()?.keys.length ?? 0;
     },
     async verify(token) {
+      // A JWS has three dot-separated parts; anything else is an opaque token for introspection.
+      if (introspect && !/^[\w-]+\.[\w-]*\.[\w-]+$/.test(token)) return introspect(token);
       let set;
       try {
         set = await keySet();

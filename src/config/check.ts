@@ -241,9 +241,15 @@ function checkAuth(m: Manifest): Finding[] {
     }
   };
   if (a.provider !== 'dev') refuse(['allowNonLoopback', 'accessTokenTtlSec'], 'it belongs to provider "dev"');
+  const checkIntrospection = () => {
+    const url = a.introspection === undefined ? undefined : safeUrl(a.introspection.endpoint);
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      findings.push({ path: ['auth', 'introspection', 'endpoint'], message: `"${a.introspection!.endpoint}" must use https (plain http is accepted only for loopback addresses): the client secret travels with every request` });
+    }
+  };
   switch (a.provider) {
     case 'dev': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ'], 'the development authorization server decides it; choose provider "jwt" to configure it');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection'], 'the development authorization server decides it; choose provider "jwt" to configure it');
       const host = m.http?.host ?? DEFAULTS.host;
       const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
       const exposed = [!isLoopbackHost(host) && `http.host is "${host}"`, publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`].filter(Boolean);
@@ -253,7 +259,7 @@ function checkAuth(m: Manifest): Finding[] {
       break;
     }
     case 'none': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ'], 'remove it, or choose provider "jwt"');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection'], 'remove it, or choose provider "jwt"');
       const host = m.http?.host ?? DEFAULTS.host;
       if (!isLoopbackHost(host)) {
         findings.push({ path: ['auth', 'provider'], message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"` });
@@ -262,11 +268,13 @@ function checkAuth(m: Manifest): Finding[] {
     }
     case 'jwt':
       require('issuer', 'the authorization server\'s issuer URL');
+      checkIntrospection();
       refuse(['environmentUrl', 'resourceId'], 'these belong to provider "scalekit"');
       requireHttps('issuer');
       requireHttps('jwksUri');
       break;
     case 'scalekit':
+      checkIntrospection();
       require('environmentUrl', 'e.g. https://acme.scalekit.dev');
       require('resourceId', 'the res_... id of this MCP server in Scalekit');
       refuse(['issuer', 'jwksUri'], 'they are derived from auth.environmentUrl');

@@ -123,6 +123,7 @@ function resolveAuth(m: Manifest): ResolvedAuth {
     algorithms: a.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
     clockToleranceSec: a.clockToleranceSec ?? DEFAULTS.clockToleranceSec,
     ...(a.typ !== undefined && { typ: a.typ }),
+    ...(a.introspection !== undefined && { introspection: { ...a.introspection, cacheSec: a.introspection.cacheSec ?? 60 } }),
   };
   const audiences = a.audience === undefined ? undefined : Array.isArray(a.audience) ? a.audience : [a.audience];
   if (a.provider === 'scalekit') {

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 
 export interface MintOptions {
@@ -27,8 +28,15 @@ export interface Authority {
   down: boolean;
   /** Signs `claims` (merged over iss, aud, sub, exp defaults). */
   mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>;
+  /** Issues an opaque token that /introspect answers for (RFC 7662), with these claims. */
+  issueOpaque(claims: Record<string, unknown>): string;
+  /** Requests /introspect received (authenticated or not). */
+  readonly introspectionRequests: number;
   close(): Promise<void>;
 }
+
+/** The client the authority accepts at /introspect (HTTP Basic). */
+export const INTROSPECTION_CLIENT = { id: 'resource-server', secret: 'introspection-secret' };
 
 export async function startAuthority(options: { audience?: string } = {}): Promise<Authority> {
   const rsa = await generateKeyPair('RS256', { extractable: true });
@@ -36,6 +44,8 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
   const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' };
   const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' };
   let jwksRequests = 0;
+  let introspectionRequests = 0;
+  const opaque = new Map<string, Record<string, unknown>>();
   const state = { down: false };
   let issuer = '';
   const server: Server = createServer((req, res) => {
@@ -49,7 +59,23 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
       return send(200, { keys: [rsaJwk, ecJwk] });
     }
     if (req.url === '/.well-known/oauth-authorization-server' || req.url === '/.well-known/openid-configuration') {
-      return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, response_types_supported: ['code'] });
+      return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, introspection_endpoint: `${issuer}/introspect`, response_types_supported: ['code'] });
+    }
+    if (req.url === '/introspect' && req.method === 'POST') {
+      introspectionRequests++;
+      // RFC 6749 section 2.3.1: id and secret are form-urlencoded, then joined and base64-encoded.
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const [id = '', secret = ''] = Buffer.from(basic, 'base64').toString().split(':').map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
+      if (id !== INTROSPECTION_CLIENT.id || secret !== INTROSPECTION_CLIENT.secret) return send(401, { error: 'invalid_client' });
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('token') ?? '';
+        const claims = opaque.get(token);
+        const live = claims && (typeof claims['exp'] !== 'number' || claims['exp'] > Date.now() / 1000);
+        send(200, live ? { active: true, iss: issuer, ...claims } : { active: false });
+      });
+      return;
     }
     send(404, { error: 'not_found' });
   });
@@ -61,6 +87,14 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
     jwksUri: `${issuer}/jwks`,
     get jwksRequests() {
       return jwksRequests;
+    },
+    get introspectionRequests() {
+      return introspectionRequests;
+    },
+    issueOpaque(claims) {
+      const token = `opaque-${randomUUID()}`;
+      opaque.set(token, { client_id: 'test-client', exp: Math.floor(Date.now() / 1000) + 300, ...claims });
+      return token;
     },
     publicJwk: rsaJwk,
     get down() {
