@@ -26,6 +26,7 @@ export interface ManifestTool {
   scopes?: ScopeRequirement;
   handler: string;
   timeoutMs?: number;
+  isolation?: 'none' | 'worker';
 }
 
 /** Completion values per variable/argument: a list, or a handler spec. */
@@ -119,6 +120,8 @@ export interface Manifest {
     resource_policy_uri?: string;
     resource_tos_uri?: string;
   };
+  /** Default `isolation` of every tool. */
+  isolation?: 'none' | 'worker';
   tools?: ManifestTool[];
   resources?: ManifestResource[];
   resourceTemplates?: ManifestResourceTemplate[];

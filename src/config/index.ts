@@ -8,6 +8,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
 import { checkFileLocation, checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
 import { createToolContext, type ContextSinks } from '../context.js';
+import { isolateHandler } from '../isolation.js';
 import type { AuthContext } from '../handler-types.js';
 import type { Manifest } from '../manifest.js';
 import type { ResolvedManifest } from '../manifest.js';
@@ -51,6 +52,8 @@ export interface HandlerToLoad {
   readonly key: string;
   readonly spec: string;
   readonly ref: HandlerRef;
+  /** Run in a worker of its own, replaced when a call times out (`isolation: worker`). */
+  readonly isolate?: boolean;
 }
 
 /** One call of a handler: who calls, its signal, where log/progress go, and earlier answers (see context.ts). */
@@ -76,14 +79,24 @@ export type HandlerLoader = (handlers: readonly HandlerToLoad[]) => Promise<Hand
 export const importHandlers: HandlerLoader = async (list) => {
   const handlers = new Map<string, HandlerRunner>();
   const problems: { key: string; message: string }[] = [];
+  const releases: (() => Promise<void>)[] = [];
   await Promise.all(
-    list.map(async ({ key, spec, ref }) => {
+    list.map(async (handler) => {
+      const { key, spec, ref } = handler;
+      if (handler.isolate) {
+        const isolated = await isolateHandler(handler);
+        if (!isolated.ok) return void problems.push({ key, message: isolated.message });
+        handlers.set(key, isolated.runner);
+        return void releases.push(isolated.release);
+      }
       const result = await importHandler(spec, ref);
       if (typeof result === 'string') problems.push({ key, message: result });
       else handlers.set(key, async (args, call) => (result as (...a: unknown[]) => unknown)(...args, createToolContext(call, call.sinks, call.answers)));
     }),
   );
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers };
+  const release = async () => void (await Promise.all(releases.map((r) => r())));
+  if (problems.length > 0) await release();
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers, release };
 };
 
 /** A validated manifest with everything a snapshot needs, built once per load. */
@@ -125,8 +138,10 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     for (const { path, spec } of handlerSpecs(manifest)) {
       const ref = parseHandlerSpec(spec, dir);
       const message = checkHandlerLocation(spec, ref, dir);
+      const tool = path[0] === 'tools' ? manifest.tools[path[1] as number] : undefined;
+      const isolate = (tool?.isolation ?? manifest.isolation) === 'worker';
       if (message) findings.push({ path, message });
-      else toLoad.push({ key: formatPath(path), spec, ref });
+      else toLoad.push({ key: formatPath(path), spec, ref, ...(isolate && { isolate }) });
     }
   }
   if (findings.length > 0) fail(located(findings));
