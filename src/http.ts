@@ -27,14 +27,8 @@ export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMes
 export function createRequestListener(log: Logger, draining: () => boolean = () => false, observer?: Observer): SnapshotListener {
   return (snapshot, req, res) => {
     if (req.url === '/readyz') return readiness(snapshot, draining(), res);
-    if (req.url === '/metrics' && observer && snapshot?.loaded.manifest.http.metrics) {
-      return void observer.metrics().then(({ contentType, body }) => {
-        res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
-        res.end(body);
-      });
-    }
     if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
-    route(snapshot, req, res, log).catch((error: unknown) => {
+    route(snapshot, req, res, log, observer).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal server error' });
       else res.destroy();
@@ -42,15 +36,22 @@ export function createRequestListener(log: Logger, draining: () => boolean = () 
   };
 }
 
-async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log: Logger, observer: Observer | undefined): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   // DNS rebinding: a loopback-bound server answers only to the host names it knows.
   if (s.allowedHosts) {
     const host = validateHostHeader(req.headers.host, [...s.allowedHosts]);
-    if (!host.ok) refusals.set(res, 'host_not_allowed');
-    if (!host.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
+    if (!host.ok) {
+      refusals.set(res, 'host_not_allowed');
+      return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
+    }
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (url.pathname === '/metrics' && observer && s.loaded.manifest.http.metrics) {
+    const { contentType, body } = await observer.metrics();
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+    return void res.end(body);
+  }
   if (s.metadataPaths.has(url.pathname)) return serveMetadata(s, req, res);
   if (s.authorizationServer?.handles(url.pathname)) return s.authorizationServer.handle(req, res);
   if (url.pathname !== s.path) return sendJson(res, 404, { error: 'not_found', error_description: `Not found; the MCP endpoint is ${s.path}` });
@@ -58,8 +59,10 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   const origin = req.headers.origin;
   if (origin !== undefined) {
     const check = validateOriginHeader(origin, [...s.allowedOrigins]);
-    if (!check.ok) refusals.set(res, 'origin_not_allowed');
-    if (!check.ok) return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });
+    if (!check.ok) {
+      refusals.set(res, 'origin_not_allowed');
+      return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });
+    }
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Expose-Headers', MCP_EXPOSED_HEADERS);
