@@ -10,7 +10,7 @@ import type { Observer } from './observe.js';
 import { verifyRoundState, type PrepareEnv } from './mcp/calls.js';
 import { installCompletion, type Completions } from './mcp/completion.js';
 import type { PreparedItem } from './mcp/item.js';
-import { paginateLists } from './mcp/pages.js';
+import { paginateLists, type ListKey } from './mcp/pages.js';
 import { preparePrompt } from './mcp/prompts.js';
 import { prepareResource, prepareTemplate } from './mcp/resources.js';
 import { prepareTool } from './mcp/tools.js';
@@ -33,6 +33,7 @@ export interface McpBlueprint {
   readonly env: PrepareEnv;
   /** Items per page of tools/list, resources/list, resources/templates/list, prompts/list. */
   readonly pageSize: number;
+  readonly listSizes: Readonly<Record<ListKey, number>>;
 }
 
 /** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
@@ -69,6 +70,7 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
     completions: { byRef },
     env,
     pageSize: manifest.server.pageSize,
+    listSizes: { tools: manifest.tools.length, resources: manifest.resources.length, resourceTemplates: manifest.resourceTemplates.length, prompts: manifest.prompts.length },
   };
 }
 
@@ -81,7 +83,7 @@ export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
     // clients subscribe through subscriptions/listen instead.
     if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
     for (const item of blueprint.items.values()) item.register(server, () => item);
-    paginateLists(server, blueprint.pageSize);
+    paginateLists(server, blueprint.pageSize, blueprint.listSizes);
     return server;
   };
 }

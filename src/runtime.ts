@@ -92,7 +92,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const generation = current;
     const done = new Promise<void>((resolve) => res.once('close', resolve));
     const started = performance.now();
-    res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
+    // Recorded only when someone reads it: the access log or /metrics.
+    const { accessLog, metrics } = generation?.snapshot.loaded.manifest.http ?? {};
+    if (accessLog || metrics) res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
     inFlight.add(done);
     void done.then(() => inFlight.delete(done));
     // Streams that stay open (2025 GET, 2026 subscriptions/listen) only carry

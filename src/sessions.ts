@@ -32,8 +32,11 @@ interface Session {
 }
 
 export interface Sessions {
-  /** Whether this request belongs to session handling (it names a session, or opens one). */
-  claims(request: Request): Promise<{ body: unknown } | undefined>;
+  /**
+   * Whether this request belongs to session handling (it names a session, or opens one).
+   * `text` is the POST body, read once by the caller.
+   */
+  claims(request: Request, text: string | undefined): Promise<{ body: unknown } | undefined>;
   fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
   /** Points every open session at a reloaded manifest. */
   update(blueprint: McpBlueprint): void;
@@ -86,12 +89,10 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 
   return {
-    async claims(request) {
+    async claims(request, text) {
       if (request.headers.has('mcp-session-id')) return { body: undefined };
-      if (request.method !== 'POST') return undefined;
-      const text = await request.clone().text();
       // Only an initialize opens a session; skip parsing everything else.
-      if (!text.includes('"initialize"')) return undefined;
+      if (text === undefined || !text.includes('"initialize"')) return undefined;
       let body: unknown;
       try {
         body = JSON.parse(text);

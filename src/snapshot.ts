@@ -72,9 +72,14 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   // serves 2026-07-28 and, statelessly, session-less 2025-11-25 requests.
   const routed = {
     async fetch(request: Request, options?: McpHandlerRequestOptions) {
-      const batch = await refuseBatch(request);
+      // 2025-era POSTs are peeked at once, here (an initialize, a batch); 2026-07-28
+      // requests name their revision in a header and go to the SDK unread.
+      const version = request.headers.get('mcp-protocol-version');
+      const legacy = version === null || WITHOUT_BATCHES.has(version);
+      const text = request.method === 'POST' && legacy ? await request.clone().text() : undefined;
+      const batch = text === undefined ? undefined : refuseBatch(request, text);
       if (batch) return batch;
-      const claim = manifest.http.sessions ? await sessions.claims(request) : undefined;
+      const claim = manifest.http.sessions ? await sessions.claims(request, text) : undefined;
       return claim ? sessions.fetch(request, claim.body, options, blueprint) : mcp.fetch(request, options);
     },
   };
@@ -124,10 +129,9 @@ async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logg
 /** Revisions whose POST body is one JSON-RPC message: batching was removed in 2025-06-18. */
 const WITHOUT_BATCHES = new Set(['2025-06-18', '2025-11-25']);
 
-/** A 400 for a JSON-RPC batch sent under a revision without batches (the SDK would run it). */
-async function refuseBatch(request: Request): Promise<Response | undefined> {
+/** A 400 for a JSON-RPC batch (`text`, the POST body) under a revision without batches (the SDK would run it). */
+function refuseBatch(request: Request, text: string): Response | undefined {
   const version = request.headers.get('mcp-protocol-version');
-  if (request.method !== 'POST' || version === null || !WITHOUT_BATCHES.has(version)) return undefined;
-  if (!/^\s*\[/.test(await request.clone().text())) return undefined;
+  if (version === null || !WITHOUT_BATCHES.has(version) || !/^\s*\[/.test(text)) return undefined;
   return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Protocol revision ${version} takes one JSON-RPC message per request, not a batch` } }, { status: 400 });
 }

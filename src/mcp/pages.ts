@@ -12,13 +12,20 @@ const LISTS = [
   ['prompts/list', 'prompts'],
 ] as const;
 
+export type ListKey = (typeof LISTS)[number][1];
+
 type StoredHandler = (request: unknown, ctx: unknown) => Promise<Record<string, unknown>>;
 
-/** Call after the items are registered (the SDK installs list handlers on first registration). */
-export function paginateLists(server: McpServer, pageSize: number): void {
+/**
+ * Call after the items are registered (the SDK installs list handlers on first
+ * registration). `counts`, when given, skips the lists that fit on one page, so a
+ * server built per request does no wrapping for them.
+ */
+export function paginateLists(server: McpServer, pageSize: number, counts?: Readonly<Record<ListKey, number>>): void {
   // `_getRequestHandler` is the SDK's protected accessor for a stored handler chain.
   const low = server.server as unknown as { _getRequestHandler(method: string): StoredHandler | undefined };
   for (const [method, key] of LISTS) {
+    if (counts && counts[key] <= pageSize) continue;
     const full = low._getRequestHandler(method);
     if (!full) continue;
     server.server.removeRequestHandler(method);
