@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
-import { post, recordedCalls, toolCall } from './support/clients.js';
+import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
 import { loadManifest } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
 import { FIXTURE_TOOLS, FIXTURES, protectedManifest, serveManifest, type TestServer } from './support/server.js';
@@ -120,26 +120,8 @@ const goodClaims = (): JWTPayload => ({ iss: authority.issuer, aud: server.url, 
 const validToken = () => mint({ aud: server.url, scope: 'todo:read todo:write' });
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-interface Reply {
-  status: number;
-  header(name: string): string | undefined;
-  text: string;
-}
-async function fromFetch(response: Response): Promise<Reply> {
-  const text = await response.text();
-  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };
-}
-
-type Rpc = { result?: { content?: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean }; error?: { code: number; message: string; data?: unknown }; id?: unknown };
-
-/** The JSON-RPC messages of a response: one JSON object or array, or every `data:` line of an SSE stream. */
-function messages(reply: Reply): Rpc[] {
-  if (/^(event|data|id):/m.test(reply.text)) {
-    return reply.text.split('\n').filter((l) => l.startsWith('data:') && l.length > 5).map((l) => JSON.parse(l.slice(5)) as Rpc);
-  }
-  const parsed = JSON.parse(reply.text) as Rpc | Rpc[];
-  return Array.isArray(parsed) ? parsed : [parsed];
-}
+/** The JSON-RPC messages of a reply, and its one message. */
+const messages = (reply: Reply): Rpc[] => rpcMessages(reply.text);
 function rpc(reply: Reply): Rpc {
   const all = messages(reply);
   assert.equal(all.length, 1, `expected one JSON-RPC message: ${reply.text.slice(0, 500)}`);

@@ -20,7 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey as JoseCryptoKey, type JWTPayload } from 'jose';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
-import { post, recordedCalls, toolCall } from './support/clients.js';
+import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
 import { FIXTURE_TOOLS, protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
 // ---------------------------------------------------------------------------------
@@ -82,18 +82,6 @@ function bearer(s: TestServer, params: [string, string][]): string {
   return `Bearer ${[...params, ['resource_metadata', metadataUrl(s)]].map(([k, v]) => `${k}="${v}"`).join(', ')}`;
 }
 
-/** A response reduced to what the assertions need, from fetch or node:http alike. */
-interface Reply {
-  status: number;
-  header(name: string): string | undefined;
-  text: string;
-}
-
-async function fromFetch(response: Response): Promise<Reply> {
-  const text = await response.text();
-  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };
-}
-
 /** node:http with a flat raw header list (name, value, ...): sends duplicates and any Host as given. */
 function raw(url: string, options: { method?: string; headers: string[]; body?: string }): Promise<Reply> {
   const u = new URL(url);
@@ -136,14 +124,11 @@ async function modernCall(s: TestServer, token: string, name: string, args: Reco
   return fromFetch(await post(s.url, body, { headers }));
 }
 
-/** The JSON-RPC message of a response: plain JSON, or the last `data:` line of an SSE stream. */
-function rpc(reply: Reply): { result?: { content?: unknown; structuredContent?: unknown; isError?: boolean }; error?: unknown } {
-  if (/^(event|data):/m.test(reply.text)) {
-    const data = reply.text.split('\n').filter((l) => l.startsWith('data:')).at(-1);
-    assert.ok(data, `no data line in ${reply.text}`);
-    return JSON.parse(data.slice(5)) as never;
-  }
-  return JSON.parse(reply.text) as never;
+/** The JSON-RPC answer of a response: plain JSON, or the last message of an SSE stream. */
+function rpc(reply: Reply): Rpc {
+  const data = rpcMessages(reply.text).at(-1);
+  assert.ok(data, `no JSON-RPC message in ${reply.text}`);
+  return data;
 }
 
 function jsonBody(reply: Reply): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** isolation: worker — a spinning handler is stopped at its timeout, a crashing one is replaced, and the rest keeps serving. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { post, toolCall } from './support/clients.js';
+import { onlyRpc, post, toolCall } from './support/clients.js';
 import { serveManifest, type TestServer } from './support/server.js';
 
 let server: TestServer;
@@ -20,10 +20,8 @@ before(async () => {
 after(() => server.close());
 
 async function call(name: string, args: Record<string, unknown> = {}): Promise<string> {
-  const response = await post(server.url, toolCall(name, args));
-  const text = await response.text();
-  const body = JSON.parse(response.headers.get('content-type')?.startsWith('text/event-stream') ? /^data: (.*)$/m.exec(text)![1]! : text) as { result: { content: { text: string }[]; isError?: boolean } };
-  return `${body.result.isError ? 'error: ' : ''}${body.result.content[0]?.text}`;
+  const { result } = onlyRpc(await (await post(server.url, toolCall(name, args))).text());
+  return `${result?.isError ? 'error: ' : ''}${result?.content?.[0]?.text}`;
 }
 
 test('a handler spinning the CPU is stopped at its timeout while other calls are served; the tool works again after', async () => {

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { post } from './support/clients.js';
+import { onlyRpc, post, type Rpc } from './support/clients.js';
 import { serveManifest, type TestServer } from './support/server.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e'];
@@ -20,10 +20,8 @@ before(async () => {
 });
 after(() => server.close());
 
-async function rpc(method: string, params: Record<string, unknown> = {}): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
-  const response = await post(server.url, { jsonrpc: '2.0', id: 1, method, params });
-  const text = await response.text();
-  return JSON.parse(response.headers.get('content-type')?.startsWith('text/event-stream') ? /^data: (.*)$/m.exec(text)![1]! : text);
+async function rpc(method: string, params: Record<string, unknown> = {}): Promise<Rpc> {
+  return onlyRpc(await (await post(server.url, { jsonrpc: '2.0', id: 1, method, params })).text());
 }
 
 test('tools/list and prompts/list: pages of pageSize, then no nextCursor; a bad cursor is -32602', async () => {

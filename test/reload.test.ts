@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
-import { post, toolCall } from './support/clients.js';
+import { onlyRpc, post, toolCall } from './support/clients.js';
 
 const tool = (name: string, exportName = name, extra: Record<string, unknown> = {}) => ({
   name,
@@ -56,11 +56,7 @@ async function nextReload(change: () => void): Promise<string> {
 }
 
 /** The JSON-RPC answer, whether it came as JSON or as one SSE event. */
-async function rpc<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  const data = response.headers.get('content-type')?.startsWith('text/event-stream') ? /^data: (.*)$/m.exec(text)?.[1] ?? '' : text;
-  return JSON.parse(data) as T;
-}
+const rpc = async <T>(response: Response): Promise<T> => onlyRpc(await response.text()) as T;
 
 const call = async (name: string) => {
   const body = await rpc<{ result?: { content: { text: string }[]; isError?: boolean }; error?: { message: string } }>(await post(runtime.url, toolCall(name)));

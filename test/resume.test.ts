@@ -68,17 +68,23 @@ async function readEvents(response: Response, stop: (events: SseEvent[]) => bool
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2025-11-25' };
 
-test('a dropped stream is resumed with Last-Event-ID: the missed progress and the result arrive', async () => {
+/** initialize + initialized over raw HTTP; resolves with the headers that name the session. */
+async function openSession(): Promise<Record<string, string>> {
   const init = await fetch(runtime.url, {
     method: 'POST',
     headers: HEADERS,
     body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
   });
-  const session = init.headers.get('mcp-session-id')!;
-  assert.ok(session);
+  const session = init.headers.get('mcp-session-id');
+  assert.ok(session, 'initialize opened a session');
   await init.body?.cancel();
   const withSession = { ...HEADERS, 'Mcp-Session-Id': session };
   await (await fetch(runtime.url, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).body?.cancel();
+  return withSession;
+}
+
+test('a dropped stream is resumed with Last-Event-ID: the missed progress and the result arrive', async () => {
+  const withSession = await openSession();
 
   const call = await fetch(runtime.url, {
     method: 'POST',
@@ -101,30 +107,17 @@ test('a dropped stream is resumed with Last-Event-ID: the missed progress and th
 });
 
 test('an unknown Last-Event-ID replays nothing and does not break the session', async () => {
-  const init = await fetch(runtime.url, {
-    method: 'POST',
-    headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
-  });
-  const session = init.headers.get('mcp-session-id')!;
-  await init.body?.cancel();
-  const response = await fetch(runtime.url, { method: 'GET', headers: { ...HEADERS, Accept: 'text/event-stream', 'Mcp-Session-Id': session, 'Last-Event-ID': 'nope:1' } });
+  const withSession = await openSession();
+  const response = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': 'nope:1' } });
   assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
   await response.body?.cancel();
-  const ping = await fetch(runtime.url, { method: 'POST', headers: { ...HEADERS, 'Mcp-Session-Id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }) });
+  const ping = await fetch(runtime.url, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }) });
   assert.equal(ping.status, 200);
   await ping.body?.cancel();
 });
 
 test('ctx.closeStream ends the call\'s stream; the client polls with Last-Event-ID and gets the rest', async () => {
-  const init = await fetch(runtime.url, {
-    method: 'POST',
-    headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
-  });
-  const session = init.headers.get('mcp-session-id')!;
-  await init.body?.cancel();
-  const withSession = { ...HEADERS, 'Mcp-Session-Id': session };
+  const withSession = await openSession();
   const call = await fetch(runtime.url, {
     method: 'POST',
     headers: withSession,

@@ -58,3 +58,40 @@ export function toolCall(name: string, args: Record<string, unknown> = {}, id = 
 export function recordedCalls(): { tool: string; input: unknown; subject?: string; ctxKeys: string[]; authKeys: string[] }[] {
   return ((globalThis as Record<string, unknown>)['__mcpOAuthCalls'] as never) ?? [];
 }
+
+/** A response reduced to what the assertions need, from fetch or node:http alike. */
+export interface Reply {
+  status: number;
+  header(name: string): string | undefined;
+  text: string;
+}
+
+export async function fromFetch(response: Response): Promise<Reply> {
+  const text = await response.text();
+  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };
+}
+
+/** A JSON-RPC message as the assertions read it. */
+export type Rpc = {
+  id?: unknown;
+  method?: string;
+  params?: { message?: string };
+  result?: { content?: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean; [key: string]: unknown };
+  error?: { code: number; message: string; data?: unknown };
+};
+
+/** The JSON-RPC messages of an answer: one JSON object or array, or every `data:` line of an SSE stream. */
+export function rpcMessages(text: string): Rpc[] {
+  if (/^(event|data|id):/m.test(text)) {
+    return text.split('\n').filter((l) => l.startsWith('data:') && l.length > 5).map((l) => JSON.parse(l.slice(5)) as Rpc);
+  }
+  const parsed = JSON.parse(text) as Rpc | Rpc[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** The one JSON-RPC message of an answer (JSON, or an SSE stream carrying exactly one). */
+export function onlyRpc(text: string): Rpc {
+  const all = rpcMessages(text);
+  if (all.length !== 1) throw new Error(`expected one JSON-RPC message: ${text.slice(0, 500)}`);
+  return all[0]!;
+}
