@@ -3,17 +3,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { DEV_STATE_DIR, mintDevToken, openDevState, parseTtl } from './auth/dev/index.js';
 import { parseArgs } from 'node:util';
-import { formatChecks, runDoctor } from './commands/doctor.js';
-import { formatInit, initServer } from './commands/init.js';
-import { writeTypes, type WrittenTypes } from './commands/types.js';
-import { loadManifest, type LoadedManifest } from './config/index.js';
+import { DEV_STATE_DIR } from './auth/dev/state.js';
+import type { WrittenTypes } from './commands/types.js';
+import type { LoadedManifest, LoadOptions } from './config/index.js';
 import { formatError } from './errors.js';
 import { createLogger } from './log.js';
 import type { ResolvedManifest } from './manifest.js';
-import { startRuntime, type Runtime } from './runtime.js';
-import { resourceUrlFor } from './snapshot.js';
+import type { Runtime, RuntimeOptions } from './runtime.js';
+
+// Each command imports what it needs when it runs: --help, init and doctor do not pay
+// for loading the MCP SDK, and serve does not load the code generators.
+const loadManifest = async (options: LoadOptions) => (await import('./config/index.js')).loadManifest(options);
+const resourceUrlFor = async (loaded: LoadedManifest, port: number) => (await import('./snapshot.js')).resourceUrlFor(loaded, port);
 
 const USAGE = `Usage:
   mcp-serve [--config PATH] [--host HOST] [--port PORT] [--watch]
@@ -75,18 +77,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'token':
         return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
       case 'types':
-        return types(await writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) }));
+        return types(await (await import('./commands/types.js')).writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) }));
       case 'doctor': {
         let target = positionals[1];
         if (target === undefined) {
           const loaded = await loadManifest({ ...load, handlers: false });
-          target = resourceUrlFor(loaded, loaded.manifest.http.port);
+          target = await resourceUrlFor(loaded, loaded.manifest.http.port);
         }
+        const { formatChecks, runDoctor } = await import('./commands/doctor.js');
         const checks = await runDoctor(target);
         process.stdout.write(`${formatChecks(target, checks)}\n`);
         return checks.some((c) => c.status === 'fail') ? 1 : 0;
       }
       case 'init':
+        const { formatInit, initServer } = await import('./commands/init.js');
         return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }) }), process.cwd()), 0);
       default:
         process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
@@ -98,8 +102,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(load: Parameters<typeof startRuntime>[0]): Promise<number> {
+async function serve(load: RuntimeOptions): Promise<number> {
   const log = createLogger();
+  const { startRuntime } = await import('./runtime.js');
   const runtime = await startRuntime({ ...load, log });
   process.stdout.write(banner(runtime, load?.watch === true) + '\n');
   await new Promise<void>((resolve) => {
@@ -122,10 +127,11 @@ async function token(loaded: LoadedManifest, request: { scopes: string[]; subjec
   const known = m.resource.scopes_supported;
   const unknown = request.scopes.filter((s) => !known.includes(s));
   if (unknown.length > 0) return usage(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
+  const { mintDevToken, openDevState, parseTtl } = await import('./auth/dev/index.js');
   const ttlSec = request.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(request.ttl);
   if (ttlSec === undefined) return usage(`--ttl ${request.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
   const state = await openDevState(m.dir);
-  const resourceUrl = resourceUrlFor(loaded, m.http.port);
+  const resourceUrl = await resourceUrlFor(loaded, m.http.port);
   process.stdout.write(`${await mintDevToken(state, { resourceUrl, scopes: request.scopes, subject: request.subject ?? 'dev-user', ttlSec })}\n`);
   return 0;
 }

@@ -5,7 +5,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { refreshTypes } from './commands/types.js';
 import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
 import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
 import { McpOAuthError, formatError } from './errors.js';
@@ -166,7 +165,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (changes.settings.includes('prompts')) next.mcp.notify.promptsChanged();
     if (changes.settings.includes('resources') || changes.settings.includes('resourceTemplates')) next.mcp.notify.resourcesChanged();
     log.info(describeReload(changes, ms));
-    updateTypes(next.loaded, log);
+    void updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
     void watchedFiles(next.loaded).then((files) => watcher?.update(files));
     return { ok: true, ms, changes };
@@ -188,7 +187,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   if (options.watch) {
     watcher = watchFiles(await watchedFiles(loaded), () => void reload());
-    updateTypes(loaded, log);
+    await updateTypes(loaded, log);
   }
 
   const drainMs = options.drainMs ?? 10_000;
@@ -247,9 +246,10 @@ async function prefetchKeys(snapshot: Snapshot): Promise<Runtime['keys']> {
   );
 }
 
-/** Keeps a generated `mcp-oauth.types.ts` in step with the manifest while watching. */
-function updateTypes(loaded: LoadedManifest, log: Logger): void {
+/** Keeps a generated `mcp-oauth.types.ts` in step with the manifest while watching (the generator loads only then). */
+async function updateTypes(loaded: LoadedManifest, log: Logger): Promise<void> {
   try {
+    const { refreshTypes } = await import('./commands/types.js');
     const file = refreshTypes(loaded.manifest);
     if (file) log.info(`types: ${relative(process.cwd(), file)} regenerated`);
   } catch (error) {

@@ -14,26 +14,32 @@ function headers(token: string | undefined): Record<string, string> {
   return token === undefined ? {} : { Authorization: `Bearer ${token}` };
 }
 
-export async function connectModern(url: string, token?: string): Promise<TestClient> {
-  const client = new ModernClient({ name: 'test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: headers(token) } }));
+/** The calls the tests make, which both SDK clients offer under the same names. */
+interface SdkClient {
+  listTools(): Promise<unknown>;
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function adapt(era: TestClient['era'], client: SdkClient): TestClient {
   return {
-    era: '2026-07-28',
+    era,
     listTools: () => client.listTools() as never,
     callTool: (name, args = {}) => client.callTool({ name, arguments: args }) as never,
     close: () => client.close(),
   };
 }
 
+export async function connectModern(url: string, token?: string): Promise<TestClient> {
+  const client = new ModernClient({ name: 'test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: headers(token) } }));
+  return adapt('2026-07-28', client as unknown as SdkClient);
+}
+
 export async function connectLegacy(url: string, token?: string): Promise<TestClient> {
   const client = new LegacyClient({ name: 'test-legacy', version: '1.0.0' });
   await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers: headers(token) } }));
-  return {
-    era: '2025-11-25',
-    listTools: () => client.listTools() as never,
-    callTool: (name, args = {}) => client.callTool({ name, arguments: args }) as never,
-    close: () => client.close(),
-  };
+  return adapt('2025-11-25', client as unknown as SdkClient);
 }
 
 export const CLIENTS = [
