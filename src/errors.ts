@@ -79,3 +79,10 @@ export function formatError(error: unknown, cwd = process.cwd()): string {
 function relativeTo(cwd: string, file: string): string {
   return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
 }
+
+/** An error's message with its network cause (`fetch failed: ECONNREFUSED`), for one log or check line. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  return cause ? `${message}: ${cause}` : message;
+}

@@ -7,6 +7,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
+import { describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
 import { createIntrospector } from './introspection.js';
 import { scopesFromClaims } from './scopes.js';
@@ -116,7 +117,7 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
       try {
         set = await keySet();
       } catch (error) {
-        return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describe(error)})` };
+        return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describeError(error)})` };
       }
       let payload: JWTPayload;
       try {
@@ -131,7 +132,7 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
-        return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describe(error)})` };
+        return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describeError(error)})` };
       }
       return { ok: true, auth: authContext(payload, config) };
     },
@@ -184,10 +185,4 @@ async function discoverJwksUri(issuer: string): Promise<string> {
     }
   }
   throw lastError;
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return cause ? `${message}: ${cause}` : message;
 }

@@ -4,6 +4,7 @@
  * a token, the metadata documents, the JWKS, and a CORS preflight.
  */
 import * as oauth from 'oauth4webapi';
+import { describeError } from '../errors.js';
 import { isLoopbackHost } from '../manifest.js';
 
 export interface Check {
@@ -48,7 +49,7 @@ export async function runDoctor(target: string): Promise<Check[]> {
     else if (/error=/.test(challenge)) add('401 challenge', 'warn', 'the challenge to a request without credentials carries error=; RFC 6750 section 3.1 says it should not');
     else add('401 challenge', 'pass', challenge);
   } catch (error) {
-    add('401 challenge', 'fail', `${url.href} cannot be reached (${describe(error)})`);
+    add('401 challenge', 'fail', `${url.href} cannot be reached (${describeError(error)})`);
     return checks;
   }
 
@@ -88,7 +89,7 @@ export async function runDoctor(target: string): Promise<Check[]> {
     if (preflight.status >= 400 || !allowHeaders.includes('authorization')) add('CORS', 'warn', `a preflight from a local browser client got ${preflight.status} without Authorization allowed; browser clients such as MCP Inspector cannot call it (fine if none will)`);
     else add('CORS', 'pass', `preflight ${preflight.status}, allows ${allowHeaders}`);
   } catch (error) {
-    add('CORS', 'warn', `the preflight failed (${describe(error)})`);
+    add('CORS', 'warn', `the preflight failed (${describeError(error)})`);
   }
   return checks;
 }
@@ -112,7 +113,7 @@ async function checkAuthorizationServer(issuer: string, add: (name: string, stat
       lastError = error;
     }
   }
-  if (!metadata) return add(`authorization server ${issuer}`, 'fail', `no RFC 8414 or OpenID metadata whose issuer is exactly "${issuer}" (${describe(lastError)})`);
+  if (!metadata) return add(`authorization server ${issuer}`, 'fail', `no RFC 8414 or OpenID metadata whose issuer is exactly "${issuer}" (${describeError(lastError)})`);
   add(`authorization server ${issuer}`, 'pass', 'metadata found; issuer matches exactly');
   const methods = metadata.code_challenge_methods_supported ?? [];
   if (!methods.includes('S256')) add('PKCE', 'fail', `code_challenge_methods_supported is ${JSON.stringify(methods)}; MCP clients require S256`);
@@ -137,7 +138,7 @@ async function fetchJson(url: string): Promise<{ ok: true; value: Record<string,
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'not a JSON object' };
     return { ok: true, value: value as Record<string, unknown>, cors: response.headers.get('access-control-allow-origin') ?? undefined };
   } catch (error) {
-    return { ok: false, error: describe(error) };
+    return { ok: false, error: describeError(error) };
   }
 }
 
@@ -153,10 +154,4 @@ export function formatChecks(target: string, checks: readonly Check[]): string {
     '',
     failed > 0 ? `${failed} check(s) failed${warned ? `, ${warned} warning(s)` : ''}: clients will not be able to log in until they are fixed.` : warned > 0 ? `No failures; ${warned} warning(s).` : 'All checks passed.',
   ].join('\n');
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return cause ? `${message}: ${cause}` : message;
 }
