@@ -110,6 +110,8 @@ export interface Manifest {
     accessTokenTtlSec?: number;
     typ?: string;
     introspection?: { endpoint: string; clientId: string; clientSecret: string; cacheSec?: number };
+    jwksCacheSec?: number;
+    tokenCacheSize?: number;
   };
   resource?: {
     resource?: string;
@@ -220,6 +222,10 @@ export interface ResolvedJwtAuth {
   readonly typ?: string;
   /** RFC 7662 introspection of opaque tokens. */
   readonly introspection?: { readonly endpoint: string; readonly clientId: string; readonly clientSecret: string; readonly cacheSec: number };
+  /** How long fetched signing keys count as fresh; older ones are refreshed, and kept while refreshing fails. */
+  readonly jwksCacheSec: number;
+  /** Accepted tokens remembered (by hash) so a repeated one skips verification; 0 turns it off. */
+  readonly tokenCacheSize: number;
 }
 
 /** The built-in development authorization server; its issuer is the server's own origin. */
@@ -284,6 +290,8 @@ export const DEFAULTS = {
   devAccessTokenTtlSec: 3600,
   pageSize: 100,
   headersTimeoutMs: 10_000,
+  jwksCacheSec: 600,
+  tokenCacheSize: 10_000,
 } as const;
 
 /** Hosts that only this machine can reach. */

@@ -611,6 +611,28 @@ describe('key rotation and JWKS outages', () => {
     assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
   });
 
+  test('past jwksCacheSec, the keys held keep verifying while the authority is down; an unknown kid gets 503; refreshed once it is back', async () => {
+    clock.advance(11 * 60_000); // past the default jwksCacheSec (600 s) and the retry pause
+    authority.down = true;
+    try {
+      const valid = await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })));
+      assert.equal(valid.status, 200, valid.text);
+      expect503(await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: 'unknown-while-stale' }))));
+      assert.equal((await fetch(new URL('/readyz', server.url))).status, 200);
+      assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
+    } finally {
+      authority.down = false;
+    }
+    clock.advance(6_000); // past the pause that follows a failed fetch
+    const before = authority.jwksRequests;
+    assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
+    for (let i = 0; i < 100 && authority.jwksRequests === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(authority.jwksRequests - before, 1, 'stale keys are refreshed in the background once the authority answers');
+    // Fresh again: the next token costs no fetch.
+    assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
+    assert.equal(authority.jwksRequests - before, 1);
+  });
+
   test('a server started while the authority is down answers 503, then recovers once it is up (explicit jwksUri)', async () => {
     authority.down = true;
     explicit = await start(protectedManifest(authority.issuer, { auth: { jwksUri: jwks.url } }));

@@ -5,11 +5,11 @@
  * by the token's SHA-256, never past the token's `exp`; an endpoint that cannot answer
  * fails closed (503), never open.
  */
-import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { isLoopbackHost } from '../manifest.js';
 import { scopesFromClaims } from './scopes.js';
+import { createVerdictCache } from './verdict-cache.js';
 import type { Verification } from './verifier.js';
 
 export interface IntrospectionConfig {
@@ -27,13 +27,9 @@ export function createIntrospector(config: IntrospectionConfig, expect: { issuer
   const clientAuth = oauth.ClientSecretBasic(config.clientSecret);
   const endpoint = new URL(config.endpoint);
   const insecure = endpoint.protocol === 'http:' && isLoopbackHost(endpoint.hostname);
-  const cache = new Map<string, { auth: AuthContext; until: number }>();
+  const cached = createVerdictCache(MAX_ENTRIES, config.cacheSec * 1000);
 
-  return async (token) => {
-    const key = createHash('sha256').update(token).digest('hex');
-    const hit = cache.get(key);
-    if (hit && hit.until > Date.now()) return { ok: true, auth: hit.auth };
-    if (hit) cache.delete(key);
+  const introspect = async (token: string): Promise<Verification> => {
     let claims: oauth.IntrospectionResponse;
     try {
       const response = await oauth.introspectionRequest(as, client, clientAuth, token, { [oauth.allowInsecureRequests]: insecure, signal: AbortSignal.timeout(5_000) });
@@ -54,8 +50,7 @@ export function createIntrospector(config: IntrospectionConfig, expect: { issuer
       claims: Object.freeze({ ...claims }),
       expiresAt: exp,
     });
-    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(key, { auth, until: Math.min(exp * 1000, Date.now() + config.cacheSec * 1000) });
     return { ok: true, auth };
   };
+  return (token) => cached(token, () => introspect(token));
 }

@@ -4,13 +4,14 @@
  * JWKS. Verification failures are the client's (`invalid_token`); a JWKS that cannot
  * be fetched is ours (`unavailable`, 503).
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
 import { createIntrospector } from './introspection.js';
 import { scopesFromClaims } from './scopes.js';
+import { createVerdictCache } from './verdict-cache.js';
 
 export type Verification =
   | { ok: true; auth: AuthContext }
@@ -34,7 +35,9 @@ const TOKEN_ERRORS = new Set<string>([
   errors.JWKInvalid.code, errors.JWEInvalid.code, errors.JWEDecryptionFailed.code,
 ]);
 
-const JWKS_OPTIONS = { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 };
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+const JWKS_OPTIONS = { cooldownDuration: 30_000, timeoutDuration: 5_000 };
 const DISCOVERY_RETRY_MS = 30_000;
 /** After a failed JWKS fetch, no new fetch for this long: jose's cooldown only follows successes. */
 const JWKS_RETRY_MS = 5_000;
@@ -49,9 +52,8 @@ export type VerifierConfig = Omit<ResolvedJwtAuth, 'provider' | 'authorizationSe
 
 export function createTokenVerifier(config: VerifierConfig, resourceUrl: string, onFetch: (outcome: 'ok' | 'error') => void = () => {}): TokenVerifier {
   const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   let jwksUri = config.jwksUri;
-  let discovery: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let discovery: Promise<JWTVerifyGetKey> | undefined;
   let discoveryFailedAt = 0;
   let jwksFailedAt = -Infinity;
   // While the JWKS is failing, tokens with made-up `kid`s must not each cost a request
@@ -60,6 +62,7 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
   // extend it, or steady traffic would keep the server at 503 after the outage ends.
   const jwksOptions = {
     ...JWKS_OPTIONS,
+    cacheMaxAge: config.jwksCacheSec * 1000,
     [customFetch]: async (url: string, init: RequestInit) => {
       if (Date.now() - jwksFailedAt < JWKS_RETRY_MS) throw new Error('the last JWKS fetch failed; retrying shortly');
       try {
@@ -78,64 +81,94 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
   // The JWKS URL comes from the manifest or, once, from the issuer's metadata. A failed
   // discovery is retried after a cooldown rather than on every request.
   const local = config.localJwks && createLocalJWKSet(config.localJwks);
-  const keySet = (): Promise<ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>> => {
-    if (local) return Promise.resolve(local);
-    if (jwks) return Promise.resolve(jwks);
-    if (jwksUri) return Promise.resolve((jwks = createRemoteJWKSet(new URL(jwksUri), jwksOptions)));
+  let remote: RemoteKeySet | undefined;
+  let getKey: JWTVerifyGetKey | undefined = local;
+  const useJwks = (uri: string): JWTVerifyGetKey => {
+    jwksUri = uri;
+    remote = createRemoteJWKSet(new URL(uri), jwksOptions);
+    return (getKey = keepingStaleKeys(remote));
+  };
+  const keySet = (): Promise<JWTVerifyGetKey> => {
+    if (getKey) return Promise.resolve(getKey);
+    if (jwksUri) return Promise.resolve(useJwks(jwksUri));
     if (discovery && Date.now() - discoveryFailedAt < DISCOVERY_RETRY_MS) return discovery;
-    discovery = discoverJwksUri(config.discoveryIssuer).then(
-      (uri) => {
-        jwksUri = uri;
-        return (jwks = createRemoteJWKSet(new URL(uri), jwksOptions));
-      },
-      (error: unknown) => {
-        discoveryFailedAt = Date.now();
-        throw error;
-      },
-    );
+    discovery = discoverJwksUri(config.discoveryIssuer).then(useJwks, (error: unknown) => {
+      discoveryFailedAt = Date.now();
+      throw error;
+    });
     return discovery;
   };
 
+  const verifyOptions = {
+    issuer: [...config.issuers],
+    audience: audiences,
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockToleranceSec,
+    requiredClaims: ['exp'],
+    ...(config.typ !== undefined && { typ: config.typ }),
+  };
+  const cached = createVerdictCache(config.tokenCacheSize, config.jwksCacheSec * 1000);
   const introspect = config.introspection && createIntrospector(config.introspection, { issuer: config.issuers[0]!, audiences, scopeClaims: config.scopeClaims });
   return {
     get jwksUri() {
       return jwksUri;
     },
-    // jose keeps serving the keys it has (stale) while refetches fail, so one success is enough.
-    ready: () => local !== undefined || (jwks?.jwks()?.keys.length ?? 0) > 0,
+    // Keys once fetched keep serving while refetches fail, so one success is enough.
+    ready: () => local !== undefined || (remote?.jwks()?.keys.length ?? 0) > 0,
     async prefetch() {
       if (config.localJwks) return config.localJwks.keys.length;
-      const set = await keySet();
-      if (!('reload' in set)) return 0;
-      await set.reload();
-      return set.jwks()?.keys.length ?? 0;
+      await keySet();
+      await remote!.reload();
+      return remote!.jwks()?.keys.length ?? 0;
     },
-    async verify(token) {
+    verify(token) {
       // A JWS has three dot-separated parts; anything else is an opaque token for introspection.
       if (introspect && !/^[\w-]+\.[\w-]*\.[\w-]+$/.test(token)) return introspect(token);
-      let set;
-      try {
-        set = await keySet();
-      } catch (error) {
-        return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describeError(error)})` };
-      }
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, set, {
-          issuer: [...config.issuers],
-          audience: audiences,
-          algorithms: [...config.algorithms],
-          clockTolerance: config.clockToleranceSec,
-          requiredClaims: ['exp'],
-          ...(config.typ !== undefined && { typ: config.typ }),
-        }));
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
-        return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describeError(error)})` };
-      }
-      return { ok: true, auth: authContext(payload, config) };
+      return cached(token, () => verifyJwt(token));
     },
+  };
+
+  async function verifyJwt(token: string): Promise<Verification> {
+    let set;
+    try {
+      set = await keySet();
+    } catch (error) {
+      return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describeError(error)})` };
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, set, verifyOptions));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
+      return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describeError(error)})` };
+    }
+    return { ok: true, auth: authContext(payload, config) };
+  }
+}
+
+/**
+ * jose refetches keys older than `cacheMaxAge` before verifying and fails when that
+ * fetch fails. Keys that are merely old are still the issuer's keys: verify with them,
+ * refresh in the background, and fail only for a `kid` they do not have.
+ */
+function keepingStaleKeys(remote: RemoteKeySet): JWTVerifyGetKey {
+  let stale: JWTVerifyGetKey | undefined;
+  return async (header, token) => {
+    if (remote.fresh) {
+      stale = undefined;
+      return remote(header, token);
+    }
+    const keys = stale ? undefined : remote.jwks();
+    if (keys) stale = createLocalJWKSet(keys);
+    if (!stale) return remote(header, token);
+    void remote.reload().catch(() => {});
+    try {
+      return await stale(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) return remote(header, token);
+      throw error;
+    }
   };
 }
 

@@ -249,7 +249,7 @@ function checkAuth(m: Manifest): Finding[] {
   };
   switch (a.provider) {
     case 'dev': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection'], 'the development authorization server decides it; choose provider "jwt" to configure it');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection', 'jwksCacheSec', 'tokenCacheSize'], 'the development authorization server decides it; choose provider "jwt" to configure it');
       const host = m.http?.host ?? DEFAULTS.host;
       const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
       const exposed = [!isLoopbackHost(host) && `http.host is "${host}"`, publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`].filter(Boolean);
@@ -259,7 +259,7 @@ function checkAuth(m: Manifest): Finding[] {
       break;
     }
     case 'none': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection'], 'remove it, or choose provider "jwt"');
+      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection', 'jwksCacheSec', 'tokenCacheSize'], 'remove it, or choose provider "jwt"');
       const host = m.http?.host ?? DEFAULTS.host;
       if (!isLoopbackHost(host)) {
         findings.push({ path: ['auth', 'provider'], message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"` });

@@ -122,6 +122,8 @@ function resolveAuth(m: Manifest): ResolvedAuth {
   const common = {
     algorithms: a.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
     clockToleranceSec: a.clockToleranceSec ?? DEFAULTS.clockToleranceSec,
+    jwksCacheSec: a.jwksCacheSec ?? DEFAULTS.jwksCacheSec,
+    tokenCacheSize: a.tokenCacheSize ?? DEFAULTS.tokenCacheSize,
     ...(a.typ !== undefined && { typ: a.typ }),
     ...(a.introspection !== undefined && { introspection: { ...a.introspection, cacheSec: a.introspection.cacheSec ?? 60 } }),
   };

@@ -52,6 +52,8 @@ export function devVerifierConfig(issuer: string, state: DevState): VerifierConf
     algorithms: ['RS256'],
     scopeClaims: ['scope'],
     clockToleranceSec: DEFAULTS.clockToleranceSec,
+    jwksCacheSec: DEFAULTS.jwksCacheSec,
+    tokenCacheSize: DEFAULTS.tokenCacheSize,
     localJwks: state.publicJwks,
     typ: 'at+jwt',
   };
