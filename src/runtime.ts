@@ -19,6 +19,9 @@ import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from '
 import { watchFiles, type FileWatcher } from './watch.js';
 import { workerHandlers } from './worker-handlers.js';
 
+/** The reconnection delay every SSE stream suggests to its client (SSE `retry`, SEP-1699). */
+const STREAM_RETRY_MS = 1_000;
+
 export interface RuntimeOptions extends LoadOptions {
   log?: Logger;
   /** How long `close()` waits for requests in flight. Default 10 s. */
@@ -81,7 +84,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const loadOptions = { ...options, ...(options.watch && { handlers: workerHandlers }) };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
+  // Calls are waited for at shutdown; streams (2025 GET, 2026 subscriptions/listen)
+  // only carry notifications, and are ended once the calls are done.
   const inFlight = new Set<Promise<void>>();
+  const openStreams = new Map<Promise<void>, Snapshot>();
   let closing: Promise<void> | undefined;
   const observer = createObserver({ accessLog: () => current?.snapshot.loaded.manifest.http.accessLog ?? false, write: (line) => log.info(line) });
   const listener = createRequestListener(log, () => closing !== undefined, observer);
@@ -94,12 +100,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Recorded only when someone reads it: the access log or /metrics.
     const { accessLog, metrics } = generation?.snapshot.loaded.manifest.http ?? {};
     if (accessLog || metrics) res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
-    inFlight.add(done);
-    void done.then(() => inFlight.delete(done));
-    // Streams that stay open (2025 GET, 2026 subscriptions/listen) only carry
-    // notifications; they do not hold an old version's handlers alive.
+    // Streams do not hold an old version's handlers alive either.
     const stream = req.method === 'GET' || req.headers['mcp-method'] === 'subscriptions/listen';
-    if (generation && !stream) void done.then(generation.enter());
+    if (stream && generation) {
+      openStreams.set(done, generation.snapshot);
+      void done.then(() => openStreams.delete(done));
+    } else {
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done));
+      if (generation) void done.then(generation.enter());
+    }
     listener(generation?.snapshot, req, res);
   });
   const { host, port } = loaded.manifest.http;
@@ -120,7 +130,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       shared.sessions.resourceUpdated(uri);
     },
     bus: new InMemoryServerEventBus(),
-    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: 1000, log }),
+    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: STREAM_RETRY_MS, log }),
+    streamRetryMs: STREAM_RETRY_MS,
   };
   const build = (next: LoadedManifest) => buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
   // Every version whose handlers are still loaded, so that close() can free them all.
@@ -211,8 +222,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         server.closeIdleConnections();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
         await Promise.race([Promise.all(inFlight), deadline]);
+        // Then the streams end: 2026-07-28 subscriptions with their graceful end (the
+        // listen result), 2025-11-25 sessions closed. Each stream was told at its start
+        // how soon to reconnect (SSE retry).
         await shared.sessions.close();
-        await current!.snapshot.mcp.close();
+        const streams = [...openStreams.keys()];
+        const handlers = new Set([current!.snapshot.mcp, ...[...openStreams.values()].map((s) => s.mcp)]);
+        await Promise.all([...handlers].map((mcp) => mcp.close()));
+        await Promise.race([Promise.all(streams), new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref())]);
         server.closeAllConnections();
         await Promise.all([...generations].map((g) => g.release()));
       })()),

@@ -55,6 +55,8 @@ export interface SharedState {
   /** Announces a resource change to subscribers of every era (ctx.notifyResourceUpdated). */
   readonly resourceUpdated: (uri: string) => void;
   readonly observer: Observer;
+  /** The reconnection delay suggested at the start of every SSE stream. */
+  readonly streamRetryMs: number;
 }
 
 export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger, shared: SharedState): Promise<Snapshot> {
@@ -80,7 +82,9 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       const batch = text === undefined ? undefined : refuseBatch(request, text);
       if (batch) return batch;
       const claim = manifest.http.sessions ? await sessions.claims(request, text) : undefined;
-      return claim ? sessions.fetch(request, claim.body, options, blueprint) : mcp.fetch(request, options);
+      if (claim) return sessions.fetch(request, claim.body, options, blueprint);
+      const response = await mcp.fetch(request, options);
+      return request.headers.get('mcp-method') === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
     },
   };
   const serveMcp = toNodeHandler(routed, {
@@ -124,6 +128,17 @@ async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logg
     log,
   });
   return { verifier: createTokenVerifier(dev.devVerifierConfig(authorizationServer.issuer, state), resourceUrl), authorizationServer };
+}
+
+/**
+ * Opens an SSE response with a `retry` field, so that a client whose subscription
+ * ends (a restart, a deploy) knows how soon to listen again.
+ */
+function withRetryHint(response: Response, retryMs: number): Response {
+  if (response.body === null || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+  const hint = new TextEncoder().encode(`retry: ${retryMs}\n\n`);
+  const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ start: (controller) => controller.enqueue(hint) }));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** Revisions whose POST body is one JSON-RPC message: batching was removed in 2025-06-18. */

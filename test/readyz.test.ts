@@ -1,6 +1,7 @@
 /** Readiness: false until the signing keys are loaded, true once they are; liveness throughout. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { startAuthority, type Authority } from './support/authority.js';
 import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
@@ -41,13 +42,15 @@ test('/readyz is 200 at once for a manifest whose keys load at start', async () 
   }
 });
 
+const NAP_MANIFEST = {
+  server: { name: 'drain', version: '1.0.0' },
+  http: { host: '127.0.0.1', port: 0 },
+  auth: { provider: 'none' },
+  tools: [{ name: 'nap', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } }, handler: './handlers/record.js#nap' }],
+};
+
 test('on shutdown, probes fail at once (no new or idle connections) while a call in flight still finishes', async () => {
-  const draining = await serveManifest({
-    server: { name: 'drain', version: '1.0.0' },
-    http: { host: '127.0.0.1', port: 0 },
-    auth: { provider: 'none' },
-    tools: [{ name: 'nap', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } }, handler: './handlers/record.js#nap' }],
-  });
+  const draining = await serveManifest(NAP_MANIFEST);
   const origin = new URL(draining.url).origin;
   // One keep-alive agent, so the probe during the drain reuses an open connection.
   const { Agent, request } = await import('node:http');
@@ -75,6 +78,34 @@ test('on shutdown, probes fail at once (no new or idle connections) while a call
     await closed;
   } finally {
     agent.destroy();
+    await draining.close();
+  }
+});
+
+test('on shutdown, a 2026-07-28 subscription told how soon to reconnect ends gracefully once the calls in flight are done', async () => {
+  const draining = await serveManifest(NAP_MANIFEST);
+  try {
+    const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_INFO_META_KEY]: { name: 'drain', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+    const modern = (method: string, params: Record<string, unknown>, name?: string) => fetch(draining.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': method, ...(name && { 'Mcp-Name': name }) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: method, method, params: { ...params, _meta: meta } }),
+    });
+    const listen = await modern('subscriptions/listen', { notifications: { toolsListChanged: true } });
+    assert.equal(listen.headers.get('content-type'), 'text/event-stream');
+    const stream = listen.text();
+    const call = modern('tools/call', { name: 'nap', arguments: { ms: 300 } }, 'nap');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    await draining.runtime.close();
+    // Not held to the drain deadline (2 s) by the open stream.
+    assert.ok(performance.now() - started < 1_500, `close took ${Math.round(performance.now() - started)} ms`);
+    assert.match(await (await call).text(), /rested/);
+    const text = await stream;
+    assert.ok(text.startsWith('retry: 1000\n\n'), text);
+    assert.match(text, /notifications\/subscriptions\/acknowledged/);
+    assert.match(text, /"id":"subscriptions\/listen","result":\{"resultType":"complete"/, 'the subscription ends with its result');
+  } finally {
     await draining.close();
   }
 });
