@@ -3,11 +3,12 @@
  * bearer gate in front of the SDK's MCP handler. The only module that writes statuses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
+import { isJsonContentType, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import { challengeBody, challengeHeader, challengeStatus, type Challenge } from './auth/challenge.js';
 import { readCredentials } from './auth/credentials.js';
 import type { Logger } from './log.js';
 import type { Observer } from './observe.js';
+import { readBody } from './read-body.js';
 import { toAuthInfo } from './mcp.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -71,9 +72,8 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS', 'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS, 'Access-Control-Max-Age': '86400' });
     return void res.end();
   }
-  if (Number(req.headers['content-length'] ?? 0) > s.maxBodyBytes) {
-    return sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` } }, { Connection: 'close' });
-  }
+  const tooLarge = () => sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` } }, { Connection: 'close' });
+  if (Number(req.headers['content-length'] ?? 0) > s.maxBodyBytes) return tooLarge();
 
   if (s.verifier) {
     const credentials = readCredentials(req.rawHeaders, url.searchParams);
@@ -89,7 +89,19 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
     if (refusedByRateLimit(s, `sub:${verification.auth.subject ?? verification.auth.clientId ?? ''}`, res)) return;
   } else if (refusedByRateLimit(s, `addr:${req.socket.remoteAddress ?? ''}`, res)) return;
-  await s.serveMcp(req, res);
+  // A JSON POST body is read and parsed once, here (see read-body.ts). Other requests,
+  // and a wrong Content-Type (for the SDK's 415), pass unread.
+  if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'] ?? null)) return s.serveMcp(req, res);
+  const text = await readBody(req, s.maxBodyBytes);
+  if (text === 'aborted') return;
+  if (text === 'too-large') return tooLarge();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the request body is not valid JSON' } });
+  }
+  await s.serveMcp(req, res, { text, parsed });
 }
 
 /** 200 once the server can check tokens; 503 while starting, without keys, or draining at shutdown. */

@@ -34,9 +34,9 @@ interface Session {
 export interface Sessions {
   /**
    * Whether this request belongs to session handling (it names a session, or opens one).
-   * `text` is the POST body, read once by the caller.
+   * `body` is the parsed POST body, read once by the caller.
    */
-  claims(request: Request, text: string | undefined): Promise<{ body: unknown } | undefined>;
+  claims(request: Request, body: unknown): Promise<{ body: unknown } | undefined>;
   fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
   /** Points every open session at a reloaded manifest. */
   update(blueprint: McpBlueprint): void;
@@ -89,16 +89,10 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 
   return {
-    async claims(request, text) {
-      if (request.headers.has('mcp-session-id')) return { body: undefined };
-      // Only an initialize opens a session; skip parsing everything else.
-      if (text === undefined || !text.includes('"initialize"')) return undefined;
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return undefined;
-      }
+    async claims(request, body) {
+      if (request.headers.has('mcp-session-id')) return { body };
+      // Only an initialize opens a session.
+      if ((body as { method?: unknown } | undefined)?.method !== 'initialize') return undefined;
       return isInitializeRequest(body) && (await isLegacyRequest(request, body)) ? { body } : undefined;
     },
     async fetch(request, body, requestOptions, blueprint) {
@@ -109,7 +103,7 @@ export function createSessions(options: SessionOptions): Sessions {
       // Another subject's token on this session: answer as if it did not exist.
       if (!session || session.subject !== subjectOf(authInfo)) return Response.json(NOT_FOUND, { status: 404 });
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(request, authInfo ? { authInfo } : undefined);
+      return session.transport.handleRequest(request, { ...(body !== undefined && { parsedBody: body }), ...(authInfo && { authInfo }) });
     },
     update(blueprint) {
       for (const session of sessions.values()) session.live.update(blueprint);

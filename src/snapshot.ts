@@ -14,6 +14,7 @@ import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
 import { createServerFactory, prepareMcp, type McpBlueprint } from './mcp.js';
 import type { Observer } from './observe.js';
+import { serveReadBody, type ReadBody } from './read-body.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import type { Sessions } from './sessions.js';
 
@@ -33,7 +34,8 @@ export interface Snapshot {
   readonly allowedHosts: readonly string[] | undefined;
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;
-  readonly serveMcp: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** `body`: the JSON body of a POST, when the caller has read it. */
+  readonly serveMcp: (req: IncomingMessage, res: ServerResponse, body?: ReadBody) => Promise<void>;
   readonly mcp: McpHttpHandler;
   readonly blueprint: McpBlueprint;
   /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
@@ -74,22 +76,21 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   // serves 2026-07-28 and, statelessly, session-less 2025-11-25 requests.
   const routed = {
     async fetch(request: Request, options?: McpHandlerRequestOptions) {
-      // 2025-era POSTs are peeked at once, here (an initialize, a batch); 2026-07-28
-      // requests name their revision in a header and go to the SDK unread.
-      const version = request.headers.get('mcp-protocol-version');
-      const legacy = version === null || WITHOUT_BATCHES.has(version);
-      const text = request.method === 'POST' && legacy ? await request.clone().text() : undefined;
-      const batch = text === undefined ? undefined : refuseBatch(request, text);
+      // The body arrives parsed (read once by the listener): batches and session
+      // openings are decided on it, and the SDK reads nothing again.
+      const body = options?.parsedBody;
+      const batch = refuseBatch(request, body);
       if (batch) return batch;
-      const claim = manifest.http.sessions ? await sessions.claims(request, text) : undefined;
+      const claim = manifest.http.sessions ? await sessions.claims(request, body) : undefined;
       if (claim) return sessions.fetch(request, claim.body, options, blueprint);
       const response = await mcp.fetch(request, options);
       return request.headers.get('mcp-method') === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
     },
   };
-  const serveMcp = toNodeHandler(routed, {
+  const serveUnread = toNodeHandler(routed, {
     maxRequestBodySize: manifest.http.maxBodyBytes,
-    onerror: (error) => log.error(`mcp handler: ${error.message}`),
+    // A client that hangs up mid-request is routine, not an error of ours.
+    onerror: (error) => (error.name === 'AbortError' || error.message === 'aborted' ? log.debug : log.error)(`mcp handler: ${error.message}`),
   });
   return {
     loaded,
@@ -104,7 +105,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
     allowedHosts: isLoopbackHost(manifest.http.host) ? [...localhostAllowedHostnames(), publicHost, ...manifest.http.allowedHosts] : undefined,
     allowedOrigins: [...localhostAllowedOrigins(), publicHost, ...manifest.http.allowedOrigins],
     maxBodyBytes: manifest.http.maxBodyBytes,
-    serveMcp: (req, res) => serveMcp(req, res),
+    serveMcp: (req, res, body) => (body ? serveReadBody(routed, req, res, body) : serveUnread(req, res)),
     mcp,
     blueprint,
     rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
@@ -144,9 +145,9 @@ function withRetryHint(response: Response, retryMs: number): Response {
 /** Revisions whose POST body is one JSON-RPC message: batching was removed in 2025-06-18. */
 const WITHOUT_BATCHES = new Set(['2025-06-18', '2025-11-25']);
 
-/** A 400 for a JSON-RPC batch (`text`, the POST body) under a revision without batches (the SDK would run it). */
-function refuseBatch(request: Request, text: string): Response | undefined {
+/** A 400 for a JSON-RPC batch (`body`, the parsed POST body) under a revision without batches (the SDK would run it). */
+function refuseBatch(request: Request, body: unknown): Response | undefined {
   const version = request.headers.get('mcp-protocol-version');
-  if (version === null || !WITHOUT_BATCHES.has(version) || !/^\s*\[/.test(text)) return undefined;
+  if (!Array.isArray(body) || version === null || !WITHOUT_BATCHES.has(version)) return undefined;
   return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Protocol revision ${version} takes one JSON-RPC message per request, not a batch` } }, { status: 400 });
 }
