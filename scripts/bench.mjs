@@ -4,14 +4,21 @@
 // mcp-serve with a manifest, in both protocol eras, and through
 //   (a)  a bare node:http server answering the same JSON-RPC result (the ceiling),
 //   (a') the same plus the same jose check and scope test,
-//   (b)  the SDK v2's minimal stateless server with the same jose check, no manifest.
+//   (b)  the SDK v2's minimal stateless server with the same jose check, no manifest,
+//   (c)  the SDK v2's documented Express pattern: createMcpExpressApp, the protected
+//        resource metadata router, requireBearerAuth (a verifier doing the same jose
+//        check, requiredScopes) in front of toNodeHandler(createMcpHandler(…)).
+// (b) and (c) are measured in the 2026-07-28 era (the SDK v2 serves it per request);
+// mcp-serve in both eras.
 // Load comes from autocannon in this process (pinned to CPU 0 where taskset exists);
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy.
+// Then a long run per mcp-serve target: a short warm-up burst, VmRSS, --long-seconds of
+// load, VmRSS again; a leak shows as a climb (--long-seconds 0 skips it).
 //
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 32]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 32 --long-seconds 30]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -20,10 +27,17 @@ import autocannon from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '5' },
+  rounds: { type: 'string', default: '3' },
+  connections: { type: 'string', default: '32' },
+  'long-seconds': { type: 'string', default: '30' },
+} });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
+const LONG_SECONDS = Number(values['long-seconds']);
+const WARM_SECONDS = 2;
 const pin = existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', '1'] : [];
 
 // A real issuer: an RS256 key served as a JWKS.
@@ -41,19 +55,24 @@ const dir = mkdtempSync(join(ROOT, '.tmp', 'bench-'));
 mkdirSync(join(dir, 'handlers'));
 writeFileSync(join(dir, 'handlers', 'echo.js'), 'export const echo = ({ text }) => `echo: ${text}`;\n');
 
-let nextPort = 39000 + Math.floor(Math.random() * 2000);
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 const TARGETS = [
-  { name: '(a) bare node:http', start: (port) => child(['node', join(ROOT, 'scripts', 'bench', 'target.mjs'), 'bare', port, issuer, url(port)]) },
-  { name: "(a') bare + jose + scope", start: (port) => child(['node', join(ROOT, 'scripts', 'bench', 'target.mjs'), 'bare-jose', port, issuer, url(port)]) },
-  { name: '(b) SDK v2 minimal + jose', start: (port) => child(['node', join(ROOT, 'scripts', 'bench', 'target.mjs'), 'sdk', port, issuer, url(port)]), modern: true },
-  { name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port) },
-  { name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true },
+  { key: 'a', name: '(a) bare node:http', start: (port) => baseline('bare', port) },
+  { key: "a'", name: "(a') bare + jose + scope", start: (port) => baseline('bare-jose', port) },
+  { key: 'b', name: '(b) SDK v2 minimal + jose', start: (port) => baseline('sdk', port), modern: true },
+  { key: 'c', name: '(c) SDK Express + requireBearerAuth', start: (port) => baseline('express', port), modern: true },
+  { name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port), ours: true },
+  { name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true, ours: true },
 ];
+const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
 function url(port) {
   return `http://127.0.0.1:${port}/mcp`;
+}
+
+function baseline(kind, port) {
+  return child(['node', join(ROOT, 'scripts', 'bench', 'target.mjs'), kind, port, issuer, url(port)]);
 }
 
 function child(argv) {
@@ -91,9 +110,19 @@ function request(target, port, bearer) {
   };
 }
 
-async function waitUntilServing(port, req) {
+/** A port the OS reports free now (this machine runs other servers and tests too). */
+async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function waitUntilServing(port, req, proc) {
   const started = performance.now();
   for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the server for port ${port} exited (${proc.exitCode ?? proc.signalCode}) before serving`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: req.headers, body: req.body });
       const text = await response.text();
@@ -104,26 +133,53 @@ async function waitUntilServing(port, req) {
   }
 }
 
-async function measure(target) {
-  const port = nextPort++;
+/** Starts a target on a fresh port and waits until it answers the tools/call; the caller kills proc. */
+async function serve(target) {
+  const port = await freePort();
   const bearer = await token(url(port));
   const req = request(target, port, bearer);
   const proc = target.start(port);
   try {
-    const coldMs = await waitUntilServing(port, req);
-    const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, requests: [req] });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, rssMb: await rss(proc), coldMs };
-  } finally {
+    return { port, req, proc, coldMs: await waitUntilServing(port, req, proc) };
+  } catch (error) {
     proc.kill('SIGKILL');
+    throw error;
   }
 }
 
-async function rss(proc) {
-  const { readFileSync } = await import('node:fs');
-  // With taskset the server is the child of taskset's exec: same pid.
+async function load(target, { port, req }, seconds) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: [req] });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result;
+}
+
+async function measure(target) {
+  const server = await serve(target);
   try {
-    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const result = await load(target, server, SECONDS);
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, rssMb: memoryMb(server.proc, 'VmHWM'), coldMs: server.coldMs };
+  } finally {
+    server.proc.kill('SIGKILL');
+  }
+}
+
+/** Warm-up burst, current RSS, a long load, current RSS again: a leak shows as a climb. */
+async function longRun(target) {
+  const server = await serve(target);
+  try {
+    await load(target, server, WARM_SECONDS);
+    const beforeMb = memoryMb(server.proc, 'VmRSS');
+    const result = await load(target, server, LONG_SECONDS);
+    return { name: target.name, beforeMb, afterMb: memoryMb(server.proc, 'VmRSS'), rps: result.requests.average };
+  } finally {
+    server.proc.kill('SIGKILL');
+  }
+}
+
+/** VmHWM (peak) or VmRSS (current) of a server, in MB. With taskset the server is taskset's exec: same pid. */
+function memoryMb(proc, field) {
+  try {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   } catch {
     return NaN;
   }
@@ -145,14 +201,34 @@ const summary = TARGETS.map((t) => {
   const rs = runs.get(t.name);
   return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rssMb: Math.max(...rs.map((r) => r.rssMb)), coldMs: median(rs.map((r) => r.coldMs)) };
 });
-const a = summary[0];
-const aPrime = summary[1];
+const baselineOf = (key) => summary[TARGETS.findIndex((t) => t.key === key)];
+const a = baselineOf('a');
+const aPrime = baselineOf("a'");
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${pad('target', 28)}${pad('req/s', 9)}${pad('×(a)', 7)}${pad("×(a')", 7)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('p99÷(a\')', 10)}${pad('peak RSS', 10)}cold start`);
+console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('×(a)', 7)}${pad("×(a')", 7)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('p99÷(a\')', 10)}${pad('peak RSS', 10)}cold start`);
 for (const s of summary) {
-  console.log(`${pad(s.name, 28)}${pad(Math.round(s.rps), 9)}${pad((s.rps / a.rps).toFixed(2), 7)}${pad((s.rps / aPrime.rps).toFixed(2), 7)}${pad(s.p50, 8)}${pad(s.p99, 8)}${pad((s.p99 / aPrime.p99).toFixed(2), 10)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
+  console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad((s.rps / a.rps).toFixed(2), 7)}${pad((s.rps / aPrime.rps).toFixed(2), 7)}${pad(s.p50, 8)}${pad(s.p99, 8)}${pad((s.p99 / aPrime.p99).toFixed(2), 10)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
 }
-const sdk = summary[2];
-for (const s of summary.slice(3)) console.log(`${s.name}: ${(s.rps / sdk.rps).toFixed(2)}× (b)`);
+const ours = summary.filter((s, i) => TARGETS[i].ours);
+for (const key of ['b', 'c']) {
+  const base = baselineOf(key);
+  for (const s of ours) console.log(`${s.name}: ${(s.rps / base.rps).toFixed(2)}× (${key})`);
+}
+
+if (LONG_SECONDS > 0) {
+  console.log(`\nLong run: ${WARM_SECONDS} s warm-up, then ${LONG_SECONDS} s of load; current RSS (VmRSS) before and after`);
+  const longRuns = [];
+  for (const target of TARGETS.filter((t) => t.ours)) {
+    process.stdout.write(`  ${target.name} ... `);
+    const r = await longRun(target);
+    longRuns.push(r);
+    console.log(`${Math.round(r.rps)} req/s`);
+  }
+  console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}RSS before → after`);
+  for (const r of longRuns) {
+    const [before, after] = [Math.round(r.beforeMb), Math.round(r.afterMb)];
+    console.log(`${pad(r.name, NAME_WIDTH)}${pad(Math.round(r.rps), 9)}${before} → ${after} MB (${after >= before ? '+' : '−'}${Math.abs(after - before)})`);
+  }
+}
 issuerServer.close();
 rmSync(dir, { recursive: true, force: true });

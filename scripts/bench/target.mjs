@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // One baseline server for scripts/bench.mjs, run in its own process:
-//   node scripts/bench/target.mjs <bare|bare-jose|sdk> <port> <issuer> <audience>
+//   node scripts/bench/target.mjs <bare|bare-jose|sdk|express> <port> <issuer> <audience>
 // bare       node:http answering the tools/call result (the ceiling)
 // bare-jose  the same plus jose verification of the bearer token and a scope test
 // sdk        the SDK v2's minimal stateless server (createMcpHandler, one tool with an
 //            input schema), with the same jose check in front
+// express    the SDK v2's documented Express pattern for a protected server:
+//            createMcpExpressApp, mcpAuthMetadataRouter, requireBearerAuth (a verifier
+//            doing the same jose check, requiredScopes) in front of
+//            toNodeHandler(createMcpHandler(…)) on /mcp
 import { createServer } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
@@ -32,17 +36,52 @@ function readBody(req) {
   });
 }
 
-let handler;
-if (kind === 'sdk') {
+/** The SDK v2's stateless per-request server with the echo tool, as a web-standard handler. */
+async function sdkHandler(name) {
   const { McpServer, createMcpHandler, fromJsonSchema } = await import('@modelcontextprotocol/server');
-  const { toNodeHandler } = await import('@modelcontextprotocol/node');
   const inputSchema = fromJsonSchema({ type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] });
-  const mcp = createMcpHandler(() => {
-    const server = new McpServer({ name: 'bench-sdk', version: '1.0.0' });
+  return createMcpHandler(() => {
+    const server = new McpServer({ name, version: '1.0.0' });
     server.registerTool('echo', { inputSchema }, async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
     return server;
   });
-  const node = toNodeHandler(mcp);
+}
+
+let handler;
+if (kind === 'express') {
+  const { OAuthError, OAuthErrorCode } = await import('@modelcontextprotocol/server');
+  const { createMcpExpressApp, getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter, requireBearerAuth } = await import('@modelcontextprotocol/express');
+  const { toNodeHandler } = await import('@modelcontextprotocol/node');
+  const serverUrl = new URL(audience);
+  /** @type {import('@modelcontextprotocol/express').OAuthTokenVerifier} */
+  const verifier = {
+    async verifyAccessToken(token) {
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, jwks, { issuer, audience, algorithms: ['RS256'], requiredClaims: ['exp'] }));
+      } catch {
+        throw new OAuthError(OAuthErrorCode.InvalidToken, 'Invalid access token');
+      }
+      const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
+      return { token, clientId: String(payload.client_id ?? payload.sub ?? ''), scopes, expiresAt: payload.exp };
+    },
+  };
+  const app = createMcpExpressApp();
+  app.use(mcpAuthMetadataRouter({
+    oauthMetadata: { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, response_types_supported: ['code'] },
+    resourceServerUrl: serverUrl,
+    scopesSupported: ['bench:read'],
+  }));
+  const auth = requireBearerAuth({ verifier, requiredScopes: ['bench:read'], resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(serverUrl) });
+  const node = toNodeHandler(await sdkHandler('bench-express'));
+  app.all('/mcp', auth, (req, res) => void node(req, res, req.body));
+  app.listen(Number(port), '127.0.0.1', (error) => {
+    if (error) throw error; // Express 5 hands listen errors to this callback
+    process.stdout.write('ready\n');
+  });
+} else if (kind === 'sdk') {
+  const { toNodeHandler } = await import('@modelcontextprotocol/node');
+  const node = toNodeHandler(await sdkHandler('bench-sdk'));
   handler = async (req, res) => {
     if (!(await authorized(req))) return void res.writeHead(401).end();
     await node(req, res);
@@ -55,4 +94,4 @@ if (kind === 'sdk') {
     res.end(RESULT(body.id));
   };
 }
-createServer((req, res) => void handler(req, res)).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));
+if (handler) createServer((req, res) => void handler(req, res)).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));
