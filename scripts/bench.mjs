@@ -4,19 +4,21 @@
 // mcp-serve with a manifest, in both protocol eras, and through
 //   (a)  a bare node:http server answering the same JSON-RPC result (the ceiling),
 //   (a') the same plus the same jose check and scope test,
-//   (b)  the SDK v2's minimal stateless server with the same jose check, no manifest,
+//   (b)  the SDK v2's minimal stateless server with the same jose check, no manifest
+//        (in both eras),
 //   (c)  the SDK v2's documented Express pattern: createMcpExpressApp, the protected
 //        resource metadata router, requireBearerAuth (a verifier doing the same jose
 //        check, requiredScopes) in front of toNodeHandler(createMcpHandler(…)).
-// (b) and (c) are measured in the 2026-07-28 era (the SDK v2 serves it per request);
-// mcp-serve in both eras.
+// (c) is measured in the 2026-07-28 era; mcp-serve in both eras, and once more with
+// its verified-token cache off (every request then runs the jose check, as (a'), (b) do).
 // Load comes from autocannon in this process (pinned to CPU 0 where taskset exists);
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy.
-// Then a long run per mcp-serve target: a short warm-up burst, VmRSS, --long-seconds of
-// load, VmRSS again; a leak shows as a climb (--long-seconds 0 skips it).
+// Each measurement follows an unmeasured 2 s warm-up on the same server.
+// Then a long run per mcp-serve target: 10 s of load, VmRSS, --long-seconds more,
+// VmRSS again; a leak shows as a climb (--long-seconds 0 skips it).
 //
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 32 --long-seconds 30]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 32 --long-seconds 20]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -31,13 +33,14 @@ const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' },
   rounds: { type: 'string', default: '3' },
   connections: { type: 'string', default: '32' },
-  'long-seconds': { type: 'string', default: '30' },
+  'long-seconds': { type: 'string', default: '20' },
 } });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const LONG_SECONDS = Number(values['long-seconds']);
 const WARM_SECONDS = 2;
+const SETTLE_SECONDS = 10;
 const pin = existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', '1'] : [];
 
 // A real issuer: an RS256 key served as a JWKS.
@@ -60,10 +63,12 @@ const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.mode
 const TARGETS = [
   { key: 'a', name: '(a) bare node:http', start: (port) => baseline('bare', port) },
   { key: "a'", name: "(a') bare + jose + scope", start: (port) => baseline('bare-jose', port) },
-  { key: 'b', name: '(b) SDK v2 minimal + jose', start: (port) => baseline('sdk', port), modern: true },
+  { key: 'b 2025', name: '(b) SDK v2 minimal, 2025-11-25', start: (port) => baseline('sdk', port) },
+  { key: 'b', name: '(b) SDK v2 minimal, 2026-07-28', start: (port) => baseline('sdk', port), modern: true },
   { key: 'c', name: '(c) SDK Express + requireBearerAuth', start: (port) => baseline('express', port), modern: true },
-  { name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port), ours: true },
-  { name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true, ours: true },
+  { name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port), ours: true, compare: ['b 2025'] },
+  { name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true, ours: true, compare: ['b', 'c'] },
+  { name: 'mcp-serve, 2026, no token cache', start: (port) => mcpServe(port, { tokenCacheSize: 0 }), modern: true, ours: true, compare: ['b', 'c'] },
 ];
 const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
@@ -80,11 +85,11 @@ function child(argv) {
   return proc;
 }
 
-function mcpServe(port) {
+function mcpServe(port, auth = {}) {
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
     server: { name: 'bench', version: '1.0.0' },
     http: { host: '127.0.0.1', port },
-    auth: { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'] },
+    auth: { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'], ...auth },
     tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, scopes: ['bench:read'], handler: './handlers/echo.js#echo' }],
   }));
   return child(['node', join(ROOT, 'dist', 'src', 'bin.js'), '--config', join(dir, 'mcp-oauth.config.json')]);
@@ -156,6 +161,8 @@ async function load(target, { port, req }, seconds) {
 async function measure(target) {
   const server = await serve(target);
   try {
+    // Unmeasured: the first seconds of a Node server measure its JIT, not its steady state.
+    await load(target, server, WARM_SECONDS);
     const result = await load(target, server, SECONDS);
     return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, rssMb: memoryMb(server.proc, 'VmHWM'), coldMs: server.coldMs };
   } finally {
@@ -163,11 +170,14 @@ async function measure(target) {
   }
 }
 
-/** Warm-up burst, current RSS, a long load, current RSS again: a leak shows as a climb. */
+/**
+ * Current RSS after a first stretch of load (the heap grows to its working size), then
+ * after a long one: a leak shows as a climb.
+ */
 async function longRun(target) {
   const server = await serve(target);
   try {
-    await load(target, server, WARM_SECONDS);
+    await load(target, server, SETTLE_SECONDS);
     const beforeMb = memoryMb(server.proc, 'VmRSS');
     const result = await load(target, server, LONG_SECONDS);
     return { name: target.name, beforeMb, afterMb: memoryMb(server.proc, 'VmRSS'), rps: result.requests.average };
@@ -209,16 +219,17 @@ console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('×(a)', 7)}$
 for (const s of summary) {
   console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad((s.rps / a.rps).toFixed(2), 7)}${pad((s.rps / aPrime.rps).toFixed(2), 7)}${pad(s.p50, 8)}${pad(s.p99, 8)}${pad((s.p99 / aPrime.p99).toFixed(2), 10)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
 }
-const ours = summary.filter((s, i) => TARGETS[i].ours);
-for (const key of ['b', 'c']) {
-  const base = baselineOf(key);
-  for (const s of ours) console.log(`${s.name}: ${(s.rps / base.rps).toFixed(2)}× (${key})`);
-}
+console.log('');
+TARGETS.forEach((t, i) => {
+  if (!t.ours) return;
+  const ratios = t.compare.map((key) => `${(summary[i].rps / baselineOf(key).rps).toFixed(2)}× ${TARGETS.find((b) => b.key === key).name.split(',')[0]}`);
+  console.log(`${pad(t.name, NAME_WIDTH)}${ratios.join(', ')}${t.compare[0] === 'b 2025' ? ' (same era)' : ''}`);
+});
 
 if (LONG_SECONDS > 0) {
-  console.log(`\nLong run: ${WARM_SECONDS} s warm-up, then ${LONG_SECONDS} s of load; current RSS (VmRSS) before and after`);
+  console.log(`\nLong run: current RSS (VmRSS) after ${SETTLE_SECONDS} s of load, and after ${LONG_SECONDS} s more`);
   const longRuns = [];
-  for (const target of TARGETS.filter((t) => t.ours)) {
+  for (const target of TARGETS.filter((t) => t.ours).slice(0, 2)) {
     process.stdout.write(`  ${target.name} ... `);
     const r = await longRun(target);
     longRuns.push(r);
