@@ -163,11 +163,7 @@ function outputFile(manifest: ResolvedManifest, options: WriteTypesOptions): str
 }
 
 function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function readText(file: string): string | undefined {
