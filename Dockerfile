@@ -10,6 +10,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY schemas ./schemas
 COPY test ./test
+COPY scripts/precompile-schemas.mjs ./scripts/
 RUN npm run build && npm pack --silent && mv mcp-oauth-*.tgz /mcp-oauth.tgz
 
 FROM node:22-slim

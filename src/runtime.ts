@@ -9,15 +9,13 @@ import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/ser
 import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
 import { McpOAuthError, formatError } from './errors.js';
 import { createRequestListener, refusalReason } from './http.js';
-import { collectImportGraph } from './import-graph.js';
 import type { AuthContext } from './handler-types.js';
 import { createLogger, type Logger } from './log.js';
 import { createObserver, type RequestRecord } from './observe.js';
 import { describeReload, diffManifests, toolListChanged, type ManifestChanges } from './reload.js';
 import { createSessions } from './sessions.js';
 import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
-import { watchFiles, type FileWatcher } from './watch.js';
-import { workerHandlers } from './worker-handlers.js';
+import type { FileWatcher } from './watch.js';
 
 /** The reconnection delay every SSE stream suggests to its client (SSE `retry`, SEP-1699). */
 const STREAM_RETRY_MS = 1_000;
@@ -81,7 +79,8 @@ class Generation {
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger();
-  const loadOptions = { ...options, ...(options.watch && { handlers: workerHandlers }) };
+  // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then.
+  const loadOptions = { ...options, ...(options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers }) };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
   // Calls are waited for at shutdown; streams (2025 GET, 2026 subscriptions/listen)
@@ -133,7 +132,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: STREAM_RETRY_MS, log }),
     streamRetryMs: STREAM_RETRY_MS,
   };
-  const build = (next: LoadedManifest) => buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
+  const build = async (next: LoadedManifest) => {
+    if (next.manifest.http.metrics) await observer.enableMetrics();
+    return buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
+  };
   // Every version whose handlers are still loaded, so that close() can free them all.
   const generations = new Set<Generation>();
   const generation = (snapshot: Snapshot) => {
@@ -178,7 +180,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     log.info(describeReload(changes, ms));
     void updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
-    void watchedFiles(next.loaded).then((files) => watcher?.update(files));
+    if (watcher) void watchedFiles(next.loaded).then((files) => watcher?.update(files));
     return { ok: true, ms, changes };
   };
   // One reload at a time; changes during a reload trigger one more afterwards.
@@ -197,6 +199,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     return reloading;
   };
   if (options.watch) {
+    const { watchFiles } = await import('./watch.js');
     watcher = watchFiles(await watchedFiles(loaded), () => void reload());
     await updateTypes(loaded, log);
   }
@@ -278,5 +281,6 @@ async function updateTypes(loaded: LoadedManifest, log: Logger): Promise<void> {
 async function watchedFiles(loaded: LoadedManifest): Promise<string[]> {
   const { manifest } = loaded;
   const handlerFiles = [...new Set(manifest.tools.map((t) => t.handler.file))];
+  const { collectImportGraph } = await import('./import-graph.js');
   return [manifest.file, join(manifest.dir, '.env'), ...(await collectImportGraph(handlerFiles, manifest.dir))];
 }

@@ -1,5 +1,7 @@
 /** The access log, the audit stream of tool decisions, and the Prometheus metrics. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startAuthority, type Authority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
@@ -58,6 +60,23 @@ test('without http.metrics, /metrics is not served', async () => {
   const plain = await serveManifest(protectedManifest(authority.issuer));
   try {
     assert.equal((await fetch(`${new URL(plain.url).origin}/metrics`)).status, 404);
+  } finally {
+    await plain.close();
+  }
+});
+
+test('http.metrics turned on by a reload: /metrics is served, counting from then', async () => {
+  const manifest = protectedManifest(authority.issuer);
+  const plain = await serveManifest(manifest);
+  try {
+    const metricsUrl = `${new URL(plain.url).origin}/metrics`;
+    assert.equal((await fetch(metricsUrl)).status, 404);
+    writeFileSync(join(plain.dir, 'mcp-oauth.config.json'), JSON.stringify({ ...manifest, http: { ...(manifest['http'] as object), metrics: true } }));
+    assert.equal((await plain.runtime.reload()).ok, true);
+    assert.equal((await post(plain.url, toolCall('echo', { text: 'x' }))).status, 401);
+    const response = await fetch(metricsUrl);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /^mcp_oauth_auth_failures_total\{reason="no_token"\} 1$/m);
   } finally {
     await plain.close();
   }

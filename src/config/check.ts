@@ -2,9 +2,9 @@
  * Manifest checks: the JSON Schema, then what a schema cannot say. Each check
  * returns problems (path + message); locating them in the file happens later.
  */
-import { readFileSync } from 'node:fs';
-import { createAjv, type ErrorObject } from '../validation.js';
+import type { ErrorObject } from '../validation.js';
 import { showValue } from '../errors.js';
+import { manifestValidator } from './manifest-schema.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest, type ScopeRequirement } from '../manifest.js';
 
 export interface Finding {
@@ -15,8 +15,7 @@ export interface Finding {
   atKey?: boolean;
 }
 
-const schema = JSON.parse(readFileSync(new URL('../../../schemas/manifest.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const validateSchema = createAjv({ strict: true, coerceTypes: true, verbose: true }).compile(schema);
+const validateSchema = manifestValidator();
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

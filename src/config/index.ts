@@ -15,7 +15,7 @@ import type { ResolvedManifest } from '../manifest.js';
 import { ToolSchemas } from '../validation.js';
 import { checkForbiddenKeys, checkSchema, checkSemantics, type CheckedManifest, type Finding } from './check.js';
 import { interpolate, readDotEnv } from './env.js';
-import { createLocator, parseJson, parseYaml } from './parse.js';
+import { parseJson } from './json.js';
 import { resolveManifest } from './resolve.js';
 import { checkToolSchemas } from './tool-schemas.js';
 
@@ -123,7 +123,7 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
   const unset = new Set(interpolated.missing.map((m) => formatPath(m.path)));
   const structural = [...checkForbiddenKeys(value)];
   if (structural.length === 0) structural.push(...checkSchema(value).filter((f) => !unset.has(formatPath(f.path))));
-  if (structural.length > 0 || interpolated.missing.length > 0) fail(located([...interpolated.missing, ...structural]));
+  if (structural.length > 0 || interpolated.missing.length > 0) fail(await located([...interpolated.missing, ...structural]));
 
   const manifest = withLists(value as Manifest);
   const schemas = new ToolSchemas();
@@ -144,12 +144,12 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
       else toLoad.push({ key: formatPath(path), spec, ref, ...(isolate && { isolate }) });
     }
   }
-  if (findings.length > 0) fail(located(findings));
+  if (findings.length > 0) fail(await located(findings));
 
   const load: HandlerLoad = loader === false ? { ok: true, handlers: new Map() } : await loader(toLoad);
   if (!load.ok) {
     const paths = new Map(handlerSpecs(manifest).map(({ path }) => [formatPath(path), path]));
-    fail(located(load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))));
+    fail(await located(load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))));
   }
   return {
     manifest: resolveManifest(manifest, file),
@@ -195,10 +195,10 @@ function fail(problems: Problem[]): never {
 }
 
 /** Attaches line:column (where the format allows) and sorts problems by position. */
-function locate(file: string, findings: Finding[]): Problem[] {
+async function locate(file: string, findings: Finding[]): Promise<Problem[]> {
   const ext = extname(file);
   const isText = ['.json', '.yaml', '.yml', ''].includes(ext);
-  const locator = isText ? createLocator(readFileSync(file, 'utf8')) : undefined;
+  const locator = isText ? (await yamlParsing()).createLocator(readFileSync(file, 'utf8')) : undefined;
   const prefix = basename(file) === 'package.json' ? [MODULE_NAME] : [];
   return findings
     .map((f) => ({ file, path: formatPath(f.path), message: f.message, ...locator?.([...prefix, ...f.path], f.atKey) }))
@@ -243,8 +243,13 @@ function jsonLoader(file: string, text: string): unknown {
   return unwrap(parseJson(file, text));
 }
 
-function yamlLoader(file: string, text: string): unknown {
-  return unwrap(parseYaml(file, text));
+async function yamlLoader(file: string, text: string): Promise<unknown> {
+  return unwrap((await yamlParsing()).parseYaml(file, text));
+}
+
+/** The YAML parser (also what locates problems in JSON), loaded only when needed. */
+function yamlParsing(): Promise<typeof import('./parse.js')> {
+  return import('./parse.js');
 }
 
 function unwrap(result: ReturnType<typeof parseJson>): unknown {

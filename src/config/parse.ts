@@ -1,6 +1,7 @@
 /**
- * Safe parsing of manifest text (JSON and YAML) and locating a JSON path in it as
- * line:column for messages.
+ * Safe parsing of YAML manifest text, and locating a JSON path in manifest text (JSON
+ * or YAML) as line:column for messages. JSON is parsed in json.ts: a valid JSON
+ * manifest never loads the YAML parser.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from 'yaml';
 import type { Problem } from '../errors.js';
@@ -43,18 +44,6 @@ export function parseYaml(file: string, text: string): ParseResult {
   }
 }
 
-/** Parses JSON; a syntax error is reported with its line and column. */
-export function parseJson(file: string, text: string): ParseResult {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const pos = at ? lineColumn(text, Number(at[1])) : undefined;
-    return { ok: false, problems: [{ file, path: '', ...pos, message: `JSON syntax: ${message.replace(/ in JSON at position \d+.*$/, '')}` }] };
-  }
-}
-
 /**
  * Returns a function that finds where a JSON path (`['tools', 1, 'name']`) is written
  * in the text. With `key: true` it points at the key rather than the value (for
@@ -83,11 +72,6 @@ export function createLocator(text: string): (path: readonly (string | number)[]
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-}
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 function firstLine(message: string): string {
