@@ -36,9 +36,9 @@ interface FetchHandler {
 
 /** Serves `req`, whose body has been read, through a fetch-shaped handler, streaming the answer with backpressure. */
 export async function serveReadBody(handler: FetchHandler, req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, body: ReadBody): Promise<void> {
-  // A client that goes away aborts the request, and with it the handler's work.
+  // A client that goes away before the answer is complete aborts the handler's work.
   const abort = new AbortController();
-  res.once('close', () => abort.abort());
+  res.once('close', () => res.writableFinished || abort.abort());
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
