@@ -22,6 +22,18 @@ export function refusalReason(res: ServerResponse): string | undefined {
   return refusals.get(res) ?? (res.statusCode === 403 ? 'insufficient_scope' : undefined);
 }
 
+/** What a request asked for, read from its body, for the access log. */
+export interface RequestedCall {
+  readonly rpcMethod?: string;
+  readonly tool?: string;
+}
+
+const calls = new WeakMap<ServerResponse, RequestedCall>();
+
+export function requestedCall(res: ServerResponse): RequestedCall | undefined {
+  return calls.get(res);
+}
+
 export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse) => void;
 
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
@@ -101,7 +113,16 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   } catch {
     return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the request body is not valid JSON' } });
   }
+  if (s.loaded.manifest.http.accessLog) calls.set(res, describeCall(parsed));
   await s.serveMcp(req, res, { text, parsed });
+}
+
+/** The JSON-RPC method and, for tools/call, the tool: client-chosen strings, so cut short. */
+function describeCall(body: unknown): RequestedCall {
+  const { method, params } = (body ?? {}) as { method?: unknown; params?: { name?: unknown } };
+  const short = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined);
+  const tool = method === 'tools/call' ? short(params?.name) : undefined;
+  return { ...(short(method) !== undefined && { rpcMethod: short(method) }), ...(tool !== undefined && { tool }) };
 }
 
 /** 200 once the server can check tokens; 503 while starting, without keys, or draining at shutdown. */

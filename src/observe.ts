@@ -8,8 +8,10 @@ import type { Registry } from 'prom-client';
 export interface RequestRecord {
   readonly method: string;
   readonly path: string;
-  /** JSON-RPC method, when the request names it in `Mcp-Method` (2026-07-28). */
+  /** JSON-RPC method, from the body or the `Mcp-Method` header (2026-07-28). */
   readonly rpcMethod?: string;
+  /** The tool a tools/call names. */
+  readonly tool?: string;
   readonly subject?: string;
   readonly clientId?: string;
   readonly status: number;

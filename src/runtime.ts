@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
 import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
 import { McpOAuthError, formatError } from './errors.js';
-import { createRequestListener, refusalReason } from './http.js';
+import { createRequestListener, refusalReason, requestedCall } from './http.js';
 import type { AuthContext } from './handler-types.js';
 import { createLogger, type Logger } from './log.js';
 import { createObserver, type RequestRecord } from './observe.js';
@@ -243,11 +243,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 function requestRecord(req: IncomingMessage, res: ServerResponse, durationMs: number): RequestRecord {
   const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth?.extra?.['auth'] as AuthContext | undefined;
   const reason = refusalReason(res);
-  const rpcMethod = req.headers['mcp-method'];
+  // From the body when it was read; else from the 2026-07-28 headers.
+  const call = requestedCall(res);
+  const rpcMethod = call?.rpcMethod ?? header(req, 'mcp-method');
+  const tool = call?.tool ?? (rpcMethod === 'tools/call' ? header(req, 'mcp-name') : undefined);
   return {
     method: req.method ?? 'GET',
     path: (req.url ?? '/').split('?')[0]!,
-    ...(typeof rpcMethod === 'string' && { rpcMethod }),
+    ...(rpcMethod !== undefined && { rpcMethod }),
+    ...(tool !== undefined && { tool }),
     ...(auth?.subject !== undefined && { subject: auth.subject }),
     ...(auth?.clientId !== undefined && { clientId: auth.clientId }),
     status: res.statusCode,
@@ -255,6 +259,11 @@ function requestRecord(req: IncomingMessage, res: ServerResponse, durationMs: nu
     decision: res.statusCode >= 500 ? 'error' : reason !== undefined ? 'deny' : 'allow',
     ...(reason !== undefined && { reason }),
   };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value.slice(0, 128) : undefined;
 }
 
 /** Fail early and visibly on a wrong JWKS, but keep serving: an outage is a 503, not a crash. */

@@ -29,11 +29,12 @@ test('one JSON line per request and per tool decision, with subject and client, 
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   const requests = records('request').slice(-4);
-  assert.deepEqual(requests.map((r) => [r['status'], r['decision'], r['reason'], r['subject'], r['clientId']]), [
-    [200, 'allow', undefined, 'alice', 'cli-1'],
-    [403, 'deny', 'insufficient_scope', 'alice', 'cli-1'],
-    [401, 'deny', 'invalid_token', undefined, undefined],
-    [401, 'deny', 'no_token', undefined, undefined],
+  assert.deepEqual(requests.map((r) => [r['status'], r['decision'], r['reason'], r['subject'], r['clientId'], r['rpcMethod'], r['tool']]), [
+    [200, 'allow', undefined, 'alice', 'cli-1', 'tools/call', 'echo'],
+    [403, 'deny', 'insufficient_scope', 'alice', 'cli-1', 'tools/call', 'write'],
+    // Refused before the body is read: a 2025-11-25 request names its method only there.
+    [401, 'deny', 'invalid_token', undefined, undefined, undefined, undefined],
+    [401, 'deny', 'no_token', undefined, undefined, undefined, undefined],
   ]);
   assert.ok(requests.every((r) => r['method'] === 'POST' && r['path'] === '/mcp' && typeof r['durationMs'] === 'number'));
   const audit = records('audit').slice(-2);
@@ -42,6 +43,14 @@ test('one JSON line per request and per tool decision, with subject and client, 
     ['write', 'deny', 'missing todo:write', 'alice'],
   ]);
   assert.ok(!server.logs.some((l) => l.includes(token) || l.includes('not.a.token')));
+});
+
+test('a 2026-07-28 request refused before its body is read is logged with the method and tool of its headers', async () => {
+  const reply = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' } });
+  assert.equal(reply.status, 401);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const last = records('request').at(-1)!;
+  assert.deepEqual([last['status'], last['rpcMethod'], last['tool']], [401, 'tools/call', 'echo']);
 });
 
 test('GET /metrics: Prometheus text with requests, latency, refusals by reason, tool calls and JWKS fetches', async () => {
