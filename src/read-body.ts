@@ -26,7 +26,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
       resolve('too-large');
     };
     const onEnd = () => resolve(Buffer.concat(chunks, size).toString('utf8'));
-    req.on('data', onData).on('end', onEnd).once('error', () => resolve('aborted'));
+    // 'close' before 'end' (or 'error'): the client left mid-body.
+    req.on('data', onData).on('end', onEnd).once('error', () => resolve('aborted')).once('close', () => resolve('aborted'));
   });
 }
 
