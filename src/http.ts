@@ -53,7 +53,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
   const url = new URL(req.url ?? '/', 'http://localhost');
   // DNS rebinding: a loopback-bound server answers only to the host names it knows.
   if (s.allowedHosts) {
-    const host = validateHostHeader(req.headers.host, [...s.allowedHosts]);
+    const host = validateHostHeader(req.headers.host, s.allowedHosts);
     if (!host.ok) {
       refusals.set(res, 'host_not_allowed');
       return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
@@ -71,7 +71,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
 
   const origin = req.headers.origin;
   if (origin !== undefined) {
-    const check = validateOriginHeader(origin, [...s.allowedOrigins]);
+    const check = validateOriginHeader(origin, s.allowedOrigins);
     if (!check.ok) {
       refusals.set(res, 'origin_not_allowed');
       return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });

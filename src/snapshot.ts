@@ -31,8 +31,8 @@ export interface Snapshot {
   /** The built-in authorization server, for `auth.provider: dev`. */
   readonly authorizationServer: DevAuthorizationServer | undefined;
   /** Host names accepted in `Host`; absent when not bound to loopback. */
-  readonly allowedHosts: readonly string[] | undefined;
-  readonly allowedOrigins: readonly string[];
+  readonly allowedHosts: string[] | undefined;
+  readonly allowedOrigins: string[];
   readonly maxBodyBytes: number;
   /** `body`: the JSON body of a POST, when the caller has read it. */
   readonly serveMcp: (req: IncomingMessage, res: ServerResponse, body?: ReadBody) => Promise<void>;
