@@ -135,15 +135,19 @@ export type ScopePolicy =
   | { readonly kind: 'allOf'; readonly scopes: readonly string[] }
   | { readonly kind: 'anyOf'; readonly scopes: readonly string[] };
 
-export interface ResolvedTool {
+/** What every listed item has: tools, resources, resource templates and prompts. */
+interface ResolvedItem {
   readonly name: string;
   readonly title?: string;
   readonly description?: string;
+  readonly icons?: readonly Icon[];
+  readonly scopes: ScopePolicy;
+}
+
+export interface ResolvedTool extends ResolvedItem {
   readonly inputSchema: JsonSchema;
   readonly outputSchema?: JsonSchema;
   readonly annotations?: Record<string, unknown>;
-  readonly icons?: readonly Icon[];
-  readonly scopes: ScopePolicy;
   /** Absolute path of the handler module and the export to call. */
   readonly handler: ResolvedHandler;
   readonly timeoutMs: number;
@@ -162,41 +166,26 @@ export type ResourceSource =
   | { readonly kind: 'file'; readonly file: string }
   | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
 
-export interface ResolvedResource {
+export interface ResolvedResource extends ResolvedItem {
   readonly uri: string;
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
   readonly mimeType?: string;
   readonly size?: number;
   readonly annotations?: Record<string, unknown>;
-  readonly icons?: readonly Icon[];
-  readonly scopes: ScopePolicy;
   readonly source: ResourceSource;
 }
 
 /** Completion per variable/argument: fixed values, or a handler. */
 export type ResolvedCompletion = Readonly<Record<string, { readonly values: readonly string[] } | { readonly handler: ResolvedHandler }>>;
 
-export interface ResolvedResourceTemplate {
+export interface ResolvedResourceTemplate extends ResolvedItem {
   readonly uriTemplate: string;
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
   readonly mimeType?: string;
   readonly annotations?: Record<string, unknown>;
-  readonly icons?: readonly Icon[];
-  readonly scopes: ScopePolicy;
   readonly handler: ResolvedHandler;
   readonly complete: ResolvedCompletion;
 }
 
-export interface ResolvedPrompt {
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly icons?: readonly Icon[];
-  readonly scopes: ScopePolicy;
+export interface ResolvedPrompt extends ResolvedItem {
   readonly arguments: readonly { readonly name: string; readonly title?: string; readonly description?: string; readonly required: boolean }[];
   readonly source: { readonly kind: 'messages'; readonly messages: readonly ManifestPromptMessage[] } | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
   readonly complete: ResolvedCompletion;
