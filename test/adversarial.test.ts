@@ -9,19 +9,14 @@
  * the suite stays green while the gap stays visible.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
 import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
-import { loadManifest } from '../src/config/index.js';
-import { McpOAuthError } from '../src/errors.js';
-import { FIXTURE_TOOLS, FIXTURES, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { FIXTURE_TOOLS, manifestProblems, protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
 // ---------------------------------------------------------------------------------
 // Servers and helpers
@@ -574,20 +569,7 @@ describe('adversarial: slowloris', () => {
 // ---------------------------------------------------------------------------------
 
 describe('adversarial: manifest', () => {
-  const load = async (tools: unknown[]) => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-adversarial-'));
-    try {
-      cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
-      writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(protectedManifest(authority.issuer, { tools })));
-      await loadManifest({ cwd: dir });
-      return [];
-    } catch (error) {
-      assert.ok(error instanceof McpOAuthError, String(error));
-      return error.problems.map((p) => `${p.path}: ${p.message}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const load = (tools: unknown[]) => manifestProblems(protectedManifest(authority.issuer, { tools }));
 
   test(`a pattern with catastrophic backtracking (^(a+)+$; "${REDOS_INPUT}" would block the server for hours) is refused at load`, async () => {
     assert.deepEqual(await load([REDOS_TOOL, { ...REDOS_TOOL, name: 'keys', inputSchema: { type: 'object', patternProperties: { '^(b*)*$': { type: 'string' } } } }]), [

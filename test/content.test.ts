@@ -11,12 +11,10 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { loadManifest } from '../src/config/index.js';
-import { McpOAuthError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { startAuthority, type Authority } from './support/authority.js';
-import { FIXTURES } from './support/server.js';
+import { FIXTURES, manifestProblems } from './support/server.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
 
@@ -199,20 +197,7 @@ test('the raw 403 for a resource names only the scope it needs', async () => {
 });
 
 describe('manifest checks for the new sections', () => {
-  const problems = async (extra: Record<string, unknown>) => {
-    const d = mkdtempSync(join(tmpdir(), 'mcp-oauth-content-bad-'));
-    try {
-      cpSync(join(FIXTURES, 'handlers'), join(d, 'handlers'), { recursive: true });
-      writeFileSync(join(d, 'mcp-oauth.config.json'), JSON.stringify({ server: { name: 'x', version: '1.0.0' }, auth: { provider: 'none' }, ...extra }));
-      await loadManifest({ cwd: d });
-      return [];
-    } catch (error) {
-      assert.ok(error instanceof McpOAuthError, String(error));
-      return error.problems.map((p) => `${p.path}: ${p.message}`.replace(d, '<dir>'));
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
-  };
+  const problems = (extra: Record<string, unknown>) => manifestProblems({ server: { name: 'x', version: '1.0.0' }, auth: { provider: 'none' }, ...extra });
 
   test('every problem at once, each with its place and fix', async () => {
     const found = await problems({

@@ -14,14 +14,12 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
-import { loadManifest } from '../src/config/index.js';
-import { McpOAuthError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { Browser } from './support/browser.js';
 import { post, toolCall } from './support/clients.js';
 import { MemoryOAuthProvider, REDIRECT_URI } from './support/oauth-client.js';
-import { FIXTURE_TOOLS, FIXTURES, ROOT } from './support/server.js';
+import { FIXTURE_TOOLS, FIXTURES, ROOT, manifestProblems } from './support/server.js';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
@@ -268,18 +266,7 @@ test('mcp-serve token refuses manifests that do not use provider dev', async () 
 });
 
 describe('provider dev in the manifest', () => {
-  const problems = async (manifest: Record<string, unknown>) => {
-    const d = projectDir(manifest);
-    try {
-      await loadManifest({ cwd: d });
-      return [];
-    } catch (error) {
-      assert.ok(error instanceof McpOAuthError, String(error));
-      return error.problems.map((p) => `${p.path}: ${p.message}`);
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
-  };
+  const problems = manifestProblems;
 
   test('is refused off loopback unless forced', async () => {
     assert.deepEqual(await problems(devManifest({}, { host: '0.0.0.0' })), [

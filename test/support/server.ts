@@ -1,7 +1,10 @@
 /** Starts the real runtime on an ephemeral port from a manifest written to a temp dir. */
+import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadManifest } from '../../src/config/index.js';
+import { McpOAuthError } from '../../src/errors.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { createLogger } from '../../src/log.js';
 
@@ -41,6 +44,25 @@ export async function serveManifest(manifest: Record<string, unknown>, options: 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What loading `manifest` (written beside the fixture handlers) reports, as
+ * "path: message" lines with the directory shown as <dir>; [] when it loads.
+ */
+export async function manifestProblems(manifest: Record<string, unknown>): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-manifest-'));
+  try {
+    cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+    writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest, null, 2));
+    await loadManifest({ cwd: dir });
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof McpOAuthError, String(error));
+    return error.problems.map((p) => `${p.path}: ${p.message}`.replaceAll(dir, '<dir>'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A manifest with the fixture tools, protected by `issuer`. */
