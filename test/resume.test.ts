@@ -68,29 +68,27 @@ async function readEvents(response: Response, stop: (events: SseEvent[]) => bool
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2025-11-25' };
 
+const send = (headers: Record<string, string>, message: unknown) => fetch(runtime.url, { method: 'POST', headers, body: JSON.stringify(message) });
+
+/** The GET that resumes a session's stream after `lastEventId`. */
+const resume = (withSession: Record<string, string>, lastEventId: string) =>
+  fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': lastEventId } });
+
 /** initialize + initialized over raw HTTP; resolves with the headers that name the session. */
 async function openSession(): Promise<Record<string, string>> {
-  const init = await fetch(runtime.url, {
-    method: 'POST',
-    headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
-  });
+  const init = await send(HEADERS, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
   const session = init.headers.get('mcp-session-id');
   assert.ok(session, 'initialize opened a session');
   await init.body?.cancel();
   const withSession = { ...HEADERS, 'Mcp-Session-Id': session };
-  await (await fetch(runtime.url, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).body?.cancel();
+  await (await send(withSession, { jsonrpc: '2.0', method: 'notifications/initialized' })).body?.cancel();
   return withSession;
 }
 
 test('a dropped stream is resumed with Last-Event-ID: the missed progress and the result arrive', async () => {
   const withSession = await openSession();
 
-  const call = await fetch(runtime.url, {
-    method: 'POST',
-    headers: withSession,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'drip', arguments: {}, _meta: { progressToken: 'p1' } } }),
-  });
+  const call = await send(withSession, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'drip', arguments: {}, _meta: { progressToken: 'p1' } } });
   assert.equal(call.headers.get('content-type'), 'text/event-stream');
   // Read up to the first progress notification, then drop the stream.
   const before = await readEvents(call, (events) => events.some((e) => e.data.includes('"first"')));
@@ -98,7 +96,7 @@ test('a dropped stream is resumed with Last-Event-ID: the missed progress and th
   const lastId = before.filter((e) => e.id).at(-1)!.id!;
   await new Promise((resolve) => setTimeout(resolve, 600));
 
-  const resumed = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': lastId } });
+  const resumed = await resume(withSession, lastId);
   assert.equal(resumed.status, 200);
   const after = await readEvents(resumed, (events) => events.some((e) => e.data.includes('"result"')));
   const messages = after.filter((e) => e.data).map((e) => JSON.parse(e.data) as { method?: string; params?: { message?: string }; result?: { content: { text: string }[] } });
@@ -108,27 +106,23 @@ test('a dropped stream is resumed with Last-Event-ID: the missed progress and th
 
 test('an unknown Last-Event-ID replays nothing and does not break the session', async () => {
   const withSession = await openSession();
-  const response = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': 'nope:1' } });
+  const response = await resume(withSession, 'nope:1');
   assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
   await response.body?.cancel();
-  const ping = await fetch(runtime.url, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }) });
+  const ping = await send(withSession, { jsonrpc: '2.0', id: 5, method: 'ping' });
   assert.equal(ping.status, 200);
   await ping.body?.cancel();
 });
 
 test('ctx.closeStream ends the call\'s stream; the client polls with Last-Event-ID and gets the rest', async () => {
   const withSession = await openSession();
-  const call = await fetch(runtime.url, {
-    method: 'POST',
-    headers: withSession,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'hangUp', arguments: {}, _meta: { progressToken: 'p7' } } }),
-  });
+  const call = await send(withSession, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'hangUp', arguments: {}, _meta: { progressToken: 'p7' } } });
   // The server ends this stream itself after the first progress event.
   const first = await readEvents(call, () => false);
   assert.ok(first.some((e) => e.data.includes('"before"')));
   assert.ok(!first.some((e) => e.data.includes('"result"')), 'the result did not come on the closed stream');
   await new Promise((resolve) => setTimeout(resolve, 400));
-  const polled = await fetch(runtime.url, { method: 'GET', headers: { ...withSession, Accept: 'text/event-stream', 'Last-Event-ID': first.filter((e) => e.id).at(-1)!.id! } });
+  const polled = await resume(withSession, first.filter((e) => e.id).at(-1)!.id!);
   const rest = await readEvents(polled, (events) => events.some((e) => e.data.includes('"result"')));
   assert.ok(rest.some((e) => e.data.includes('"after"')));
   assert.ok(rest.some((e) => e.data.includes('finished after the stream closed')));
