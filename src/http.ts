@@ -1,6 +1,7 @@
 /**
  * The node:http listener: routing, Host/Origin checks, CORS, health, metadata and the
- * bearer gate in front of the SDK's MCP handler. The only module that writes statuses.
+ * bearer gate in front of the SDK's MCP handler. The only module that chooses statuses;
+ * read-body.ts only relays the SDK's answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
