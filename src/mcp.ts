@@ -74,10 +74,19 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
   };
 }
 
-/** For the SDK's per-request serving: a fresh server with the prepared items. */
-export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
-  return () => {
+/**
+ * For the SDK's per-request serving: a fresh server with the prepared items. `only`
+ * says which single item a request needs (see `namedItem`); a server for that request
+ * gets just it, so a call costs the same with one tool or five hundred.
+ */
+export function createServerFactory(blueprint: McpBlueprint, only?: (request: Request) => PreparedItem | undefined): McpServerFactory {
+  return ({ requestInfo }) => {
     const server = new McpServer(blueprint.info, blueprint.options);
+    const item = requestInfo && only?.(requestInfo);
+    if (item) {
+      item.register(server, () => item);
+      return server;
+    }
     if (blueprint.completions.byRef.size > 0) installCompletion(server, () => blueprint.completions, blueprint.env);
     // A server answering one request cannot hold a 2025-era subscription; 2026-07-28
     // clients subscribe through subscriptions/listen instead.
@@ -86,6 +95,21 @@ export function createServerFactory(blueprint: McpBlueprint): McpServerFactory {
     paginateLists(server, blueprint.pageSize, blueprint.listSizes);
     return server;
   };
+}
+
+/**
+ * The item a JSON-RPC request (`body`, parsed) names, when it names one that exists:
+ * the tool of a `tools/call`, the prompt of a `prompts/get`, the static resource of a
+ * `resources/read`. Anything else (a list, discovery, an unknown name, a URI only a
+ * template matches) needs the whole server.
+ */
+export function namedItem(blueprint: McpBlueprint, body: unknown): PreparedItem | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
+  const name = method === 'resources/read' ? params?.uri : params?.name;
+  if (typeof name !== 'string') return undefined;
+  const kind = method === 'tools/call' ? 'tool' : method === 'prompts/get' ? 'prompt' : method === 'resources/read' ? 'resource' : undefined;
+  return kind && blueprint.items.get(`${kind}:${name}`);
 }
 
 /**

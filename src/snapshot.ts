@@ -12,7 +12,8 @@ import type { DevAuthorizationServer } from './auth/dev/server.js';
 import type { LoadedManifest } from './config/index.js';
 import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
-import { createServerFactory, prepareMcp, type McpBlueprint } from './mcp.js';
+import { createServerFactory, namedItem, prepareMcp, type McpBlueprint } from './mcp.js';
+import type { PreparedItem } from './mcp/item.js';
 import type { Observer } from './observe.js';
 import { serveReadBody, type ReadBody } from './read-body.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -67,7 +68,9 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
   const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
-  const mcp = createMcpHandler(createServerFactory(blueprint), {
+  // What each request names, recorded by the router below for the server factory.
+  const named = new WeakMap<Request, PreparedItem>();
+  const mcp = createMcpHandler(createServerFactory(blueprint, (request) => named.get(request)), {
     maxRequestBodySize: manifest.http.maxBodyBytes,
     bus,
     onerror: (error) => log.debug(`mcp: ${error.message}`),
@@ -83,6 +86,8 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       if (batch) return batch;
       const claim = manifest.http.sessions ? await sessions.claims(request, body) : undefined;
       if (claim) return sessions.fetch(request, claim.body, options, blueprint);
+      const item = namedItem(blueprint, body);
+      if (item) named.set(request, item);
       const response = await mcp.fetch(request, options);
       return request.headers.get('mcp-method') === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
     },

@@ -75,6 +75,16 @@ for (const { era, connect } of CLIENTS) {
       assert.equal(recordedCalls().length, before, 'the handler was called with invalid input');
       await client.close();
     });
+
+    test('each call reaches the tool it names; an unknown name is a JSON-RPC error (-32602)', async () => {
+      // A server built for one call holds only the named tool; every tool must still be its own.
+      const client = await connect(server.url, await token({ scope: 'todo:read todo:write', sub: 'carol' }));
+      assert.deepEqual((await client.callTool('echo', { text: 'one' })).content, [{ type: 'text', text: 'echo: one' }]);
+      assert.deepEqual((await client.callTool('write', { title: 'two' })).structuredContent, { title: 'two', subject: 'carol' });
+      assert.deepEqual(recordedCalls().slice(-2).map((c) => c.tool), ['echo', 'write']);
+      await assert.rejects(client.callTool('nope', {}), /Tool nope not found/);
+      await client.close();
+    });
   });
 }
 
