@@ -45,7 +45,8 @@ export async function serveReadBody(handler: FetchHandler, req: IncomingMessage 
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else if (value !== undefined) headers.set(name, value);
   }
-  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, body: body.text, signal: abort.signal });
+  // The body travels parsed: given `parsedBody`, the SDK reads nothing from the Request.
+  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, signal: abort.signal });
   const response = await handler.fetch(request, { parsedBody: body.parsed, ...(req.auth && { authInfo: req.auth }) });
   res.writeHead(response.status, Object.fromEntries(response.headers));
   if (response.body === null) return void res.end();
