@@ -3,7 +3,8 @@
  * session routing and the SDK decide on the parsed value and never read it again.
  * `serveReadBody` is the Node side of that hand-over. The SDK's `toNodeHandler` would
  * serialize a parsed body back to text (one more copy per request, and a RangeError for
- * JSON nested a few thousand levels deep); here the `Request` carries the original text.
+ * JSON nested a few thousand levels deep); here the `Request` carries the headers, the
+ * URL and the abort signal, and the body goes only as `parsedBody`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo, McpHandlerRequestOptions } from '@modelcontextprotocol/server';
