@@ -158,6 +158,8 @@ describe('handler context and results', () => {
     assert.equal(result.isError, true);
     assert.deepEqual(result.content, [{ type: 'text', text: 'slow timed out after 200 ms' }]);
     assert.ok(Date.now() - started < 5_000);
+    // The handler's own signal said so, with a TimeoutError as its reason.
+    assert.deepEqual(recordedCalls().at(-1), { tool: 'slow: aborted', input: 'TimeoutError' });
   });
 
   test('a full CallToolResult passes through as is', async () => {

@@ -76,8 +76,7 @@ export interface PrepareEnv {
 }
 
 export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number, env: PrepareEnv): Promise<CallOutcome> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([ctx.mcpReq.signal, timeout]);
+  const { signal, timedOut, dispose } = callSignal(ctx.mcpReq.signal, timeoutMs);
   // Answers from earlier rounds (sealed in requestState) plus this round's.
   const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
   const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
@@ -92,10 +91,37 @@ export async function callHandler(runner: HandlerRunner, args: readonly unknown[
       return { inputRequired: inputRequired({ inputRequests, requestState: await rounds.mint({ answers }, ctx) }) };
     }
     if (error instanceof ProtocolError) throw error;
-    if (timeout.aborted) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
+    if (timedOut()) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
     if (ctx.mcpReq.signal.aborted) throw new CallFailed('cancelled', `${name} was cancelled`);
     throw new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
+  } finally {
+    dispose();
   }
+}
+
+/**
+ * The handler's signal: aborts when the request is cancelled or after `ms`. Its timer
+ * is cleared once the call settles; `AbortSignal.timeout` would keep a timer and a
+ * signal alive for the whole timeout after every call.
+ */
+function callSignal(request: AbortSignal, ms: number): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`The operation timed out after ${ms} ms`, 'TimeoutError'));
+  }, ms).unref();
+  const follow = () => controller.abort(request.reason);
+  if (request.aborted) follow();
+  else request.addEventListener('abort', follow, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      request.removeEventListener('abort', follow);
+    },
+  };
 }
 
 function toInputRequest(q: Question) {
