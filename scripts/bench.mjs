@@ -9,8 +9,9 @@
 //   (c)  the SDK v2's documented Express pattern: createMcpExpressApp, the protected
 //        resource metadata router, requireBearerAuth (a verifier doing the same jose
 //        check, requiredScopes) in front of toNodeHandler(createMcpHandler(…)).
-// (c) is measured in the 2026-07-28 era; mcp-serve in both eras, and once more with
-// its verified-token cache off (every request then runs the jose check, as (a'), (b) do).
+// (c) is measured in the 2026-07-28 era; mcp-serve in both eras, once more with its
+// verified-token cache off (every request then runs the jose check, as (a'), (b) do),
+// and once with a manifest of 50 tools (the same call; its cost should not grow).
 // Load comes from autocannon in this process (pinned to CPU 0 where taskset exists);
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy.
@@ -69,6 +70,7 @@ const TARGETS = [
   { name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port), ours: true, compare: ['b 2025'] },
   { name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true, ours: true, compare: ['b', 'c'] },
   { name: 'mcp-serve, 2026, no token cache', start: (port) => mcpServe(port, { tokenCacheSize: 0 }), modern: true, ours: true, compare: ['b', 'c'] },
+  { name: 'mcp-serve, 2026, 50 tools', start: (port) => mcpServe(port, {}, 49), modern: true, ours: true, compare: ['b', 'c'] },
 ];
 const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
@@ -85,12 +87,14 @@ function child(argv) {
   return proc;
 }
 
-function mcpServe(port, auth = {}) {
+/** mcp-serve with the echo tool and `extraTools` more of the same shape (a call costs the same with one or fifty). */
+function mcpServe(port, auth = {}, extraTools = 0) {
+  const tool = (name) => ({ name, inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, scopes: ['bench:read'], handler: './handlers/echo.js#echo' });
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
     server: { name: 'bench', version: '1.0.0' },
     http: { host: '127.0.0.1', port },
     auth: { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'], ...auth },
-    tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, scopes: ['bench:read'], handler: './handlers/echo.js#echo' }],
+    tools: [tool('echo'), ...Array.from({ length: extraTools }, (_, i) => tool(`echo_${i + 1}`))],
   }));
   return child(['node', join(ROOT, 'dist', 'src', 'bin.js'), '--config', join(dir, 'mcp-oauth.config.json')]);
 }
