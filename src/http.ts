@@ -115,7 +115,7 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the request body is not valid JSON' } });
   }
   if (s.loaded.manifest.http.accessLog) calls.set(res, describeCall(parsed));
-  await s.serveMcp(req, res, { text, parsed });
+  await s.serveMcp(req, res, { parsed });
 }
 
 /** The JSON-RPC method and, for tools/call, the tool: client-chosen strings, so cut short. */

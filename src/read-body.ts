@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo, McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 
+/** A POST body the listener has read and parsed. */
 export interface ReadBody {
-  readonly text: string;
   readonly parsed: unknown;
 }
 
