@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { INTROSPECTION_CLIENT, startAuthority, type Authority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { protectedManifest, serveManifest, withServer, type TestServer } from './support/server.js';
 
 let authority: Authority;
 let server: TestServer;
@@ -60,18 +60,15 @@ test('an endpoint that cannot answer fails closed: 503, never accepted', async (
 });
 
 test('a wrong client secret is our misconfiguration: 503 and a log line, not the caller\'s 401', async () => {
-  const misconfigured = await serveManifest(protectedManifest(authority.issuer, {
+  await withServer(protectedManifest(authority.issuer, {
     auth: { introspection: { endpoint: `${authority.issuer}/introspect`, clientId: INTROSPECTION_CLIENT.id, clientSecret: 'wrong' } },
-  }));
-  try {
+  }), async (misconfigured) => {
     const token = authority.issueOpaque({ aud: misconfigured.url, scope: 'todo:read' });
     const response = await post(misconfigured.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(response.status, 503);
     assert.ok(misconfigured.logs.some((l) => /introspection endpoint did not answer/.test(l)));
     assert.ok(!misconfigured.logs.some((l) => l.includes(token) || l.includes('wrong')));
-  } finally {
-    await misconfigured.close();
-  }
+  });
 });
 
 test('a cached answer never outlives the token: after its exp the endpoint is asked again', async () => {

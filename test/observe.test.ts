@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startAuthority, type Authority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { protectedManifest, serveManifest, withServer, type TestServer } from './support/server.js';
 
 let authority: Authority;
 let server: TestServer;
@@ -66,18 +66,14 @@ test('GET /metrics: Prometheus text with requests, latency, refusals by reason, 
 });
 
 test('without http.metrics, /metrics is not served', async () => {
-  const plain = await serveManifest(protectedManifest(authority.issuer));
-  try {
+  await withServer(protectedManifest(authority.issuer), async (plain) => {
     assert.equal((await fetch(`${new URL(plain.url).origin}/metrics`)).status, 404);
-  } finally {
-    await plain.close();
-  }
+  });
 });
 
 test('http.metrics turned on by a reload: /metrics is served, counting from then', async () => {
   const manifest = protectedManifest(authority.issuer);
-  const plain = await serveManifest(manifest);
-  try {
+  await withServer(manifest, async (plain) => {
     const metricsUrl = `${new URL(plain.url).origin}/metrics`;
     assert.equal((await fetch(metricsUrl)).status, 404);
     writeFileSync(join(plain.dir, 'mcp-oauth.config.json'), JSON.stringify({ ...manifest, http: { ...(manifest['http'] as object), metrics: true } }));
@@ -86,7 +82,5 @@ test('http.metrics turned on by a reload: /metrics is served, counting from then
     const response = await fetch(metricsUrl);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /^mcp_oauth_auth_failures_total\{reason="no_token"\} 1$/m);
-  } finally {
-    await plain.close();
-  }
+  });
 });

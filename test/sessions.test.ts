@@ -8,7 +8,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startAuthority, type Authority } from './support/authority.js';
 import { post, recordedCalls, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { protectedManifest, serveManifest, withServer, type TestServer } from './support/server.js';
 
 let authority: Authority;
 let server: TestServer;
@@ -74,8 +74,7 @@ test('a request without a session id is served statelessly', async () => {
 });
 
 test('http.sessions: false serves 2025-11-25 statelessly: initialize opens no session', async () => {
-  const stateless = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, sessions: false } });
-  try {
+  await withServer({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, sessions: false } }, async (stateless) => {
     const init = await post(stateless.url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } });
     assert.equal(init.status, 200);
     assert.equal(init.headers.get('mcp-session-id'), null);
@@ -83,7 +82,5 @@ test('http.sessions: false serves 2025-11-25 statelessly: initialize opens no se
     await client.connect(new LegacyTransport(new URL(stateless.url), { requestInit: { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } } }));
     assert.equal(((await client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as { content: { text: string }[] }).content[0]?.text, 'echo: hi');
     await client.close();
-  } finally {
-    await stateless.close();
-  }
+  });
 });

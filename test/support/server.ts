@@ -46,6 +46,16 @@ export async function serveManifest(manifest: Record<string, unknown>, options: 
   };
 }
 
+/** Serves `manifest` while `use` runs, and closes it afterwards even when `use` throws. */
+export async function withServer(manifest: Record<string, unknown>, use: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await serveManifest(manifest);
+  try {
+    await use(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /**
  * What loading `manifest` (written beside the fixture handlers) reports, as
  * "path: message" lines with the directory shown as <dir>; [] when it loads.
