@@ -6,22 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { loadManifest, SEARCH_PLACES, type LoadOptions } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
+import { scratchDirectories } from './support/scratch.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-config-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirectories('mcp-oauth-config-');
 
 /** An existing module outside every manifest directory (a sibling of them in the temp dir). */
 const OUTSIDE = scratch();

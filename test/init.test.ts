@@ -3,10 +3,9 @@
  * overwrites: a file in the way means nothing is written at all.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { loadManifest } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
 import { INIT_FILES, initServer, serverName } from '../src/commands/init.js';
@@ -14,15 +13,9 @@ import { createLogger } from '../src/log.js';
 import { startRuntime } from '../src/runtime.js';
 import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
 import { connectModern } from './support/clients.js';
+import { scratchDirectories } from './support/scratch.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-init-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirectories('mcp-oauth-init-');
 
 /** Every file under `dir` with its bytes and modification time. */
 function snapshot(dir: string): Record<string, string> {

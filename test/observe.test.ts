@@ -2,30 +2,21 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startAuthority, type Authority } from './support/authority.js';
+import { test } from 'node:test';
 import { post, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { sharedProtectedServer } from './support/protected-server.js';
+import { protectedManifest, withServer } from './support/server.js';
 
-let authority: Authority;
-let server: TestServer;
-before(async () => {
-  authority = await startAuthority();
-  server = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, accessLog: true, metrics: true } });
-});
-after(async () => {
-  await server.close();
-  await authority.close();
-});
+const fixture = sharedProtectedServer((issuer) => ({ ...protectedManifest(issuer), http: { host: '127.0.0.1', port: 0, accessLog: true, metrics: true } }));
 
-const records = (type: string) => server.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['type'] === type);
+const records = (type: string) => fixture.server.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['type'] === type);
 
 test('one JSON line per request and per tool decision, with subject and client, never the token', async () => {
-  const token = await authority.mint({ aud: server.url, sub: 'alice', client_id: 'cli-1', scope: 'todo:read' });
-  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 200);
-  assert.equal((await post(server.url, toolCall('write', { title: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 403);
-  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: 'Bearer not.a.token' } })).status, 401);
-  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }))).status, 401);
+  const token = await fixture.authority.mint({ aud: fixture.server.url, sub: 'alice', client_id: 'cli-1', scope: 'todo:read' });
+  assert.equal((await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await post(fixture.server.url, toolCall('write', { title: 'x' }), { headers: { Authorization: `Bearer ${token}` } })).status, 403);
+  assert.equal((await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: 'Bearer not.a.token' } })).status, 401);
+  assert.equal((await post(fixture.server.url, toolCall('echo', { text: 'x' }))).status, 401);
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   const requests = records('request').slice(-4);
@@ -42,11 +33,11 @@ test('one JSON line per request and per tool decision, with subject and client, 
     ['echo', 'allow', 'ok', 'alice'],
     ['write', 'deny', 'missing todo:write', 'alice'],
   ]);
-  assert.ok(!server.logs.some((l) => l.includes(token) || l.includes('not.a.token')));
+  assert.ok(!fixture.server.logs.some((l) => l.includes(token) || l.includes('not.a.token')));
 });
 
 test('a 2026-07-28 request refused before its body is read is logged with the method and tool of its headers', async () => {
-  const reply = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' } });
+  const reply = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' } });
   assert.equal(reply.status, 401);
   await new Promise((resolve) => setTimeout(resolve, 50));
   const last = records('request').at(-1)!;
@@ -54,7 +45,7 @@ test('a 2026-07-28 request refused before its body is read is logged with the me
 });
 
 test('GET /metrics: Prometheus text with requests, latency, refusals by reason, tool calls and JWKS fetches', async () => {
-  const response = await fetch(`${new URL(server.url).origin}/metrics`);
+  const response = await fetch(`${new URL(fixture.server.url).origin}/metrics`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
   const text = await response.text();
@@ -66,18 +57,14 @@ test('GET /metrics: Prometheus text with requests, latency, refusals by reason, 
 });
 
 test('without http.metrics, /metrics is not served', async () => {
-  const plain = await serveManifest(protectedManifest(authority.issuer));
-  try {
+  await withServer(protectedManifest(fixture.authority.issuer), async (plain) => {
     assert.equal((await fetch(`${new URL(plain.url).origin}/metrics`)).status, 404);
-  } finally {
-    await plain.close();
-  }
+  });
 });
 
 test('http.metrics turned on by a reload: /metrics is served, counting from then', async () => {
-  const manifest = protectedManifest(authority.issuer);
-  const plain = await serveManifest(manifest);
-  try {
+  const manifest = protectedManifest(fixture.authority.issuer);
+  await withServer(manifest, async (plain) => {
     const metricsUrl = `${new URL(plain.url).origin}/metrics`;
     assert.equal((await fetch(metricsUrl)).status, 404);
     writeFileSync(join(plain.dir, 'mcp-oauth.config.json'), JSON.stringify({ ...manifest, http: { ...(manifest['http'] as object), metrics: true } }));
@@ -86,7 +73,5 @@ test('http.metrics turned on by a reload: /metrics is served, counting from then
     const response = await fetch(metricsUrl);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /^mcp_oauth_auth_failures_total\{reason="no_token"\} 1$/m);
-  } finally {
-    await plain.close();
-  }
+  });
 });

@@ -1,10 +1,10 @@
 /** The optional per-subject rate limit: a bucket per caller, 429 with Retry-After when empty. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createRateLimiter } from '../src/rate-limit.js';
-import { startAuthority, type Authority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { sharedProtectedServer } from './support/protected-server.js';
+import { protectedManifest } from './support/server.js';
 
 test('a bucket allows the burst, then one request per refill interval; keys are independent', () => {
   let now = 0;
@@ -19,26 +19,17 @@ test('a bucket allows the burst, then one request per refill interval; keys are 
   assert.deepEqual([limiter.take('a'), limiter.take('a'), limiter.take('a').ok], [{ ok: true }, { ok: true }, false]);
 });
 
-let authority: Authority;
-let server: TestServer;
-before(async () => {
-  authority = await startAuthority();
-  server = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, rateLimit: { perMinute: 6, burst: 2 } } });
-});
-after(async () => {
-  await server.close();
-  await authority.close();
-});
+const fixture = sharedProtectedServer((issuer) => ({ ...protectedManifest(issuer), http: { host: '127.0.0.1', port: 0, rateLimit: { perMinute: 6, burst: 2 } } }));
 
 test('http.rateLimit: a subject over its limit gets 429 with Retry-After; another subject is unaffected', async () => {
-  const as = async (sub: string) => ({ Authorization: `Bearer ${await authority.mint({ aud: server.url, sub, scope: 'todo:read' })}` });
+  const as = async (sub: string) => ({ Authorization: `Bearer ${await fixture.authority.mint({ aud: fixture.server.url, sub, scope: 'todo:read' })}` });
   const alice = await as('alice');
   const statuses = [];
-  for (let i = 0; i < 3; i++) statuses.push((await post(server.url, toolCall('echo', { text: 'x' }), { headers: alice })).status);
+  for (let i = 0; i < 3; i++) statuses.push((await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: alice })).status);
   assert.deepEqual(statuses, [200, 200, 429]);
-  const limited = await post(server.url, toolCall('echo', { text: 'x' }), { headers: alice });
+  const limited = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: alice });
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get('retry-after'), '10');
   assert.deepEqual(await limited.json(), { error: 'too_many_requests', error_description: 'Rate limit exceeded; retry in 10 s' });
-  assert.equal((await post(server.url, toolCall('echo', { text: 'x' }), { headers: await as('bob') })).status, 200);
+  assert.equal((await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: await as('bob') })).status, 200);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { startAuthority, type Authority } from './support/authority.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { protectedManifest, serveManifest, withServer, type TestServer } from './support/server.js';
 
 let authority: Authority;
 let server: TestServer;
@@ -34,12 +34,9 @@ test('/readyz is 503 while the JWKS cannot be fetched and 200 once it can; /heal
 });
 
 test('/readyz is 200 at once for a manifest whose keys load at start', async () => {
-  const healthy = await serveManifest(protectedManifest(authority.issuer));
-  try {
+  await withServer(protectedManifest(authority.issuer), async (healthy) => {
     assert.equal((await fetch(`${new URL(healthy.url).origin}/readyz`)).status, 200);
-  } finally {
-    await healthy.close();
-  }
+  });
 });
 
 const NAP_MANIFEST = {
@@ -83,8 +80,7 @@ test('on shutdown, probes fail at once (no new or idle connections) while a call
 });
 
 test('on shutdown, a 2026-07-28 subscription told how soon to reconnect ends gracefully once the calls in flight are done', async () => {
-  const draining = await serveManifest(NAP_MANIFEST);
-  try {
+  await withServer(NAP_MANIFEST, async (draining) => {
     const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_INFO_META_KEY]: { name: 'drain', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
     const modern = (method: string, params: Record<string, unknown>, name?: string) => fetch(draining.url, {
       method: 'POST',
@@ -105,7 +101,5 @@ test('on shutdown, a 2026-07-28 subscription told how soon to reconnect ends gra
     assert.ok(text.startsWith('retry: 1000\n\n'), text);
     assert.match(text, /notifications\/subscriptions\/acknowledged/);
     assert.match(text, /"id":"subscriptions\/listen","result":\{"resultType":"complete"/, 'the subscription ends with its result');
-  } finally {
-    await draining.close();
-  }
+  });
 });

@@ -3,29 +3,19 @@
  * JWKS endpoint.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startAuthority, type Authority } from './support/authority.js';
+import { describe, test } from 'node:test';
 import { CLIENTS, post, recordedCalls, toolCall } from './support/clients.js';
-import { FIXTURE_TOOLS, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { sharedProtectedServer } from './support/protected-server.js';
+import { FIXTURE_TOOLS } from './support/server.js';
 
-let authority: Authority;
-let server: TestServer;
+const fixture = sharedProtectedServer();
 
-before(async () => {
-  authority = await startAuthority();
-  server = await serveManifest(protectedManifest(authority.issuer));
-});
-after(async () => {
-  await server.close();
-  await authority.close();
-});
-
-const token = (claims: Record<string, unknown>) => authority.mint({ aud: server.url, ...claims });
+const token = (claims: Record<string, unknown>) => fixture.authority.mint({ aud: fixture.server.url, ...claims });
 
 for (const { era, connect } of CLIENTS) {
   describe(`SDK client speaking ${era}`, () => {
     test('lists exactly the tools the manifest declares', async () => {
-      const client = await connect(server.url, await token({ scope: 'todo:read' }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:read' }));
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name), FIXTURE_TOOLS.map((t) => t.name));
       const echo = tools.find((t) => t.name === 'echo')!;
@@ -35,7 +25,7 @@ for (const { era, connect } of CLIENTS) {
     });
 
     test('calls a tool with a valid token; a string result is text content', async () => {
-      const client = await connect(server.url, await token({ scope: 'todo:read' }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:read' }));
       const result = await client.callTool('echo', { text: `hello ${era}` });
       assert.deepEqual(result.content, [{ type: 'text', text: `echo: hello ${era}` }]);
       assert.equal(result.isError, undefined);
@@ -43,7 +33,7 @@ for (const { era, connect } of CLIENTS) {
     });
 
     test('an object result is structuredContent plus JSON text, checked against outputSchema', async () => {
-      const client = await connect(server.url, await token({ scope: 'todo:write', sub: `bob-${era}` }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:write', sub: `bob-${era}` }));
       const result = await client.callTool('write', { title: 'milk' });
       assert.deepEqual(result.structuredContent, { title: 'milk', subject: `bob-${era}` });
       assert.deepEqual(result.content, [{ type: 'text', text: JSON.stringify({ title: 'milk', subject: `bob-${era}` }) }]);
@@ -51,19 +41,19 @@ for (const { era, connect } of CLIENTS) {
     });
 
     test('missing scope: the client is refused with 403 insufficient_scope, and the handler never runs', async () => {
-      const client = await connect(server.url, await token({ scope: 'todo:read' }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:read' }));
       const before = recordedCalls().filter((c) => c.tool === 'write').length;
       await assert.rejects(client.callTool('write', { title: 'x' }), /insufficient_scope|Insufficient scope/i);
       assert.equal(recordedCalls().filter((c) => c.tool === 'write').length, before);
       await client.close();
       // Step up: a token with the scope the challenge named succeeds.
-      const stepped = await connect(server.url, await token({ scope: 'todo:read todo:write' }));
+      const stepped = await connect(fixture.server.url, await token({ scope: 'todo:read todo:write' }));
       assert.equal((await stepped.callTool('write', { title: 'x' })).isError, undefined);
       await stepped.close();
     });
 
     test('invalid arguments come back as a tool error naming the path, and never reach the handler', async () => {
-      const client = await connect(server.url, await token({ scope: 'todo:read' }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:read' }));
       const before = recordedCalls().length;
       const result = await client.callTool('echo', { text: '' });
       assert.equal(result.isError, true);
@@ -78,7 +68,7 @@ for (const { era, connect } of CLIENTS) {
 
     test('each call reaches the tool it names; an unknown name is a JSON-RPC error (-32602)', async () => {
       // A server built for one call holds only the named tool; every tool must still be its own.
-      const client = await connect(server.url, await token({ scope: 'todo:read todo:write', sub: 'carol' }));
+      const client = await connect(fixture.server.url, await token({ scope: 'todo:read todo:write', sub: 'carol' }));
       assert.deepEqual((await client.callTool('echo', { text: 'one' })).content, [{ type: 'text', text: 'echo: one' }]);
       assert.deepEqual((await client.callTool('write', { title: 'two' })).structuredContent, { title: 'two', subject: 'carol' });
       assert.deepEqual(recordedCalls().slice(-2).map((c) => c.tool), ['echo', 'write']);
@@ -90,7 +80,7 @@ for (const { era, connect } of CLIENTS) {
 
 describe('scopes', () => {
   const status = async (tool: string, claims: Record<string, unknown>) =>
-    (await post(server.url, toolCall(tool), { headers: { Authorization: `Bearer ${await token(claims)}` } })).status;
+    (await post(fixture.server.url, toolCall(tool), { headers: { Authorization: `Bearer ${await token(claims)}` } })).status;
 
   const table: [string, string, Record<string, unknown>, number][] = [
     ['`scope` claim, space-delimited', 'write', { scope: 'todo:read todo:write' }, 200],
@@ -110,11 +100,11 @@ describe('scopes', () => {
   }
 
   test('any-of challenge names the preferred scope only (SEP-2350)', async () => {
-    const response = await post(server.url, toolCall('remove'), { headers: { Authorization: `Bearer ${await token({ scope: 'todo:read' })}` } });
+    const response = await post(fixture.server.url, toolCall('remove'), { headers: { Authorization: `Bearer ${await token({ scope: 'todo:read' })}` } });
     assert.equal(response.status, 403);
     assert.equal(
       response.headers.get('www-authenticate'),
-      `Bearer error="insufficient_scope", error_description="The remove tool needs scope todo:write", scope="todo:write", resource_metadata="${server.runtime.snapshot.resourceMetadataUrl}"`,
+      `Bearer error="insufficient_scope", error_description="The remove tool needs scope todo:write", scope="todo:write", resource_metadata="${fixture.server.runtime.snapshot.resourceMetadataUrl}"`,
     );
     assert.deepEqual(await response.json(), { error: 'insufficient_scope', error_description: 'The remove tool needs scope todo:write' });
   });
@@ -123,7 +113,7 @@ describe('scopes', () => {
 describe('handler context and results', () => {
   const call = async (tool: string, args: Record<string, unknown> = {}, claims: Record<string, unknown> = {}) => {
     const [{ connect }] = CLIENTS;
-    const client = await connect(server.url, await token(claims));
+    const client = await connect(fixture.server.url, await token(claims));
     try {
       return await client.callTool(tool, args);
     } finally {
@@ -149,7 +139,7 @@ describe('handler context and results', () => {
     const result = await call('fail');
     assert.equal(result.isError, true);
     assert.deepEqual(result.content, [{ type: 'text', text: 'the fixture failed on purpose' }]);
-    assert.ok(server.logs.some((line) => line.includes('tool fail failed: Error: the fixture failed on purpose') && line.includes('record.js')));
+    assert.ok(fixture.server.logs.some((line) => line.includes('tool fail failed: Error: the fixture failed on purpose') && line.includes('record.js')));
   });
 
   test('timeoutMs aborts a handler that never finishes', async () => {

@@ -3,30 +3,21 @@
  * them, closed by DELETE; requests without a session id stay stateless.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startAuthority, type Authority } from './support/authority.js';
 import { post, recordedCalls, toolCall } from './support/clients.js';
-import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import { sharedProtectedServer } from './support/protected-server.js';
+import { protectedManifest, withServer } from './support/server.js';
 
-let authority: Authority;
-let server: TestServer;
-before(async () => {
-  authority = await startAuthority();
-  server = await serveManifest(protectedManifest(authority.issuer));
-});
-after(async () => {
-  await server.close();
-  await authority.close();
-});
+const fixture = sharedProtectedServer();
 
-const bearer = async (sub: string) => ({ Authorization: `Bearer ${await authority.mint({ aud: server.url, sub, scope: 'todo:read todo:write' })}` });
+const bearer = async (sub: string) => ({ Authorization: `Bearer ${await fixture.authority.mint({ aud: fixture.server.url, sub, scope: 'todo:read todo:write' })}` });
 const PROTOCOL = { 'Mcp-Protocol-Version': '2025-11-25' };
 
 async function openSession(sub: string): Promise<{ client: LegacyClient; id: string }> {
   const client = new LegacyClient({ name: 'sessions', version: '1.0.0' });
-  const transport = new LegacyTransport(new URL(server.url), { requestInit: { headers: await bearer(sub) } });
+  const transport = new LegacyTransport(new URL(fixture.server.url), { requestInit: { headers: await bearer(sub) } });
   await client.connect(transport);
   assert.match(transport.sessionId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a random (v4) UUID');
   return { client, id: transport.sessionId! };
@@ -42,48 +33,45 @@ test('initialize opens a session; its owner calls tools on it', async () => {
 test('another subject\'s token on a session gets 404, and nothing runs', async () => {
   const { client, id } = await openSession('alice');
   const before = recordedCalls().length;
-  const stolen = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('mallory')), 'Mcp-Session-Id': id, ...PROTOCOL } });
+  const stolen = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('mallory')), 'Mcp-Session-Id': id, ...PROTOCOL } });
   assert.equal(stolen.status, 404);
   assert.deepEqual(await stolen.json(), { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
   assert.equal(recordedCalls().length, before);
   // The owner is unaffected.
-  const own = await post(server.url, toolCall('echo', { text: 'mine' }), { headers: { ...(await bearer('alice')), 'Mcp-Session-Id': id, ...PROTOCOL } });
+  const own = await post(fixture.server.url, toolCall('echo', { text: 'mine' }), { headers: { ...(await bearer('alice')), 'Mcp-Session-Id': id, ...PROTOCOL } });
   assert.equal(own.status, 200);
   await client.close();
 });
 
 test('a made-up session id gets 404; no token at all gets 401 before any session lookup', async () => {
-  const forged = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('alice')), 'Mcp-Session-Id': 'a1b2c3d4-0000-4000-8000-000000000000', ...PROTOCOL } });
+  const forged = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('alice')), 'Mcp-Session-Id': 'a1b2c3d4-0000-4000-8000-000000000000', ...PROTOCOL } });
   assert.equal(forged.status, 404);
-  const anonymous = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { 'Mcp-Session-Id': 'a1b2c3d4-0000-4000-8000-000000000000', ...PROTOCOL } });
+  const anonymous = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { 'Mcp-Session-Id': 'a1b2c3d4-0000-4000-8000-000000000000', ...PROTOCOL } });
   assert.equal(anonymous.status, 401);
 });
 
 test('DELETE ends a session; later requests on it get 404', async () => {
   const { id } = await openSession('carol');
-  const deleted = await fetch(server.url, { method: 'DELETE', headers: { ...(await bearer('carol')), 'Mcp-Session-Id': id, ...PROTOCOL } });
+  const deleted = await fetch(fixture.server.url, { method: 'DELETE', headers: { ...(await bearer('carol')), 'Mcp-Session-Id': id, ...PROTOCOL } });
   assert.equal(deleted.status, 200);
-  const after = await post(server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('carol')), 'Mcp-Session-Id': id, ...PROTOCOL } });
+  const after = await post(fixture.server.url, toolCall('echo', { text: 'x' }), { headers: { ...(await bearer('carol')), 'Mcp-Session-Id': id, ...PROTOCOL } });
   assert.equal(after.status, 404);
 });
 
 test('a request without a session id is served statelessly', async () => {
-  const response = await post(server.url, toolCall('echo', { text: 'stateless' }), { headers: await bearer('dave') });
+  const response = await post(fixture.server.url, toolCall('echo', { text: 'stateless' }), { headers: await bearer('dave') });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('mcp-session-id'), null);
 });
 
 test('http.sessions: false serves 2025-11-25 statelessly: initialize opens no session', async () => {
-  const stateless = await serveManifest({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, sessions: false } });
-  try {
-    const init = await post(stateless.url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } });
+  await withServer({ ...protectedManifest(fixture.authority.issuer), http: { host: '127.0.0.1', port: 0, sessions: false } }, async (stateless) => {
+    const init = await post(stateless.url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, { headers: { Authorization: `Bearer ${await fixture.authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } });
     assert.equal(init.status, 200);
     assert.equal(init.headers.get('mcp-session-id'), null);
     const client = new LegacyClient({ name: 'stateless', version: '1.0.0' });
-    await client.connect(new LegacyTransport(new URL(stateless.url), { requestInit: { headers: { Authorization: `Bearer ${await authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } } }));
+    await client.connect(new LegacyTransport(new URL(stateless.url), { requestInit: { headers: { Authorization: `Bearer ${await fixture.authority.mint({ aud: stateless.url, sub: 'erin', scope: 'todo:read' })}` } } }));
     assert.equal(((await client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as { content: { text: string }[] }).content[0]?.text, 'echo: hi');
     await client.close();
-  } finally {
-    await stateless.close();
-  }
+  });
 });

@@ -21,11 +21,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /** Added to process.env for the runtime (for `${VAR}` in the manifest). */
+  env?: Record<string, string>;
+}
+
 /**
  * Writes `manifest` (an object, serialized as JSON) into a fresh directory together
  * with the fixture handlers, and serves it on 127.0.0.1 with port 0.
  */
-export async function serveManifest(manifest: Record<string, unknown>, options: { env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function serveManifest(manifest: Record<string, unknown>, options: ServeOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-test-'));
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest, null, 2));
@@ -44,6 +49,16 @@ export async function serveManifest(manifest: Record<string, unknown>, options: 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Serves `manifest` while `use` runs, and closes it afterwards even when `use` throws. */
+export async function withServer(manifest: Record<string, unknown>, use: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await serveManifest(manifest);
+  try {
+    await use(server);
+  } finally {
+    await server.close();
+  }
 }
 
 /**
