@@ -14,12 +14,13 @@
 // and once with a manifest of 50 tools (the same call; its cost should not grow).
 // Load comes from autocannon in this process (pinned to CPU 0 where taskset exists);
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
-// quoted, because these machines are shared and noisy.
+// quoted, because these machines are shared and noisy; a comparison with a baseline is
+// the median of its per-round ratios (each pair measured within a minute).
 // Each measurement follows an unmeasured 2 s warm-up on the same server.
 // Then a long run per mcp-serve target: 10 s of load, VmRSS, --long-seconds more,
 // VmRSS again; a leak shows as a climb (--long-seconds 0 skips it).
 //
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 32 --long-seconds 20]
+//   npm run bench [-- --seconds 5 --rounds 5 --connections 32 --long-seconds 20]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -32,7 +33,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' },
-  rounds: { type: 'string', default: '3' },
+  rounds: { type: 'string', default: '5' },
   connections: { type: 'string', default: '32' },
   'long-seconds': { type: 'string', default: '20' },
 } });
@@ -215,6 +216,11 @@ const summary = TARGETS.map((t) => {
   const rs = runs.get(t.name);
   return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rssMb: Math.max(...rs.map((r) => r.rssMb)), coldMs: median(rs.map((r) => r.coldMs)) };
 });
+/** Ours ÷ baseline in req/s per round (measured a minute apart at most), then the median: steadier than a ratio of medians. */
+const roundRatio = (ours, key) => {
+  const baseline = runs.get(TARGETS.find((t) => t.key === key).name);
+  return median(runs.get(ours.name).map((r, round) => r.rps / baseline[round].rps));
+};
 const baselineOf = (key) => summary[TARGETS.findIndex((t) => t.key === key)];
 const a = baselineOf('a');
 const aPrime = baselineOf("a'");
@@ -223,12 +229,11 @@ console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('×(a)', 7)}$
 for (const s of summary) {
   console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad((s.rps / a.rps).toFixed(2), 7)}${pad((s.rps / aPrime.rps).toFixed(2), 7)}${pad(s.p50, 8)}${pad(s.p99, 8)}${pad((s.p99 / aPrime.p99).toFixed(2), 10)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
 }
-console.log('');
-TARGETS.forEach((t, i) => {
-  if (!t.ours) return;
-  const ratios = t.compare.map((key) => `${(summary[i].rps / baselineOf(key).rps).toFixed(2)}× ${TARGETS.find((b) => b.key === key).name.split(',')[0]}`);
+console.log('\nreq/s against the SDK-based baselines (the median of the per-round ratios)');
+for (const t of TARGETS.filter((t) => t.ours)) {
+  const ratios = t.compare.map((key) => `${roundRatio(t, key).toFixed(2)}× ${TARGETS.find((b) => b.key === key).name.split(',')[0]}`);
   console.log(`${pad(t.name, NAME_WIDTH)}${ratios.join(', ')}${t.compare[0] === 'b 2025' ? ' (same era)' : ''}`);
-});
+}
 
 if (LONG_SECONDS > 0) {
   console.log(`\nLong run: current RSS (VmRSS) after ${SETTLE_SECONDS} s of load, and after ${LONG_SECONDS} s more`);
