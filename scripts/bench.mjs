@@ -16,7 +16,10 @@
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy; a comparison with a baseline is
 // the median of its per-round ratios (each pair measured within a minute).
-// Each measurement follows an unmeasured 2 s warm-up on the same server.
+// Each measurement follows an unmeasured 2 s warm-up on the same server. Reported per
+// target: req/s, p50/p99 latency (from each response's own time; autocannon's
+// percentiles are whole milliseconds), peak RSS and cold start, and each figure as a
+// ratio to (a) and to (a').
 // Then a long run per mcp-serve target: 10 s of load, VmRSS, --long-seconds more,
 // VmRSS again; a leak shows as a climb (--long-seconds 0 skips it).
 //
@@ -157,10 +160,23 @@ async function serve(target) {
   }
 }
 
-async function load(target, { port, req }, seconds) {
-  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: [req] });
+/**
+ * Load for `seconds`; `latencies` collects each response's time in ms. autocannon's own
+ * percentiles are whole milliseconds, too coarse for (a), which answers in under one.
+ */
+async function load(target, { port, req }, seconds, latencies) {
+  const result = await new Promise((resolve, reject) => {
+    const run = autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: [req] }, (error, done) => (error ? reject(error) : resolve(done)));
+    if (latencies) run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return result;
+}
+
+/** The p-th percentile (0–100) of `values`, sorted here. */
+function percentile(values, p) {
+  values.sort((x, y) => x - y);
+  return values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 }
 
 async function measure(target) {
@@ -168,8 +184,9 @@ async function measure(target) {
   try {
     // Unmeasured: the first seconds of a Node server measure its JIT, not its steady state.
     await load(target, server, WARM_SECONDS);
-    const result = await load(target, server, SECONDS);
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, rssMb: memoryMb(server.proc, 'VmHWM'), coldMs: server.coldMs };
+    const latencies = [];
+    const result = await load(target, server, SECONDS, latencies);
+    return { rps: result.requests.average, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: memoryMb(server.proc, 'VmHWM'), coldMs: server.coldMs };
   } finally {
     server.proc.kill('SIGKILL');
   }
@@ -225,9 +242,19 @@ const baselineOf = (key) => summary[TARGETS.findIndex((t) => t.key === key)];
 const a = baselineOf('a');
 const aPrime = baselineOf("a'");
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('×(a)', 7)}${pad("×(a')", 7)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('p99÷(a\')', 10)}${pad('peak RSS', 10)}cold start`);
+const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('peak RSS', 10)}cold start`);
 for (const s of summary) {
-  console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad((s.rps / a.rps).toFixed(2), 7)}${pad((s.rps / aPrime.rps).toFixed(2), 7)}${pad(s.p50, 8)}${pad(s.p99, 8)}${pad((s.p99 / aPrime.p99).toFixed(2), 10)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
+  console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad(ms(s.p50), 9)}${pad(ms(s.p99), 9)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
+}
+// Each figure as a ratio to the ceiling (a) and the ceiling with auth (a'): higher is
+// better for req/s, lower for latency and memory.
+const ratio = (x, y) => pad((x / y).toFixed(2), 7);
+const GROUPS = [['req/s', 'rps'], ['p50', 'p50'], ['p99', 'p99'], ['peak RSS', 'rssMb']];
+console.log(`\nRatios to (a) and (a')\n${pad('', NAME_WIDTH)}${GROUPS.map(([title]) => pad(title, 14)).join('')}`.trimEnd());
+console.log(`${pad('target', NAME_WIDTH)}${GROUPS.map(() => `${pad('×(a)', 7)}${pad("×(a')", 7)}`).join('')}`.trimEnd());
+for (const s of summary) {
+  console.log(`${pad(s.name, NAME_WIDTH)}${GROUPS.map(([, key]) => `${ratio(s[key], a[key])}${ratio(s[key], aPrime[key])}`).join('')}`.trimEnd());
 }
 console.log('\nreq/s against the SDK-based baselines (the median of the per-round ratios)');
 for (const t of TARGETS.filter((t) => t.ours)) {
