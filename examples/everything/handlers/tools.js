@@ -77,6 +77,11 @@ export async function sampling({ prompt }, ctx) {
   return `LLM response: ${sampledText(result)}`;
 }
 
+/** The text the conformance suite expects back from an elicitation: what the user did and entered. */
+function describeAnswer(label, { action, content }) {
+  return `${label}: action=${action}, content=${JSON.stringify(content ?? {})}`;
+}
+
 /** @param {{ message: string }} input @param {ToolContext} ctx */
 export async function elicitation({ message }, ctx) {
   const result = await ctx.elicit({
@@ -90,7 +95,7 @@ export async function elicitation({ message }, ctx) {
       required: ['username', 'email'],
     },
   });
-  return `User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
+  return describeAnswer('User response', result);
 }
 
 /** SEP-1034: a default for every primitive type. @param {unknown} _input @param {ToolContext} ctx */
@@ -109,7 +114,7 @@ export async function elicitationDefaults(_input, ctx) {
       required: [],
     },
   });
-  return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
+  return describeAnswer('Elicitation completed', result);
 }
 
 /** SEP-1330: the five enum forms. @param {unknown} _input @param {ToolContext} ctx */
@@ -159,7 +164,7 @@ export async function elicitationEnums(_input, ctx) {
       required: [],
     },
   });
-  return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
+  return describeAnswer('Elicitation completed', result);
 }
 
 // ----- schema and transport -----
