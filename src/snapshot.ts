@@ -89,7 +89,8 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       const item = namedItem(blueprint, body);
       if (item) named.set(request, item);
       const response = await mcp.fetch(request, options);
-      return request.headers.get('mcp-method') === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
+      // The SDK has checked that Mcp-Method agrees with the body.
+      return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
     },
   };
   const serveUnread = toNodeHandler(routed, {
@@ -152,7 +153,8 @@ const WITHOUT_BATCHES = new Set(['2025-06-18', '2025-11-25']);
 
 /** A 400 for a JSON-RPC batch (`body`, the parsed POST body) under a revision without batches (the SDK would run it). */
 function refuseBatch(request: Request, body: unknown): Response | undefined {
+  if (!Array.isArray(body)) return undefined;
   const version = request.headers.get('mcp-protocol-version');
-  if (!Array.isArray(body) || version === null || !WITHOUT_BATCHES.has(version)) return undefined;
+  if (version === null || !WITHOUT_BATCHES.has(version)) return undefined;
   return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Protocol revision ${version} takes one JSON-RPC message per request, not a batch` } }, { status: 400 });
 }

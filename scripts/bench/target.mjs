@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // One baseline server for scripts/bench.mjs, run in its own process:
-//   node scripts/bench/target.mjs <bare|bare-jose|sdk|express> <port> <issuer> <audience>
+//   node scripts/bench/target.mjs <bare|bare-jose|sdk|sdk-exchange|express> <port> <issuer> <audience>
 // bare       node:http answering the tools/call result (the ceiling)
 // bare-jose  the same plus jose verification of the bearer token and a scope test
 // sdk        the SDK v2's minimal stateless server (createMcpHandler, one tool with an
 //            input schema), with the same jose check in front
+// sdk-exchange  the same SDK server with no auth at all, one validator shared by every
+//            instance, and the body read and parsed once, handed to the SDK through
+//            mcp-serve's own adapter (dist/src/read-body.js): the SDK's per-request
+//            exchange alone, the most a server whose calls the SDK serves can reach
 // express    the SDK v2's documented Express pattern for a protected server:
 //            createMcpExpressApp, mcpAuthMetadataRouter, requireBearerAuth (a verifier
 //            doing the same jose check, requiredScopes) in front of
@@ -37,11 +41,13 @@ function readBody(req) {
 }
 
 /** The SDK v2's stateless per-request server with the echo tool, as a web-standard handler. */
-async function sdkHandler(name) {
+async function sdkHandler(name, { sharedValidator = false } = {}) {
   const { McpServer, createMcpHandler, fromJsonSchema } = await import('@modelcontextprotocol/server');
-  const inputSchema = fromJsonSchema({ type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] });
+  const { AjvJsonSchemaValidator } = await import('@modelcontextprotocol/server/validators/ajv');
+  const jsonSchemaValidator = sharedValidator ? new AjvJsonSchemaValidator() : undefined;
+  const inputSchema = fromJsonSchema({ type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, jsonSchemaValidator);
   return createMcpHandler(() => {
-    const server = new McpServer({ name, version: '1.0.0' });
+    const server = new McpServer({ name, version: '1.0.0' }, jsonSchemaValidator && { jsonSchemaValidator });
     server.registerTool('echo', { inputSchema }, async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
     return server;
   });
@@ -86,6 +92,10 @@ if (kind === 'express') {
     if (!(await authorized(req))) return void res.writeHead(401).end();
     await node(req, res);
   };
+} else if (kind === 'sdk-exchange') {
+  const { serveReadBody } = await import('../../dist/src/read-body.js');
+  const mcp = await sdkHandler('bench-sdk-exchange', { sharedValidator: true });
+  handler = async (req, res) => serveReadBody(mcp, req, res, { parsed: JSON.parse(await readBody(req)) });
 } else {
   handler = async (req, res) => {
     const body = JSON.parse(await readBody(req));
