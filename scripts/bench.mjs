@@ -51,7 +51,8 @@ const CONNECTIONS = Number(values.connections);
 const LONG_SECONDS = Number(values['long-seconds']);
 const WARM_SECONDS = 2;
 const SETTLE_SECONDS = 10;
-const pin = existsSync('/usr/bin/taskset') && availableParallelism() > 1 ? ['taskset', '-c', '1'] : [];
+const CPUS = availableParallelism();
+const pin = existsSync('/usr/bin/taskset') && CPUS > 1 ? ['taskset', '-c', '1'] : [];
 // The load generator keeps off the servers' CPU (every thread of this process).
 if (pin.length) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
@@ -231,7 +232,7 @@ function memoryMb(proc, field) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = new Map(TARGETS.map((t) => [t.name, []]));
-console.log(`Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${availableParallelism()} CPUs${pin.length ? ', servers pinned to CPU 1' : ''}`);
+console.log(`Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${CPUS} CPUs${pin.length ? ', servers pinned to CPU 1, load on CPU 0' : ''}`);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const target of TARGETS) {
     process.stdout.write(`  round ${round}/${ROUNDS}: ${target.name} ... `);
