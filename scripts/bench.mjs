@@ -53,8 +53,15 @@ const WARM_SECONDS = 2;
 const SETTLE_SECONDS = 10;
 const CPUS = availableParallelism();
 const pin = existsSync('/usr/bin/taskset') && CPUS > 1 ? ['taskset', '-c', '1'] : [];
-// The load generator keeps off the servers' CPU (every thread of this process).
-if (pin.length) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+// The load generator keeps off the servers' CPU (every thread of this process), where
+// affinity can be set.
+let loadPinned = false;
+if (pin.length) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    loadPinned = true;
+  } catch {}
+}
 
 // A real issuer: an RS256 key served as a JWKS.
 const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -232,7 +239,7 @@ function memoryMb(proc, field) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = new Map(TARGETS.map((t) => [t.name, []]));
-console.log(`Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${CPUS} CPUs${pin.length ? ', servers pinned to CPU 1, load on CPU 0' : ''}`);
+console.log(`Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${CPUS} CPUs${pin.length ? ', servers pinned to CPU 1' : ''}${loadPinned ? ', load on CPU 0' : ''}`);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const target of TARGETS) {
     process.stdout.write(`  round ${round}/${ROUNDS}: ${target.name} ... `);
