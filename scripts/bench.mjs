@@ -11,8 +11,8 @@
 //        check, requiredScopes) in front of toNodeHandler(createMcpHandler(…)).
 //   (s)  the SDK's per-request exchange alone: (b) with no auth, a shared validator and
 //        the body parsed once, through mcp-serve's own Node adapter. It bounds any
-//        server whose calls the SDK serves; mcp-serve ÷ (s) is what the manifest,
-//        routing and authorization layer cost.
+//        server that serves its calls through createMcpHandler; mcp-serve ÷ (s) is
+//        what the manifest, routing and authorization layer cost.
 // (c) and (s) are measured in the 2026-07-28 era; mcp-serve in both eras, once more
 // with no auth at all (mcp-serve ÷ that is what authorization costs), once with its
 // verified-token cache off (every request then runs the jose check, as (a'), (b) do),

@@ -8,7 +8,7 @@
 // sdk-exchange  the same SDK server with no auth at all, one validator shared by every
 //            instance, and the body read and parsed once, handed to the SDK through
 //            mcp-serve's own adapter (dist/src/read-body.js): the SDK's per-request
-//            exchange alone, the most a server whose calls the SDK serves can reach
+//            exchange alone, the most a server built on createMcpHandler can reach
 // express    the SDK v2's documented Express pattern for a protected server:
 //            createMcpExpressApp, mcpAuthMetadataRouter, requireBearerAuth (a verifier
 //            doing the same jose check, requiredScopes) in front of
