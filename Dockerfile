@@ -11,13 +11,13 @@ COPY src ./src
 COPY schemas ./schemas
 COPY test ./test
 COPY scripts/precompile-schemas.mjs ./scripts/
-RUN npm run build && npm pack --silent && mv mcp-oauth-*.tgz /mcp-oauth.tgz
+RUN npm run build && npm pack --silent && mv mcp-serve-*.tgz /mcp-serve.tgz
 
 FROM node:22-slim
 ENV NODE_ENV=production
 # Runtime dependencies only: the packed package installed without dev dependencies.
-COPY --from=build /mcp-oauth.tgz /tmp/mcp-oauth.tgz
-RUN npm install --global --omit=dev --no-audit --no-fund /tmp/mcp-oauth.tgz && rm /tmp/mcp-oauth.tgz
+COPY --from=build /mcp-serve.tgz /tmp/mcp-serve.tgz
+RUN npm install --global --omit=dev --no-audit --no-fund /tmp/mcp-serve.tgz && rm /tmp/mcp-serve.tgz
 # The manifest directory (manifest + handlers), relative to the build context.
 ARG APP=examples/todo
 WORKDIR /srv

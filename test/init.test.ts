@@ -71,7 +71,7 @@ describe('a new server', () => {
 
   test('the manifest points editors at the installed schema and keeps auth in one place', () => {
     const manifest = read('mcp-oauth.config.yaml');
-    assert.match(manifest, /^\$schema: \.\/node_modules\/mcp-oauth\/schemas\/manifest\.schema\.json$/m);
+    assert.match(manifest, /^\$schema: \.\/node_modules\/mcp-serve\/schemas\/manifest\.schema\.json$/m);
     assert.match(manifest, /^server:\n {2}name: "my-weather-server"$/m);
     assert.equal(manifest.match(/^auth: .*$/gm)?.length, 1);
   });
@@ -83,7 +83,7 @@ describe('a new server', () => {
     const pkg = JSON.parse(read('package.json')) as Record<string, unknown>;
     assert.equal(pkg['name'], 'my-weather-server');
     assert.equal(pkg['type'], 'module');
-    assert.deepEqual(Object.keys(pkg['dependencies'] as object), ['mcp-oauth']);
+    assert.deepEqual(Object.keys(pkg['dependencies'] as object), ['mcp-serve']);
   });
 
   test('the Dockerfile installs mcp-oauth from npm and runs mcp-serve as node on 0.0.0.0 with a health check', () => {
@@ -133,7 +133,7 @@ test('an existing package.json is left as it is, with notes on what it needs', (
   assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), pkg);
   assert.deepEqual(result.notes, [
     'package.json was already there and is left as it is',
-    'add mcp-oauth to it: npm install mcp-oauth',
+    'add mcp-serve to it: npm install mcp-serve',
     'add "type": "module" to it: handlers/hello.js is an ES module',
   ]);
 });

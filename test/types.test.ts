@@ -33,7 +33,7 @@ describe('generateTypes', () => {
       '// Generated from mcp-oauth.config.yaml by `mcp-serve types`. Do not edit:',
       '// change the manifest and run `mcp-serve types` again.',
       "import { z } from 'zod';",
-      "import type { ToolHandler } from 'mcp-oauth';",
+      "import type { ToolHandler } from 'mcp-serve';",
     ]);
     for (const line of [
       '// Tool "create_todo": Create a new todo item',
@@ -155,7 +155,7 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
   });
 });
 
-describe('the generated module compiles with the repo TypeScript against Zod 4 and mcp-oauth', () => {
+describe('the generated module compiles with the repo TypeScript against Zod 4 and mcp-serve', () => {
   let dir: string;
   const tsc = (config: string) =>
     spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', join(dir, config)], { cwd: dir, encoding: 'utf8' });
@@ -172,7 +172,7 @@ describe('the generated module compiles with the repo TypeScript against Zod 4 a
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: [], skipLibCheck: true,
       strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true, noUnusedLocals: true,
       // mcp-oauth as a user gets it: the built declarations.
-      paths: { 'mcp-oauth': ['../../dist/src/index.d.ts'] },
+      paths: { 'mcp-serve': ['../../dist/src/index.d.ts'] },
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'typed.types.ts', 'handlers.ts'] }));
     writeFileSync(join(dir, 'tsconfig.misuse.json'), JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'misuse.ts'] }));

@@ -86,10 +86,10 @@ function packageJsonNotes(file: string): string[] {
   try {
     pkg = JSON.parse(readFileSync(file, 'utf8')) as typeof pkg;
   } catch {
-    return ['package.json was left as it is; check that it lists mcp-oauth and has "type": "module"'];
+    return ['package.json was left as it is; check that it lists mcp-serve and has "type": "module"'];
   }
   const notes = ['package.json was already there and is left as it is'];
-  if (pkg.dependencies?.['mcp-oauth'] === undefined && pkg.devDependencies?.['mcp-oauth'] === undefined) notes.push('add mcp-oauth to it: npm install mcp-oauth');
+  if (pkg.dependencies?.['mcp-serve'] === undefined && pkg.devDependencies?.['mcp-serve'] === undefined) notes.push('add mcp-serve to it: npm install mcp-serve');
   if (pkg.type !== 'module') notes.push('add "type": "module" to it: handlers/hello.js is an ES module');
   return notes;
 }
@@ -113,7 +113,7 @@ export function scaffoldFiles(name: string, mcpOAuthVersion: string): Record<str
     Dockerfile: dockerfile(name),
     'README.md': readme(name),
     'package.json': JSON.stringify(
-      { name, version: '0.1.0', private: true, type: 'module', scripts: { start: 'mcp-serve', validate: 'mcp-serve validate', types: 'mcp-serve types' }, dependencies: { 'mcp-oauth': `^${mcpOAuthVersion}` } },
+      { name, version: '0.1.0', private: true, type: 'module', scripts: { start: 'mcp-serve', validate: 'mcp-serve validate', types: 'mcp-serve types' }, dependencies: { 'mcp-serve': `^${mcpOAuthVersion}` } },
       null,
       2,
     ) + '\n',
@@ -124,7 +124,7 @@ function manifest(name: string): string {
   return `# ${name}: an MCP server served by mcp-serve (mcp-oauth).
 #   npx mcp-serve validate    check this file
 #   npx mcp-serve             serve it at http://127.0.0.1:3000/mcp
-$schema: ./node_modules/mcp-oauth/schemas/manifest.schema.json
+$schema: ./node_modules/mcp-serve/schemas/manifest.schema.json
 server:
   name: ${JSON.stringify(name)}
   version: 0.1.0
@@ -151,7 +151,7 @@ const HANDLER = `// The hello tool. A handler receives the arguments, already ch
 // tool's inputSchema, and a context: ctx.auth (the verified caller; never the token),
 // ctx.signal (aborted on cancellation or timeout) and ctx.toolName.
 
-/** @type {import('mcp-oauth').ToolHandler<{ name: string }>} */
+/** @type {import('mcp-serve').ToolHandler<{ name: string }>} */
 export const hello = async ({ name }, ctx) => {
   const caller = ctx.auth?.subject;
   return caller === undefined ? \`Hello, \${name}!\` : \`Hello, \${name}! (called by \${caller})\`;

@@ -31,7 +31,7 @@ export function generateTypes(manifest: ResolvedManifest, manifestLabel: string)
     `// Generated from ${oneLine(manifestLabel)} by \`mcp-serve types\`. Do not edit:`,
     '// change the manifest and run `mcp-serve types` again.',
     // Without tools the imports would be unused (an error under noUnusedLocals); it stays a module.
-    ...(blocks.length === 0 ? ['export {};'] : ["import { z } from 'zod';", "import type { ToolHandler } from 'mcp-oauth';"]),
+    ...(blocks.length === 0 ? ['export {};'] : ["import { z } from 'zod';", "import type { ToolHandler } from 'mcp-serve';"]),
   ].join('\n');
   return [header, ...blocks].join('\n\n') + '\n';
 }

@@ -17,7 +17,7 @@ export const withImage = () => [
 /**
  * test_input_required_result_prompt (2026-07-28, SEP-2322): prompts/get first answers
  * with an InputRequiredResult asking for the context, then with the prompt.
- * @param {Record<string, string>} _args @param {import('mcp-oauth').ToolContext} ctx
+ * @param {Record<string, string>} _args @param {import('mcp-serve').ToolContext} ctx
  */
 export async function inputRequired(_args, ctx) {
   const answer = await ctx.elicit({

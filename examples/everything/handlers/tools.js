@@ -9,7 +9,7 @@
 // the client with the answers.
 import { PNG_1X1_RED, WAV_MINIMAL, sampledText, sleep } from './fixtures.js';
 
-/** @typedef {import('mcp-oauth').ToolContext} ToolContext */
+/** @typedef {import('mcp-serve').ToolContext} ToolContext */
 
 // ----- content types (tools-call-*) -----
 

@@ -1,7 +1,7 @@
 // Todo handlers: an in-memory list per subject (the token's `sub`).
 import { randomUUID } from 'node:crypto';
 
-/** @typedef {import('mcp-oauth').ToolContext} ToolContext */
+/** @typedef {import('mcp-serve').ToolContext} ToolContext */
 
 const lists = new Map();
 
