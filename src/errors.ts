@@ -9,7 +9,10 @@ export type ErrorCode =
   | 'LISTEN_FAILED'
   | 'DEV_STATE_INVALID'
   | 'FILES_EXIST'
-  | 'WRITE_FAILED';
+  | 'WRITE_FAILED'
+  | 'INVALID_ARGUMENTS'
+  | 'CLIENT_FAILED'
+  | 'CLIENT_REFUSED';
 
 /** One thing wrong in a manifest, located as precisely as the format allows. */
 export interface Problem {
