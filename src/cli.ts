@@ -34,10 +34,14 @@ const FLAGS = {
   host: { value: 'HOST', help: "the address to listen on (overrides the manifest's http.host)" },
   port: { short: 'p', value: 'PORT', help: "the port, 0-65535; 0 picks a free one (overrides the manifest's http.port)" },
   watch: { short: 'w', help: 'reload on every change to the manifest, .env and the handler modules' },
-  scope: { value: 'SCOPE', multiple: true, help: 'a scope to grant; repeat it or separate scopes with commas (default: every scope the manifest declares)' },
+  scope: {
+    value: 'SCOPE',
+    multiple: true,
+    help: 'a scope to grant; repeat it or separate scopes with commas (default: every scope the manifest declares)',
+  },
   sub: { value: 'SUBJECT', help: 'the subject (sub claim) of the token (default: dev-user)' },
   ttl: { value: 'DURATION', help: "how long the token lives: 90s, 15m, 1h, 2d (default: the manifest's auth.accessTokenTtlSec)" },
-  out: { short: 'o', value: 'FILE', help: 'the file to write, or a directory to write mcp-oauth.types.ts in (default: beside the manifest)' },
+  out: { short: 'o', value: 'FILE', help: 'the file to write, or a directory for mcp-oauth.types.ts (default: beside the manifest)' },
   json: { help: 'print the result as JSON on stdout (the shapes are in the README)' },
   help: { short: 'h', help: 'print this help' },
   version: { short: 'v', help: "print mcp-serve's version" },
@@ -88,7 +92,9 @@ const COMMANDS: readonly Command[] = [
     name: 'dev',
     flags: ['config', 'host', 'port'],
     summary: 'the same as serve --watch',
-    details: 'Serves the manifest and reloads it on every change to the manifest, .env and the handler modules;\nhandlers run in a worker thread that is replaced on each reload.',
+    details:
+      'Serves the manifest and reloads it on every change to the manifest, .env and the handler modules;\n' +
+      'handlers run in a worker thread that is replaced on each reload.',
     example: 'mcp-serve dev --port 3000',
     run: ({ load }) => serve({ ...load, watch: true }),
   },
@@ -139,7 +145,9 @@ const COMMANDS: readonly Command[] = [
     arg: 'DIR',
     flags: [],
     summary: 'start a new server in DIR (default: the current directory)',
-    details: 'Starts a new server in DIR (default: the current directory): a manifest, a handler, a package.json and a\nDockerfile. Changes nothing when one of its files is already there.',
+    details:
+      'Starts a new server in DIR (default: the current directory): a manifest, a handler, a package.json and a\n' +
+      'Dockerfile. Changes nothing when one of its files is already there.',
     example: 'mcp-serve init weather',
     run: async ({ arg }) => {
       const { formatInit, initServer } = await import('./commands/init.js');
@@ -156,7 +164,8 @@ const COMMANDS: readonly Command[] = [
     run: ({ arg }) => {
       if (arg === undefined) return print(overview(), 0);
       const command = COMMANDS.find((c) => c.name === arg);
-      return command ? print(commandHelp(command), 0) : usageError(`unknown command "${arg}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`);
+      if (command) return print(commandHelp(command), 0);
+      return usageError(`unknown command "${arg}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`);
     },
   },
 ];
@@ -190,7 +199,10 @@ type ParsedCommandLine = { command: Command; named: boolean; values: Values; arg
  */
 async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
   const options = Object.fromEntries(
-    Object.entries(FLAGS).map(([name, flag]) => [name, { type: 'value' in flag ? 'string' : 'boolean', ...('short' in flag && { short: flag.short }) } as const]),
+    Object.entries(FLAGS).map(([name, flag]) => {
+      const type = 'value' in flag ? 'string' : 'boolean';
+      return [name, { type, ...('short' in flag && { short: flag.short }) } as const];
+    }),
   );
   const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const positionals = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
@@ -340,7 +352,8 @@ async function validate({ values, load }: Invocation): Promise<number> {
 
 /** Every problem with the same fields, `line` and `column` null where the format gives none. */
 function jsonProblems(error: McpOAuthError, load: LoadOptions): Required<Record<keyof Problem, unknown>>[] {
-  const problems = error.problems.length > 0 ? error.problems : [{ file: resolve(load.configPath ?? ''), path: '', message: error.message }];
+  const whole: Problem = { file: resolve(load.configPath ?? ''), path: '', message: error.message };
+  const problems = error.problems.length > 0 ? error.problems : [whole];
   return problems.map((p) => ({ file: p.file, line: p.line ?? null, column: p.column ?? null, path: p.path, message: p.message }));
 }
 
