@@ -155,9 +155,9 @@ test('mcp-serve dev: says it watches, then prints one line per reload', async ()
     await until(() => stdout.includes('Ctrl-C to stop.'), 'the banner');
     assert.match(stdout, /Hot reload {9}on: the manifest, \.env and the handler modules are watched/);
     writeFileSync(join(own, 'greet.js'), "export const greet = () => 'two';\n");
-    await until(() => /reloaded in \d+ ms: tools unchanged\n/.test(stderr), 'a reload line for the handler edit');
+    await until(() => /reloaded in \d+ ms \(greet\.js changed\): tools ~greet\n/.test(stderr), 'a reload line for the handler edit');
     writeFileSync(join(own, 'mcp-oauth.config.json'), manifest('second'));
-    await until(() => /reloaded in \d+ ms: tools ~greet\n/.test(stderr), 'a reload line naming the changed tool');
+    await until(() => /reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): tools ~greet\n/.test(stderr), 'a reload line naming the changed tool');
     const url = /MCP endpoint\s+(\S+)/.exec(stdout)![1]!;
     const body = await (await post(url, toolCall('greet'))).text();
     assert.match(body, /"text":"two"/);
