@@ -1,13 +1,16 @@
 /**
- * argv → runtime. The only module that touches `process` (exit codes, signals, stdout).
+ * argv → commands. The only module that touches `process` (exit codes, signals, stdout).
+ * One table, COMMANDS, says what each command takes and does; it drives the parser (each
+ * command accepts only its own flags), the overview (`mcp-serve help`) and each
+ * command's help (`mcp-serve help validate`, `mcp-serve validate --help`).
  */
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEV_STATE_DIR } from './auth/dev/state.js';
 import type { WrittenTypes } from './commands/types.js';
 import type { LoadedManifest, LoadOptions } from './config/index.js';
-import { formatError } from './errors.js';
+import { formatError, McpOAuthError, type Problem } from './errors.js';
 import { createLogger } from './log.js';
 import type { ResolvedManifest } from './manifest.js';
 import type { Runtime, RuntimeOptions } from './runtime.js';
@@ -17,89 +20,280 @@ import type { Runtime, RuntimeOptions } from './runtime.js';
 const loadManifest = async (options: LoadOptions) => (await import('./config/index.js')).loadManifest(options);
 const resourceUrlFor = async (loaded: LoadedManifest, port: number) => (await import('./snapshot.js')).resourceUrlFor(loaded, port);
 
-const USAGE = `Usage:
-  mcp-serve [--config PATH] [--host HOST] [--port PORT] [--watch]
-                                                          serve the manifest; --watch reloads it on every change
-  mcp-serve dev [--config PATH] [--host HOST] [--port PORT]
-                                                          the same as --watch
-  mcp-serve validate [--config PATH]                      check the manifest and print what it declares
-  mcp-serve token --scope SCOPE [--sub SUBJECT] [--ttl 1h] [--config PATH] [--port PORT]
-                                                          print an access token from the dev authorization server
-  mcp-serve types [--config PATH] [--out FILE]            write Zod schemas and handler types for the tools
-                                                          (default FILE: mcp-oauth.types.ts beside the manifest)
-  mcp-serve doctor [URL]                                  probe a deployment as a strict client would (default: this manifest's URL)
-  mcp-serve init [DIR]                                    start a new server in DIR (default: the current directory)
+interface Flag {
+  readonly short?: string;
+  /** The value's placeholder in help (`PATH`); a flag without one is a switch. */
+  readonly value?: string;
+  /** May be given more than once; the values are collected. */
+  readonly multiple?: true;
+  readonly help: string;
+}
 
-Without --config, the manifest is looked up in the current directory:
-mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.`;
+const FLAGS = {
+  config: { short: 'c', value: 'PATH', help: 'the manifest file (default: looked up in the current directory, see mcp-serve help)' },
+  host: { value: 'HOST', help: "the address to listen on (overrides the manifest's http.host)" },
+  port: { short: 'p', value: 'PORT', help: "the port, 0-65535; 0 picks a free one (overrides the manifest's http.port)" },
+  watch: { short: 'w', help: 'reload on every change to the manifest, .env and the handler modules' },
+  scope: {
+    value: 'SCOPE',
+    multiple: true,
+    help: 'a scope to grant; repeat it or separate scopes with commas (default: every scope the manifest declares)',
+  },
+  sub: { value: 'SUBJECT', help: 'the subject (sub claim) of the token (default: dev-user)' },
+  ttl: { value: 'DURATION', help: "how long the token lives: 90s, 15m, 1h, 2d (default: the manifest's auth.accessTokenTtlSec)" },
+  out: { short: 'o', value: 'FILE', help: 'the file to write, or a directory for mcp-oauth.types.ts (default: beside the manifest)' },
+  json: { help: 'print the result as JSON on stdout (the shapes are in the README)' },
+  help: { short: 'h', help: 'print this help' },
+  version: { short: 'v', help: "print mcp-serve's version" },
+} as const satisfies Record<string, Flag>;
+
+type FlagName = keyof typeof FLAGS;
+type FlagValue<F> = F extends { readonly value: string } ? (F extends { readonly multiple: true } ? string[] : string) : boolean;
+/** The flags given, typed by their definitions; only those the command accepts. */
+type Values = { readonly [K in FlagName]?: FlagValue<(typeof FLAGS)[K]> };
+
+/** Accepted by every command. */
+const GLOBAL_FLAGS: readonly FlagName[] = ['help', 'version'];
+
+interface Invocation {
+  readonly values: Values;
+  /** The command's one positional argument, when it takes one. */
+  readonly arg: string | undefined;
+  /** --config, --host and --port as options for loading the manifest. */
+  readonly load: LoadOptions;
+}
+
+interface Command {
+  readonly name: string;
+  /** The placeholder of its optional positional argument (`URL`), if it takes one. */
+  readonly arg?: string;
+  readonly flags: readonly FlagName[];
+  /** One line for the overview. */
+  readonly summary: string;
+  /** What it does, in full, for its own help. */
+  readonly details: string;
+  readonly example: string;
+  readonly run: (invocation: Invocation) => Promise<number> | number;
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    name: 'serve',
+    flags: ['config', 'host', 'port', 'watch'],
+    summary: 'serve the manifest (the default command); --watch reloads it on every change',
+    details:
+      'Serves the MCP endpoint, its protected-resource metadata and, with auth.provider "dev", the development\n' +
+      'authorization server. Prints the URLs and each tool with its scopes, then serves until Ctrl-C or SIGTERM,\n' +
+      'finishing the requests in flight.',
+    example: 'mcp-serve --config examples/todo/mcp-oauth.config.yaml --port 8080',
+    run: ({ values, load }) => serve({ ...load, watch: values.watch === true }),
+  },
+  {
+    name: 'dev',
+    flags: ['config', 'host', 'port'],
+    summary: 'the same as serve --watch',
+    details:
+      'Serves the manifest and reloads it on every change to the manifest, .env and the handler modules;\n' +
+      'handlers run in a worker thread that is replaced on each reload.',
+    example: 'mcp-serve dev --port 3000',
+    run: ({ load }) => serve({ ...load, watch: true }),
+  },
+  {
+    name: 'validate',
+    flags: ['config', 'host', 'port', 'json'],
+    summary: 'check the manifest and print what it declares',
+    details:
+      'Checks the manifest as serve would (schema, meaning, handler modules) and prints the server, the resource URL,\n' +
+      'the authorization and each tool with its scopes; or every problem with its file:line:column, and exits 1.',
+    example: 'mcp-serve validate --config examples/todo/mcp-oauth.config.yaml --json',
+    run: validate,
+  },
+  {
+    name: 'token',
+    flags: ['scope', 'sub', 'ttl', 'config', 'host', 'port'],
+    summary: 'print an access token from the dev authorization server',
+    details:
+      'Signs an access token with the key of the dev authorization server (auth.provider "dev"), for curl and scripts;\n' +
+      'stdout holds the token alone. The host and port are part of its audience: pass the ones the server runs with.',
+    example: 'TOKEN=$(mcp-serve token --scope todo:read --sub alice --ttl 1h)',
+    run: token,
+  },
+  {
+    name: 'types',
+    flags: ['config', 'out'],
+    summary: 'write Zod schemas and handler types for the tools',
+    details:
+      'Checks the manifest (its handler modules need not exist yet) and writes a TypeScript module with a Zod 4 schema\n' +
+      'and a type for each tool\'s input and output, and a handler type. It imports zod: the project needs it installed.',
+    example: 'mcp-serve types --out src/mcp-oauth.types.ts',
+    run: types,
+  },
+  {
+    name: 'doctor',
+    arg: 'URL',
+    flags: ['json', 'config', 'host', 'port'],
+    summary: "probe a deployment as a strict client would (default URL: this manifest's)",
+    details:
+      'Probes a running MCP server as a strict client would: the 401 challenge, the protected-resource metadata, each\n' +
+      'authorization server (exact issuer, PKCE S256, registration, JWKS) and a browser preflight. Prints each check\n' +
+      'with what to fix, and exits 1 when one fails. Without URL it probes the URL this manifest serves.',
+    example: 'mcp-serve doctor https://mcp.example.com/mcp',
+    run: doctor,
+  },
+  {
+    name: 'init',
+    arg: 'DIR',
+    flags: [],
+    summary: 'start a new server in DIR (default: the current directory)',
+    details:
+      'Starts a new server in DIR (default: the current directory): a manifest, a handler, a package.json and a\n' +
+      'Dockerfile. Changes nothing when one of its files is already there.',
+    example: 'mcp-serve init weather',
+    run: async ({ arg }) => {
+      const { formatInit, initServer } = await import('./commands/init.js');
+      return print(formatInit(initServer({ ...(arg !== undefined && { dir: arg }) }), process.cwd()), 0);
+    },
+  },
+  {
+    name: 'help',
+    arg: 'COMMAND',
+    flags: [],
+    summary: "print a command's options and an example",
+    details: "Prints a command's options and an example; without COMMAND, lists the commands.",
+    example: 'mcp-serve help token',
+    run: ({ arg }) => {
+      if (arg === undefined) return print(overview(), 0);
+      const command = COMMANDS.find((c) => c.name === arg);
+      if (command) return print(commandHelp(command), 0);
+      return usageError(`unknown command "${arg}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`);
+    },
+  },
+];
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        host: { type: 'string' },
-        port: { type: 'string', short: 'p' },
-        scope: { type: 'string', multiple: true },
-        sub: { type: 'string' },
-        ttl: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        watch: { type: 'boolean', short: 'w' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return print(USAGE, 0);
+  const parsed = await parseCommandLine(argv);
+  if ('error' in parsed) return usageError(parsed.error);
+  const { command, values, arg } = parsed;
   if (values.version) return print(packageVersion(), 0);
-  const command = positionals[0] ?? 'serve';
+  if (values.help) return print(parsed.named ? commandHelp(command) : overview(), 0);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    process.stderr.write(`--port ${values.port}: expected a port number 0-65535\n`);
-    return 2;
+    return usageError(`--port ${values.port}: expected a port number 0-65535`);
   }
-  const load = { ...(values.config !== undefined && { configPath: values.config }), http: { ...(values.host !== undefined && { host: values.host }), ...(port !== undefined && { port }) } };
+  const http = { ...(values.host !== undefined && { host: values.host }), ...(port !== undefined && { port }) };
+  const load = { ...(values.config !== undefined && { configPath: values.config }), http };
   try {
-    switch (command) {
-      case 'serve':
-        return await serve({ ...load, watch: values.watch === true });
-      case 'dev':
-        return await serve({ ...load, watch: true });
-      case 'validate':
-        return validate(await loadManifest(load));
-      case 'token':
-        return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
-      case 'types':
-        return types(await (await import('./commands/types.js')).writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) }));
-      case 'doctor': {
-        let target = positionals[1];
-        if (target === undefined) {
-          const loaded = await loadManifest({ ...load, handlers: false });
-          target = await resourceUrlFor(loaded, loaded.manifest.http.port);
-        }
-        const { formatChecks, runDoctor } = await import('./commands/doctor.js');
-        const checks = await runDoctor(target);
-        process.stdout.write(`${formatChecks(target, checks)}\n`);
-        return checks.some((c) => c.status === 'fail') ? 1 : 0;
-      }
-      case 'init':
-        const { formatInit, initServer } = await import('./commands/init.js');
-        return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }) }), process.cwd()), 0);
-      default:
-        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
-        return 2;
-    }
+    return await command.run({ values, arg, load });
   } catch (error) {
-    process.stderr.write(`${formatError(error)}\n`);
+    process.stderr.write(`${formatError(error)}${notFoundHint(error, values)}\n`);
     return 1;
   }
+}
+
+type ParsedCommandLine = { command: Command; named: boolean; values: Values; arg: string | undefined } | { error: string };
+
+/**
+ * Finds the command (the first positional argument; `serve` when there is none), then
+ * checks every flag against that command's own: our message, not parseArgs's, for a
+ * flag that is unknown or belongs to another command.
+ */
+async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => {
+      const type = 'value' in flag ? 'string' : 'boolean';
+      return [name, { type, ...('short' in flag && { short: flag.short }) } as const];
+    }),
+  );
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const positionals = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
+  const name = positionals[0];
+  const command = COMMANDS.find((c) => c.name === (name ?? 'serve'));
+  if (!command) {
+    const guess = (await import('./config/check.js')).closest(name!, COMMANDS.map((c) => c.name));
+    return { error: `unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; see mcp-serve help` };
+  }
+  const seeHelp = `see mcp-serve help ${command.name}`;
+  const values: Record<string, string | string[] | boolean> = {};
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const accepted = [...command.flags, ...GLOBAL_FLAGS];
+    if (!(accepted as string[]).includes(token.name)) {
+      return { error: `unknown option ${token.rawName} for "${command.name}"${await unknownFlagHint(token.name, command)}; ${seeHelp}` };
+    }
+    const flag: Flag = FLAGS[token.name as FlagName];
+    if (flag.value === undefined) {
+      if (token.value !== undefined) return { error: `${token.rawName} takes no value; ${seeHelp}` };
+      values[token.name] = true;
+    } else {
+      // parseArgs takes the next argument even when it is a flag: `--config --watch`.
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
+        return { error: `${token.rawName} needs a value: ${token.rawName} ${flag.value}; ${seeHelp}` };
+      }
+      const previous = values[token.name];
+      values[token.name] = flag.multiple ? [...(Array.isArray(previous) ? previous : []), token.value] : token.value;
+    }
+  }
+  const args = name === undefined ? [] : positionals.slice(1);
+  if (args.length > (command.arg === undefined ? 0 : 1)) {
+    return { error: `unexpected argument "${args[command.arg === undefined ? 0 : 1]}" for "${command.name}"; ${seeHelp}` };
+  }
+  return { command, named: name !== undefined, values: values as Values, arg: args[0] };
+}
+
+/** ` (did you mean --scope?)` for a near miss, or which command a flag belongs to. */
+async function unknownFlagHint(name: string, command: Command): Promise<string> {
+  const guess = (await import('./config/check.js')).closest(name, command.flags);
+  if (guess !== undefined) return ` (did you mean --${guess}?)`;
+  const owners = COMMANDS.filter((c) => (c.flags as string[]).includes(name)).map((c) => `"${c.name}"`);
+  return owners.length > 0 ? ` (it is an option of ${owners.join(', ')})` : '';
+}
+
+/** Without --config, an empty directory is most likely a new project. */
+function notFoundHint(error: unknown, values: Values): string {
+  if (!(error instanceof McpOAuthError) || error.code !== 'MANIFEST_NOT_FOUND' || values.config !== undefined) return '';
+  return '\nTo start a new server here, run: npx mcp-serve init';
+}
+
+function overview(): string {
+  return [
+    'mcp-serve: an OAuth-protected MCP server from a manifest.',
+    '',
+    'Usage:',
+    ...COMMANDS.flatMap((c) => [`  ${synopsis(c)}`, `      ${c.summary}`]),
+    '',
+    'Without --config, the manifest is looked up in the current directory:',
+    'mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.',
+    'Run mcp-serve help COMMAND (or mcp-serve COMMAND --help) for its options and an example; mcp-serve --version for the version.',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const flags = [...command.flags, ...GLOBAL_FLAGS].map((name) => {
+    const flag: Flag = FLAGS[name];
+    return { name: `${flag.short ? `-${flag.short}, ` : '    '}--${name}${flag.value ? ` ${flag.value}` : ''}`, help: flag.help };
+  });
+  const width = Math.max(...flags.map((f) => f.name.length));
+  return [
+    `Usage: ${synopsis(command)}`,
+    '',
+    command.details,
+    '',
+    'Options:',
+    ...flags.map((f) => `  ${f.name.padEnd(width)}  ${f.help}`),
+    '',
+    'Example:',
+    `  ${command.example}`,
+  ].join('\n');
+}
+
+/** `mcp-serve types [--config PATH] [--out FILE]`; serve is the default, so its name is optional. */
+function synopsis(command: Command): string {
+  const flags = command.flags.map((name) => {
+    const flag: Flag = FLAGS[name];
+    return ` [--${name}${flag.value ? ` ${flag.value}` : ''}]${flag.multiple ? '...' : ''}`;
+  });
+  const name = command.name === 'serve' ? '[serve]' : command.name;
+  return `mcp-serve ${name}${command.arg ? ` [${command.arg}]` : ''}${flags.join('')}`;
 }
 
 async function serve(load: RuntimeOptions): Promise<number> {
@@ -118,34 +312,88 @@ async function serve(load: RuntimeOptions): Promise<number> {
   return 0;
 }
 
-async function token(loaded: LoadedManifest, request: { scopes: string[]; subject: string | undefined; ttl: string | undefined }): Promise<number> {
+async function token({ values, load }: Invocation): Promise<number> {
+  const loaded = await loadManifest(load);
   const m = loaded.manifest;
-  const usage = (message: string) => print(message, 2, process.stderr);
   if (m.auth.provider !== 'dev') {
-    return usage(`mcp-serve token signs with the built-in dev authorization server, but auth.provider is "${m.auth.provider}"; get tokens from your authorization server, or set auth.provider: dev`);
+    return usageError(`mcp-serve token signs with the built-in dev authorization server, but auth.provider is "${m.auth.provider}"; get tokens from your authorization server, or set auth.provider: dev`);
   }
   const known = m.resource.scopes_supported;
-  const unknown = request.scopes.filter((s) => !known.includes(s));
-  if (unknown.length > 0) return usage(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
+  const asked = (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
+  const unknown = asked.filter((s) => !known.includes(s));
+  if (unknown.length > 0) return usageError(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
   const { mintDevToken, openDevState, parseTtl } = await import('./auth/dev/index.js');
-  const ttlSec = request.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(request.ttl);
-  if (ttlSec === undefined) return usage(`--ttl ${request.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
+  const ttlSec = values.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(values.ttl);
+  if (ttlSec === undefined) return usageError(`--ttl ${values.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
+  // A token with no scopes would be refused by every tool that needs one; grant what the manifest declares.
+  const scopes = values.scope === undefined ? known : asked;
+  if (values.scope === undefined) {
+    process.stderr.write(known.length === 0 ? 'no --scope: the manifest declares no scopes, so the token grants none\n' : `no --scope: the token grants every scope the manifest declares: ${known.join(' ')}\n`);
+  }
   const state = await openDevState(m.dir);
   const resourceUrl = await resourceUrlFor(loaded, m.http.port);
-  process.stdout.write(`${await mintDevToken(state, { resourceUrl, scopes: request.scopes, subject: request.subject ?? 'dev-user', ttlSec })}\n`);
+  process.stdout.write(`${await mintDevToken(state, { resourceUrl, scopes: [...scopes], subject: values.sub ?? 'dev-user', ttlSec })}\n`);
   return 0;
 }
 
-function validate(loaded: LoadedManifest): number {
+async function validate({ values, load }: Invocation): Promise<number> {
+  let loaded: LoadedManifest;
+  try {
+    loaded = await loadManifest(load);
+  } catch (error) {
+    if (!values.json || !(error instanceof McpOAuthError)) throw error;
+    return print(JSON.stringify({ ok: false, code: error.code, problems: jsonProblems(error, load) }, null, 2), 1);
+  }
   const m = loaded.manifest;
-  process.stdout.write(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m)}\n`);
-  return 0;
+  const resourceUrl = await resourceUrlFor(loaded, m.http.port);
+  if (values.json) return print(JSON.stringify(manifestReport(m, resourceUrl), null, 2), 0);
+  return print(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m, resourceUrl)}`, 0);
 }
 
-function types(written: WrittenTypes): number {
+/** Every problem with the same fields, `line` and `column` null where the format gives none. */
+function jsonProblems(error: McpOAuthError, load: LoadOptions): Required<Record<keyof Problem, unknown>>[] {
+  const whole: Problem = { file: resolve(load.configPath ?? ''), path: '', message: error.message };
+  const problems = error.problems.length > 0 ? error.problems : [whole];
+  return problems.map((p) => ({ file: p.file, line: p.line ?? null, column: p.column ?? null, path: p.path, message: p.message }));
+}
+
+/** `validate --json`: what the manifest declares once resolved; never a secret (introspection's client secret stays out). */
+function manifestReport(m: ResolvedManifest, resourceUrl: string): Record<string, unknown> {
+  const a = m.auth;
+  const auth =
+    a.provider === 'none' ? { provider: a.provider }
+    : a.provider === 'dev' ? { provider: a.provider, issuer: new URL(resourceUrl).origin }
+    : { provider: a.provider, issuers: a.issuers, jwksUri: a.jwksUri ?? null, authorizationServers: a.authorizationServers };
+  return {
+    ok: true,
+    file: m.file,
+    server: { name: m.server.name, version: m.server.version, ...(m.server.title !== undefined && { title: m.server.title }) },
+    resource: resourceUrl,
+    auth,
+    scopes: m.resource.scopes_supported,
+    tools: m.tools.map((t) => ({ name: t.name, scopes: { [t.scopes.kind]: t.scopes.scopes } })),
+  };
+}
+
+async function types({ values, load }: Invocation): Promise<number> {
+  const { writeTypes } = await import('./commands/types.js');
+  const written: WrittenTypes = await writeTypes({ ...load, ...(values.out !== undefined && { out: values.out }) });
+  for (const warning of written.warnings) process.stderr.write(`${warning}\n`);
   const file = relative(process.cwd(), written.file) || written.file;
   const tools = `${written.tools} tool${written.tools === 1 ? '' : 's'}`;
   return print(written.changed ? `✔ wrote ${file}: types for ${tools}` : `✔ ${file} is up to date (${tools})`, 0);
+}
+
+async function doctor({ values, arg, load }: Invocation): Promise<number> {
+  let target = arg;
+  if (target === undefined) {
+    const loaded = await loadManifest({ ...load, handlers: false });
+    target = await resourceUrlFor(loaded, loaded.manifest.http.port);
+  }
+  const { doctorReport, formatChecks, runDoctor } = await import('./commands/doctor.js');
+  const report = doctorReport(target, await runDoctor(target));
+  print(values.json ? JSON.stringify(report, null, 2) : formatChecks(target, report.checks), 0);
+  return report.ok ? 0 : 1;
 }
 
 function banner(r: Runtime, watch: boolean): string {
@@ -173,9 +421,8 @@ function banner(r: Runtime, watch: boolean): string {
   return lines.join('\n');
 }
 
-function summary(m: ResolvedManifest): string {
-  const url = `${m.http.publicUrl ?? `http://${m.http.host}:${m.http.port}`}${m.http.path === '/' ? '' : m.http.path}`;
-  return [`  server         ${m.server.name} ${m.server.version}`, `  resource       ${url}`, `  authorization  ${authLine(m)}`, '', toolTable(m)].join('\n');
+function summary(m: ResolvedManifest, resourceUrl: string): string {
+  return [`  server         ${m.server.name} ${m.server.version}`, `  resource       ${resourceUrl}`, `  authorization  ${authLine(m)}`, '', toolTable(m)].join('\n');
 }
 
 function authLine(m: ResolvedManifest, r?: Runtime): string {
@@ -211,9 +458,12 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** A command line that cannot run as given: the message on stderr, exit 2. */
+function usageError(message: string): number {
+  return print(message, 2, process.stderr);
+}
+
 function print(text: string, code: number, stream: NodeJS.WriteStream = process.stdout): number {
   stream.write(text + '\n');
   return code;
 }
-
-

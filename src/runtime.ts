@@ -2,6 +2,7 @@
  * Load a manifest, listen, build the snapshot, serve; with `watch`, rebuild and swap
  * the snapshot when its files change; close with a drain.
  */
+import { realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -12,7 +13,7 @@ import { createRequestListener, refusalReason, requestedCall } from './http.js';
 import type { AuthContext } from './handler-types.js';
 import { createLogger, type Logger } from './log.js';
 import { createObserver, type RequestRecord } from './observe.js';
-import { describeReload, diffManifests, toolListChanged, type ManifestChanges } from './reload.js';
+import { codeChanges, describeReload, diffManifests, listChanged, type HandlerGraph, type ManifestChanges } from './reload.js';
 import { createSessions } from './sessions.js';
 import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
 import type { FileWatcher } from './watch.js';
@@ -25,8 +26,9 @@ export interface RuntimeOptions extends LoadOptions {
   /** How long `close()` waits for requests in flight. Default 10 s. */
   drainMs?: number;
   /**
-   * Reload when the manifest, its `.env` or a handler module (or anything it imports)
-   * changes. Handlers then run in a worker thread that is replaced on each reload.
+   * Reload when the manifest, its `.env` or any handler module (tools, prompts,
+   * resources, templates, completions; or a local module it imports) changes.
+   * Handlers then run in a worker thread that is replaced on each reload.
    */
   watch?: boolean;
 }
@@ -43,8 +45,11 @@ export interface Runtime {
   readonly server: Server;
   /** Versions whose handlers are still loaded: the current one, and retired ones with requests still running. */
   readonly versions: number;
-  /** Rebuilds from the files and swaps it in; on failure the current snapshot stays. */
-  reload(): Promise<ReloadResult>;
+  /**
+   * Rebuilds from the files and swaps it in; on failure the current snapshot stays.
+   * `changed`: the files whose change asks for it, named in the reload line.
+   */
+  reload(changed?: readonly string[]): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -147,9 +152,25 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const keys = await prefetchKeys(current.snapshot);
 
   let watcher: FileWatcher | undefined;
+  // The files the watcher follows, and which handler each belongs to (the serving version's).
+  let watched: Watched = { root: loaded.manifest.dir, files: [], handlers: [] };
+  // `keep`: files to go on following besides `next`'s (after a refused reload, the serving version's).
+  const follow = async (next: LoadedManifest, keep: readonly string[] = []) => {
+    if (!watcher) return;
+    let found: Watched;
+    try {
+      found = await watchedFiles(next);
+    } catch {
+      return; // The manifest's directory is gone; what was followed stays followed.
+    }
+    watched = keep.length > 0 ? { ...watched, files: [...new Set([...keep, ...found.files])] } : found;
+    watcher.update(watched.files);
+  };
   let reloading: Promise<ReloadResult> | undefined;
   let again = false;
-  const reloadOnce = async (): Promise<ReloadResult> => {
+  // Files changed since the last reload began; the next one names them.
+  const pending = new Set<string>();
+  const reloadOnce = async (changedFiles: readonly string[]): Promise<ReloadResult> => {
     const started = performance.now();
     if (closing) return { ok: false, ms: 0, error: new Error('the server is shutting down') };
     let next: Snapshot;
@@ -162,8 +183,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         throw error;
       }
     } catch (error) {
+      const ms = performance.now() - started;
+      await followFailedVersion();
       log.error(`reload failed; still serving the previous version.\n${formatError(error)}`);
-      return { ok: false, ms: performance.now() - started, error };
+      return { ok: false, ms, error };
     }
     const previous = current!;
     const changes = diffManifests(previous.snapshot.loaded.manifest, next.loaded.manifest);
@@ -174,22 +197,41 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     shared.sessions.update(next.blueprint);
     previous.retire();
     const ms = performance.now() - started;
-    if (toolListChanged(changes)) next.mcp.notify.toolsChanged();
-    if (changes.settings.includes('prompts')) next.mcp.notify.promptsChanged();
-    if (changes.settings.includes('resources') || changes.settings.includes('resourceTemplates')) next.mcp.notify.resourcesChanged();
-    log.info(describeReload(changes, ms));
+    if (listChanged(changes.tools)) next.mcp.notify.toolsChanged();
+    if (listChanged(changes.prompts)) next.mcp.notify.promptsChanged();
+    if (listChanged(changes.resources) || listChanged(changes.resourceTemplates)) next.mcp.notify.resourcesChanged();
+    // Which items the changed files belong to, by the version the watcher followed when they changed.
+    const code = codeChanges(previous.snapshot.loaded.manifest, watched.handlers, changedFiles);
+    const shown = changedFiles.map((file) => relative(watched.root, file));
+    // Followed before the line is printed: an edit made once it is read is seen.
+    await follow(next.loaded);
+    log.info(describeReload(changes, code, shown, ms));
     void updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
-    if (watcher) void watchedFiles(next.loaded).then((files) => watcher?.update(files));
     return { ok: true, ms, changes };
   };
+  /**
+   * After a refused reload, also follow the handler modules the new manifest names
+   * (checked without importing them): fixing a new handler's syntax error reloads.
+   */
+  const followFailedVersion = async () => {
+    if (!watcher) return;
+    try {
+      await follow(await loadManifest({ ...loadOptions, handlers: false }), watched.files);
+    } catch {
+      // The manifest itself is broken: its own file is followed already.
+    }
+  };
   // One reload at a time; changes during a reload trigger one more afterwards.
-  const reload = (): Promise<ReloadResult> => {
+  const reload = (changed: readonly string[] = []): Promise<ReloadResult> => {
+    for (const file of changed) pending.add(file);
     if (reloading) {
       again = true;
       return reloading;
     }
-    reloading = reloadOnce().finally(() => {
+    const files = [...pending];
+    pending.clear();
+    reloading = reloadOnce(files).finally(() => {
       reloading = undefined;
       if (again) {
         again = false;
@@ -200,7 +242,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   if (options.watch) {
     const { watchFiles } = await import('./watch.js');
-    watcher = watchFiles(await watchedFiles(loaded), () => void reload());
+    watcher = watchFiles([], (changed) => void reload(changed));
+    await follow(loaded);
     await updateTypes(loaded, log);
   }
 
@@ -286,10 +329,27 @@ async function updateTypes(loaded: LoadedManifest, log: Logger): Promise<void> {
   }
 }
 
-/** The manifest, the `.env` beside it, and every local module the handlers import. */
-async function watchedFiles(loaded: LoadedManifest): Promise<string[]> {
-  const { manifest } = loaded;
-  const handlerFiles = [...new Set(manifest.tools.map((t) => t.handler.file))];
+/** What --watch follows for one version, and which handler each file belongs to. */
+interface Watched {
+  /** The manifest's directory, symlinks resolved: every path below is spelled under it, as Node's module cache spells them. */
+  readonly root: string;
+  readonly files: readonly string[];
+  readonly handlers: readonly HandlerGraph[];
+}
+
+/**
+ * The manifest, the `.env` beside it, and every handler module the loader imports
+ * (`handlerModules`) with the local modules it imports. A handler module that does
+ * not exist yet is followed too, so creating it reloads. `file:` resources are not:
+ * each read reads the file, so the next read serves the edit without a reload.
+ */
+async function watchedFiles(loaded: LoadedManifest): Promise<Watched> {
+  const { manifest, handlerModules } = loaded;
   const { collectImportGraph } = await import('./import-graph.js');
-  return [manifest.file, join(manifest.dir, '.env'), ...(await collectImportGraph(handlerFiles, manifest.dir))];
+  const root = await realpath(manifest.dir);
+  const rooted = (file: string) => join(root, relative(manifest.dir, file));
+  const entries = [...new Set(handlerModules.map((m) => rooted(m.file)))];
+  const graphs = new Map(await Promise.all(entries.map(async (file) => [file, await collectImportGraph([file], root)] as const)));
+  const handlers = handlerModules.map(({ path, file }) => ({ path, files: [...new Set([rooted(file), ...graphs.get(rooted(file))!])] }));
+  return { root, files: [...new Set([rooted(manifest.file), join(root, '.env'), ...handlers.flatMap((h) => h.files)])], handlers };
 }

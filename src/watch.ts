@@ -4,7 +4,7 @@
  * otherwise leave a file watch pointing at the deleted inode.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export interface FileWatcher {
   /** Replaces the watched set (handler imports change with the code). */
@@ -12,15 +12,25 @@ export interface FileWatcher {
   close(): void;
 }
 
-/** Calls `onChange` once per burst of changes, `debounceMs` after the last one. */
-export function watchFiles(files: readonly string[], onChange: () => void, debounceMs = 100): FileWatcher {
+/**
+ * Calls `onChange` once per burst of changes, `debounceMs` after the last one, with
+ * the watched files that changed in it, first changed first (empty when the platform
+ * did not say which file changed).
+ */
+export function watchFiles(files: readonly string[], onChange: (changed: string[]) => void, debounceMs = 100): FileWatcher {
   const watchers = new Map<string, FSWatcher>();
   let names = new Map<string, Set<string>>();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
-  const changed = () => {
+  let burst = new Set<string>();
+  const changed = (file: string | undefined) => {
+    if (file !== undefined) burst.add(file);
     clearTimeout(timer);
-    timer = setTimeout(onChange, debounceMs);
+    timer = setTimeout(() => {
+      const files = [...burst];
+      burst = new Set();
+      onChange(files);
+    }, debounceMs);
   };
   const update = (next: readonly string[]) => {
     // A reload that finishes after close() must not open watchers nobody closes.
@@ -41,7 +51,8 @@ export function watchFiles(files: readonly string[], onChange: () => void, debou
       if (watchers.has(dir)) continue;
       try {
         const watcher = watch(dir, (_event, name) => {
-          if (name === null || names.get(dir)?.has(name.toString())) changed();
+          if (name === null) changed(undefined);
+          else if (names.get(dir)?.has(name.toString())) changed(join(dir, name.toString()));
         });
         watcher.on('error', () => watchers.delete(dir));
         watchers.set(dir, watcher);

@@ -1,15 +1,21 @@
-/** `mcp-serve` as a user runs it: the start-up banner, a call, and a drain on SIGTERM. */
+/**
+ * `mcp-serve` as a user runs it: the start-up banner, a call, and a drain on SIGTERM;
+ * help per command, flags refused by the command they do not belong to, JSON output.
+ */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
 import { post, toolCall } from './support/clients.js';
+import { scratchDirectories } from './support/scratch.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
+const scratch = scratchDirectories('mcp-oauth-cli-');
 let dir: string;
 
 before(() => {
@@ -24,6 +30,8 @@ before(() => {
     '    scopes: [nap:run]',
     '    handler: ./handlers/record.js#nap',
   ].join('\n'));
+  // The project a user generates types in has zod installed.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', devDependencies: { zod: '^4.0.0' } }));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -98,6 +106,24 @@ describe('mcp-serve types', () => {
     }
   });
 
+  test('warns, without failing, when the manifest\'s project does not list zod', () => {
+    const project = scratch();
+    const manifest = 'server: { name: x, version: 1.0.0 }\nauth: { provider: none }\ntools: [{ name: t, inputSchema: { type: object }, handler: ./t.js }]\n';
+    mkdirSync(join(project, 'server'));
+    writeFileSync(join(project, 'server', 'mcp-oauth.config.yaml'), manifest);
+    const runIn = (cwd: string) => spawnSync(process.execPath, [BIN, 'types'], { cwd, encoding: 'utf8' });
+    const none = runIn(join(project, 'server'));
+    assert.equal(none.status, 0);
+    assert.equal(none.stderr, `warning: mcp-oauth.types.ts imports zod, but there is no package.json in or above ${join(project, 'server')}; add one (npm init -y) and run npm install zod\n`);
+    assert.equal(none.stdout, '✔ wrote mcp-oauth.types.ts: types for 1 tool\n');
+    // The nearest package.json above the manifest is the project's.
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ dependencies: { 'mcp-serve': '^0.1.0' } }));
+    const unlisted = runIn(join(project, 'server'));
+    assert.equal(unlisted.stderr, `warning: mcp-oauth.types.ts imports zod, but ${join(project, 'package.json')} does not list it in dependencies, devDependencies, peerDependencies; run npm install zod (version 4)\n`);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ peerDependencies: { zod: '^4.0.0' } }));
+    assert.equal(runIn(join(project, 'server')).stderr, '');
+  });
+
   test('types come from the schemas alone: handlers need not exist yet', () => {
     const early = mkdtempSync(join(tmpdir(), 'mcp-oauth-cli-types-'));
     try {
@@ -129,9 +155,9 @@ test('mcp-serve dev: says it watches, then prints one line per reload', async ()
     await until(() => stdout.includes('Ctrl-C to stop.'), 'the banner');
     assert.match(stdout, /Hot reload {9}on: the manifest, \.env and the handler modules are watched/);
     writeFileSync(join(own, 'greet.js'), "export const greet = () => 'two';\n");
-    await until(() => /reloaded in \d+ ms: tools unchanged\n/.test(stderr), 'a reload line for the handler edit');
+    await until(() => /reloaded in \d+ ms \(greet\.js changed\): tools ~greet\n/.test(stderr), 'a reload line for the handler edit');
     writeFileSync(join(own, 'mcp-oauth.config.json'), manifest('second'));
-    await until(() => /reloaded in \d+ ms: tools ~greet\n/.test(stderr), 'a reload line naming the changed tool');
+    await until(() => /reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): tools ~greet\n/.test(stderr), 'a reload line naming the changed tool');
     const url = /MCP endpoint\s+(\S+)/.exec(stdout)![1]!;
     const body = await (await post(url, toolCall('greet'))).text();
     assert.match(body, /"text":"two"/);
@@ -171,8 +197,122 @@ describe('mcp-serve init', () => {
   });
 });
 
-test('--help lists types and init', () => {
-  const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
-  assert.match(help.stdout, /^ {2}mcp-serve types \[--config PATH\] \[--out FILE\]/m);
-  assert.match(help.stdout, /^ {2}mcp-serve init \[DIR\]/m);
+describe('help', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+
+  test('--help and help print the overview: every command with its synopsis', () => {
+    const help = run('--help');
+    assert.equal(help.status, 0);
+    assert.equal(run('help').stdout, help.stdout);
+    assert.match(help.stdout, /^ {2}mcp-serve types \[--config PATH\] \[--out FILE\]$/m);
+    assert.match(help.stdout, /^ {2}mcp-serve init \[DIR\]$/m);
+    assert.match(help.stdout, /^ {2}mcp-serve doctor \[URL\] \[--json\]/m);
+    assert.doesNotMatch(help.stdout, /^Options:/m, 'the overview lists commands, not one command\'s options');
+  });
+
+  test('help COMMAND and COMMAND --help print that command\'s usage, options and an example', () => {
+    const help = run('help', 'validate');
+    assert.equal(help.status, 0, help.stderr);
+    assert.equal(run('validate', '--help').stdout, help.stdout);
+    assert.equal(run('validate', '-h').stdout, help.stdout);
+    const lines = help.stdout.split('\n');
+    assert.equal(lines[0], 'Usage: mcp-serve validate [--config PATH] [--host HOST] [--port PORT] [--json]');
+    assert.ok(lines.includes('Options:') && lines.includes('Example:'), help.stdout);
+    assert.ok(lines.some((line) => /^ {6}--json {9}print the result as JSON on stdout/.test(line)), help.stdout);
+    assert.doesNotMatch(help.stdout, /--scope|--out/, 'only its own flags');
+    assert.match(run('token', '--help').stdout, /^ {6}--scope SCOPE {3}a scope to grant;/m);
+  });
+
+  test('each synopsis in the overview is the first line of that command\'s help', () => {
+    const synopses = [...run('help').stdout.matchAll(/^ {2}(mcp-serve (\S+).*)$/gm)];
+    assert.deepEqual(synopses.map((m) => m[2]), ['[serve]', 'dev', 'validate', 'token', 'types', 'doctor', 'init', 'help']);
+    for (const [, line, name] of synopses) {
+      const help = run('help', name === '[serve]' ? 'serve' : name!);
+      assert.equal(help.stdout.split('\n')[0], `Usage: ${line}`);
+    }
+  });
+
+  test('help for an unknown command names the commands; exit 2', () => {
+    const help = run('help', 'nope');
+    assert.equal(help.status, 2);
+    assert.equal(help.stderr, 'unknown command "nope"; the commands are serve, dev, validate, token, types, doctor, init, help\n');
+  });
+});
+
+describe('flags are checked against the command they are given to', () => {
+  const cases: { args: string[]; stderr: string }[] = [
+    { args: ['validate', '--bogus'], stderr: 'unknown option --bogus for "validate"; see mcp-serve help validate' },
+    { args: ['token', '--scopes', 'a'], stderr: 'unknown option --scopes for "token" (did you mean --scope?); see mcp-serve help token' },
+    { args: ['validate', '--scope', 'a'], stderr: 'unknown option --scope for "validate" (it is an option of "token"); see mcp-serve help validate' },
+    { args: ['types', '-x'], stderr: 'unknown option -x for "types"; see mcp-serve help types' },
+    { args: ['--bogus'], stderr: 'unknown option --bogus for "serve"; see mcp-serve help serve' },
+    { args: ['validate', '--config'], stderr: '--config needs a value: --config PATH; see mcp-serve help validate' },
+    { args: ['--watch=yes'], stderr: '--watch takes no value; see mcp-serve help serve' },
+    { args: ['validate', 'extra'], stderr: 'unexpected argument "extra" for "validate"; see mcp-serve help validate' },
+    { args: ['valdate'], stderr: 'unknown command "valdate" (did you mean "validate"?); see mcp-serve help' },
+  ];
+  for (const { args, stderr } of cases) {
+    test(`mcp-serve ${args.join(' ')}`, () => {
+      const result = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+      assert.equal(result.stderr, `${stderr}\n`);
+      assert.equal(result.stdout, '');
+      assert.equal(result.status, 2);
+    });
+  }
+});
+
+describe('validate --json', () => {
+  test('a valid manifest: the resolved summary', () => {
+    const result = spawnSync(process.execPath, [BIN, 'validate', '--json', '--port', '4000'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      ok: true,
+      file: join(dir, 'mcp-oauth.config.yaml'),
+      server: { name: 'cli-fixture', version: '2.0.0' },
+      resource: 'http://127.0.0.1:4000/mcp',
+      auth: { provider: 'none' },
+      scopes: ['nap:run'],
+      tools: [{ name: 'nap', scopes: { allOf: ['nap:run'] } }],
+    });
+  });
+
+  test('an invalid manifest: every problem with file, line, column, path and message; exit 1', () => {
+    const result = spawnSync(process.execPath, [BIN, 'validate', '--json', '--config', join(FIXTURES, 'manifests', 'three-mistakes.yaml')], { cwd: dir, encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    const report = JSON.parse(result.stdout) as { ok: boolean; code: string; problems: Record<string, unknown>[] };
+    assert.equal(report.ok, false);
+    assert.equal(report.code, 'MANIFEST_INVALID');
+    assert.equal(report.problems.length, 3);
+    assert.deepEqual(report.problems[1], {
+      file: join(FIXTURES, 'manifests', 'three-mistakes.yaml'), line: 5, column: 13, path: 'auth.provider',
+      message: '"jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?',
+    });
+  });
+});
+
+test('token without --scope grants every scope the manifest declares, says so on stderr, and prints the token alone', () => {
+  const own = scratch();
+  writeFileSync(join(own, 'mcp-oauth.config.yaml'), [
+    'server: { name: token-cli, version: 1.0.0 }',
+    'auth: { provider: dev }',
+    'tools:',
+    '  - { name: read, inputSchema: { type: object }, scopes: [notes:read], handler: ./h.js#read }',
+    '  - { name: write, inputSchema: { type: object }, scopes: [notes:write], handler: ./h.js#write }',
+  ].join('\n'));
+  writeFileSync(join(own, 'h.js'), 'export const read = () => "r";\nexport const write = () => "w";\n');
+  const result = spawnSync(process.execPath, [BIN, 'token'], { cwd: own, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stderr, 'no --scope: the token grants every scope the manifest declares: notes:read notes:write\n');
+  assert.match(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  assert.equal(decodeJwt(result.stdout.trim())['scope'], 'notes:read notes:write');
+});
+
+test('in a directory without a manifest, mcp-serve suggests init', () => {
+  const empty = scratch();
+  const result = spawnSync(process.execPath, [BIN, '--port', '0'], { cwd: empty, encoding: 'utf8' });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^No manifest found in .*, or pass --config PATH\.\n/);
+  assert.match(result.stderr, /\nTo start a new server here, run: npx mcp-serve init\n$/);
+  const named = spawnSync(process.execPath, [BIN, '--config', 'elsewhere.yaml'], { cwd: empty, encoding: 'utf8' });
+  assert.doesNotMatch(named.stderr, /mcp-serve init/, 'with --config, the path is what to fix');
 });

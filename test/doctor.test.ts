@@ -1,4 +1,7 @@
-/** `mcp-serve doctor`: a healthy deployment passes every check; a broken one gets each fault named with its fix. */
+/**
+ * `mcp-serve doctor`: a healthy deployment passes every check; a broken one gets each fault named with its fix;
+ * the origin (or a wrong path) gets the URL the metadata names; --json prints the checks as data.
+ */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -66,4 +69,33 @@ test('a broken deployment: each fault with its fix, and exit 1', async () => {
   assert.equal((cli as { status?: number }).status, 1);
   assert.match(cli.stdout, /✖ resource/);
   assert.match(cli.stdout, /check\(s\) failed/);
+});
+
+test('given the origin, or a wrong path, it names the MCP URL the metadata gives', async () => {
+  const origin = new URL(healthy.url).origin;
+  const fromOrigin = await runDoctor(origin);
+  assert.deepEqual(fromOrigin.at(-1), { name: 'resource', status: 'fail', detail: `the metadata names resource ${healthy.url}: run mcp-serve doctor ${healthy.url}` });
+  const fromWrongPath = await runDoctor(`${origin}/api`);
+  assert.equal(
+    fromWrongPath.find((c) => c.name === 'protected resource metadata')?.detail,
+    `${origin}/.well-known/oauth-protected-resource/api: HTTP 404; the metadata names resource ${healthy.url}: run mcp-serve doctor ${healthy.url}`,
+  );
+});
+
+test('doctor --json: { url, ok, checks } on stdout, exit 1 when a check fails', async () => {
+  const run = (url: string) =>
+    promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), 'doctor', url, '--json'])
+      .then(({ stdout }) => ({ status: 0, stdout }))
+      .catch((error: { code: number; stdout: string }) => ({ status: error.code, stdout: error.stdout }));
+  const good = await run(healthy.url);
+  assert.equal(good.status, 0);
+  const report = JSON.parse(good.stdout) as { url: string; ok: boolean; checks: { name: string; status: string; detail: string }[] };
+  assert.equal(report.url, healthy.url);
+  assert.equal(report.ok, true);
+  assert.deepEqual(report.checks.map((c) => [c.name, c.status]).slice(0, 2), [['401 challenge', 'pass'], ['resource', 'pass']]);
+  const bad = await run(brokenUrl);
+  assert.equal(bad.status, 1);
+  const failed = JSON.parse(bad.stdout) as typeof report;
+  assert.equal(failed.ok, false);
+  assert.ok(failed.checks.some((c) => c.name === 'resource' && c.status === 'fail'), bad.stdout);
 });

@@ -13,6 +13,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
+import { describeReload } from '../src/reload.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { onlyRpc, post, toolCall } from './support/clients.js';
 
@@ -87,7 +88,7 @@ test('adding a tool: a connected 2026-07-28 client is told the list changed and 
     assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['hello', 'slow']);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the listen stream opens
     const line = await nextReload(() => write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow'), tool('added')])));
-    assert.match(line, /^reloaded in \d+ ms: tools \+added$/);
+    assert.match(line, /^reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): tools \+added$/);
     for (let i = 0; i < 40 && changes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(changes.at(-1), ['hello', 'slow', 'added']);
     const result = (await client.callTool({ name: 'added', arguments: {} })) as { content: { text: string }[] };
@@ -125,13 +126,14 @@ test('a broken manifest is refused with the start-up message; the old version ke
   assert.match(unparsable, /^error: reload failed/);
   assert.equal(await call('hello'), 'hello v1 one');
   const fixed = await nextReload(() => write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow')])));
-  assert.match(fixed, /^reloaded in \d+ ms: tools -added -more$/);
+  assert.match(fixed, /^reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): tools -added -more$/);
 });
 
 test('a handler edit is picked up by the next call; so is a module it imports', async () => {
-  assert.match(await nextReload(() => write('handlers/tools.js', HANDLERS('v2'))), /^reloaded in \d+ ms: tools unchanged$/);
+  assert.match(await nextReload(() => write('handlers/tools.js', HANDLERS('v2'))), /^reloaded in \d+ ms \(handlers\/tools\.js changed\): tools ~hello ~slow$/);
   assert.equal(await call('hello'), 'hello v2 one');
-  await nextReload(() => write('handlers/label.js', `export const label = 'two';\n`));
+  const imported = await nextReload(() => write('handlers/label.js', `export const label = 'two';\n`));
+  assert.match(imported, /^reloaded in \d+ ms \(handlers\/label\.js changed\): tools ~hello ~slow$/);
   assert.equal(await call('hello'), 'hello v2 two');
 });
 
@@ -204,10 +206,128 @@ test('adding a prompt: a 2026-07-28 listener is told the prompt list changed', a
   try {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const line = await nextReload(() => write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow')], { prompts: [{ name: 'first', messages: [{ role: 'user', text: 'one' }] }, { name: 'second', messages: [{ role: 'user', text: 'two' }] }] })));
-    assert.match(line, /prompts changed/);
+    assert.match(line, /^reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): prompts \+second$/);
     for (let i = 0; i < 40 && changes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(changes.at(-1), ['first', 'second']);
   } finally {
     await client.close();
   }
+});
+
+// Every kind of handler module is followed, each in a file of its own so that the line can name it.
+const PROMPTS = (version: string) => `import { tone } from './tone.js';\nexport const review = (args) => ['review ' + args.code + ' ${version} ' + tone];\n`;
+const RESOURCES = (version: string) => `export const status = () => 'status ${version}';\n`;
+const TEMPLATES = (version: string) => `export const note = (uri, variables) => 'note ' + variables.id + ' ${version}';\n`;
+const COMPLETIONS = (version: string) => `export const ids = () => ['id-${version}'];\nexport const codes = () => ['code-${version}'];\n`;
+const everyKind = (extraPrompts: unknown[] = []) =>
+  manifest([tool('hello'), tool('slow')], {
+    prompts: [{ name: 'review', arguments: [{ name: 'code' }], handler: './handlers/prompts.js#review', complete: { code: './handlers/complete.js#codes' } }, ...extraPrompts],
+    resources: [{ uri: 'app://status', name: 'status', handler: './handlers/resources.js#status' }],
+    resourceTemplates: [{ uriTemplate: 'notes://{id}', name: 'note', handler: './handlers/templates.js#note', complete: { id: './handlers/complete.js#ids' } }],
+  });
+
+interface ContentApi {
+  getPrompt(p: { name: string; arguments?: Record<string, string> }): Promise<{ messages: { content: { text?: string } }[] }>;
+  readResource(p: { uri: string }): Promise<{ contents: { text?: string }[] }>;
+  complete(p: unknown): Promise<{ completion: { values: string[] } }>;
+  close(): Promise<void>;
+}
+
+/** Asks through a real 2026-07-28 SDK client connected for this one question. */
+async function ask<T>(question: (client: ContentApi) => Promise<T>): Promise<T> {
+  const client = new ModernClient({ name: 'reload-content', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new ModernTransport(new URL(runtime.url)));
+  try {
+    return await question(client as unknown as ContentApi);
+  } finally {
+    await client.close();
+  }
+}
+const prompt = () => ask(async (c) => (await c.getPrompt({ name: 'review', arguments: { code: 'x' } })).messages[0]?.content.text);
+const status = () => ask(async (c) => (await c.readResource({ uri: 'app://status' })).contents[0]?.text);
+const note = () => ask(async (c) => (await c.readResource({ uri: 'notes://7' })).contents[0]?.text);
+const completions = () =>
+  ask(async (c) => [
+    ...(await c.complete({ ref: { type: 'ref/resource', uri: 'notes://{id}' }, argument: { name: 'id', value: '' } })).completion.values,
+    ...(await c.complete({ ref: { type: 'ref/prompt', name: 'review' }, argument: { name: 'code', value: '' } })).completion.values,
+  ]);
+
+test('every kind of handler: prompts, resources, templates and completions load from their own modules', async () => {
+  write('handlers/prompts.js', PROMPTS('v1'));
+  write('handlers/tone.js', `export const tone = 'gently';\n`);
+  write('handlers/resources.js', RESOURCES('v1'));
+  write('handlers/templates.js', TEMPLATES('v1'));
+  write('handlers/complete.js', COMPLETIONS('v1'));
+  const line = await nextReload(() => write('mcp-oauth.config.json', everyKind()));
+  assert.match(line, /^reloaded in \d+ ms \(mcp-oauth\.config\.json changed\): prompts \+review -first -second; resources \+app:\/\/status; resourceTemplates \+note$/);
+  assert.equal(await prompt(), 'review x v1 gently');
+  assert.equal(await status(), 'status v1');
+  assert.equal(await note(), 'note 7 v1');
+  assert.deepEqual(await completions(), ['id-v1', 'code-v1']);
+});
+
+test('editing a prompt handler reloads it; the line names the file and the prompt', async () => {
+  const line = await nextReload(() => write('handlers/prompts.js', PROMPTS('v2')));
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/prompts\.js changed\): prompts ~review$/);
+  assert.equal(await prompt(), 'review x v2 gently');
+});
+
+test('editing a module a prompt handler imports reloads it', async () => {
+  const line = await nextReload(() => write('handlers/tone.js', `export const tone = 'firmly';\n`));
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/tone\.js changed\): prompts ~review$/);
+  assert.equal(await prompt(), 'review x v2 firmly');
+});
+
+test('editing a resource handler reloads it', async () => {
+  const line = await nextReload(() => write('handlers/resources.js', RESOURCES('v2')));
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/resources\.js changed\): resources ~app:\/\/status$/);
+  assert.equal(await status(), 'status v2');
+});
+
+test('editing a resource template handler reloads it', async () => {
+  const line = await nextReload(() => write('handlers/templates.js', TEMPLATES('v2')));
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/templates\.js changed\): resourceTemplates ~note$/);
+  assert.equal(await note(), 'note 7 v2');
+});
+
+test('editing a completion handler reloads it, for the prompt and the template it completes', async () => {
+  const line = await nextReload(() => write('handlers/complete.js', COMPLETIONS('v2')));
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/complete\.js changed\): prompts ~review; resourceTemplates ~note$/);
+  assert.deepEqual(await completions(), ['id-v2', 'code-v2']);
+});
+
+test('several files in one burst: one reload, the first file named and "+N more"', async () => {
+  const line = await nextReload(() => {
+    write('handlers/resources.js', RESOURCES('v3'));
+    write('handlers/templates.js', TEMPLATES('v3'));
+  });
+  assert.match(line, /^reloaded in \d+ ms \(handlers\/resources\.js \+1 more changed\): resources ~app:\/\/status; resourceTemplates ~note$/);
+  assert.equal(await status(), 'status v3');
+  assert.equal(await note(), 'note 7 v3');
+});
+
+test('a new handler that is refused (missing, then broken) is followed: creating and fixing it reloads', async () => {
+  const extra = [{ name: 'fresh', handler: './handlers/fresh.js#fresh' }];
+  const missing = await nextReload(() => write('mcp-oauth.config.json', everyKind(extra)));
+  assert.match(missing, /^error: reload failed[\s\S]*prompts\[1\]\.handler: "\.\/handlers\/fresh\.js#fresh": no file at/);
+  const broken = await nextReload(() => write('handlers/fresh.js', 'export const fresh = ( =>'));
+  assert.match(broken, /^error: reload failed[\s\S]*prompts\[1\]\.handler: "\.\/handlers\/fresh\.js#fresh" failed to load: /);
+  const fixed = await nextReload(() => write('handlers/fresh.js', `export const fresh = () => ['fresh v1'];\n`));
+  assert.match(fixed, /^reloaded in \d+ ms \(handlers\/fresh\.js changed\): prompts \+fresh$/);
+  assert.equal(await ask(async (c) => (await c.getPrompt({ name: 'fresh' })).messages[0]?.content.text), 'fresh v1');
+});
+
+test('the reload line: what changed, and which file asked for it', () => {
+  const none = { added: [], removed: [], changed: [] };
+  const changes = { tools: none, prompts: none, resources: none, resourceTemplates: none, settings: [] };
+  const noCode = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+  const cases: { description: string; line: string; expected: string }[] = [
+    { description: 'asked for without a file (Runtime.reload()), nothing differs', line: describeReload(changes, noCode, [], 12.4), expected: 'reloaded in 12 ms: nothing changed' },
+    {
+      description: 'definition and code changes are one mark; an added item is not also marked changed',
+      line: describeReload({ ...changes, tools: { added: ['new'], removed: ['old'], changed: ['edited'] }, settings: ['auth'] }, { ...noCode, tools: ['new', 'edited', 'coded'] }, ['a.js', 'b.js', 'c.js'], 84),
+      expected: 'reloaded in 84 ms (a.js +2 more changed): tools +new -old ~edited ~coded; auth changed',
+    },
+  ];
+  for (const { description, line, expected } of cases) assert.equal(line, expected, description);
 });

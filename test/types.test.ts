@@ -3,11 +3,11 @@
  * $defs, enums, nested objects, arrays, outputs, recursion and colliding names; the
  * same manifest gives the same bytes; the repo's TypeScript compiles it against Zod 4
  * and mcp-oauth together with handlers that use it, and refuses a handler that
- * misuses a field.
+ * misuses a field; nothing it emits is marked deprecated in the installed Zod.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
@@ -37,12 +37,12 @@ describe('generateTypes', () => {
     ]);
     for (const line of [
       '// Tool "create_todo": Create a new todo item',
-      'export const CreateTodoInput = z.object({ "title": z.string().min(1).max(200), "due": z.string().date().optional() }).strict();',
+      'export const CreateTodoInput = z.strictObject({ "title": z.string().min(1).max(200), "due": z.iso.date().optional() });',
       'export type CreateTodoInput = z.infer<typeof CreateTodoInput>;',
       'export const CreateTodoOutput = z.object({ "id": z.string(), "title": z.string(), "done": z.boolean(), "due": z.string().optional() });',
       'export type CreateTodoOutput = z.infer<typeof CreateTodoOutput>;',
       'export type CreateTodoHandler = ToolHandler<CreateTodoInput, CreateTodoOutput>;',
-      'export const ListTodosInput = z.object({ "done": z.boolean().optional() }).strict();',
+      'export const ListTodosInput = z.strictObject({ "done": z.boolean().optional() });',
       'export type ListTodosHandler = ToolHandler<ListTodosInput, unknown>;',
       'export type DeleteTodoHandler = ToolHandler<DeleteTodoInput, unknown>;',
     ]) {
@@ -80,7 +80,7 @@ describe('generateTypes', () => {
     assert.match(text, /^\/\/ Tool "create-order": Same PascalCase name as create_order$/m);
     // The address definition, used twice, appears twice, with the $ref's own description on the first.
     assert.equal(text.split('"country": z.enum(["DE","FR","US"])').length - 1, 2);
-    assert.match(text, /\.strict\(\)\.describe\("Where the parcel goes"\)/);
+    assert.match(text, /"ship_to": z\.strictObject\(\{ [^}]* \}\)\.describe\("Where the parcel goes"\)/);
   });
 });
 
@@ -89,7 +89,7 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
     {
       name: 'a default leaves the property optional (the server does not fill defaults in)',
       schema: { type: 'object', properties: { n: { type: 'integer', default: 3 } } },
-      source: 'z.object({ "n": z.number().int().optional() })',
+      source: 'z.object({ "n": z.int().optional() })',
     },
     {
       name: 'a $ref beside other keywords applies both (2020-12): merged when independent, intersected otherwise',
@@ -121,6 +121,21 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
       source: 'z.object({ "v": z.union([z.string(), z.record(z.string(), z.unknown())]).optional() })',
     },
     {
+      name: 'formats and closed objects use Zod 4\'s own schemas, keeping the length checks and the pattern',
+      schema: {
+        type: 'object',
+        properties: {
+          d: { type: 'string', format: 'date' }, t: { type: 'string', format: 'date-time' }, p: { type: 'string', format: 'duration' },
+          e: { type: 'string', format: 'email', maxLength: 99 }, u: { type: 'string', format: 'uri' }, id: { type: 'string', format: 'uuid', pattern: '^0' },
+          n: { type: ['integer', 'null'], minimum: 1, multipleOf: 1 },
+        },
+        additionalProperties: false,
+      },
+      source: 'z.strictObject({ "d": z.iso.date().optional(), "t": z.iso.datetime({ offset: true }).optional(), "p": z.iso.duration().optional(), ' +
+        '"e": z.email().max(99).optional(), "u": z.url().optional(), "id": z.uuid().regex(new RegExp("^0", "u")).optional(), ' +
+        '"n": z.union([z.int().gte(1), z.null()]).optional() })',
+    },
+    {
       name: 'a pattern is compiled with the u flag, as AJV compiles it; unknown formats are dropped',
       schema: { type: 'object', properties: { s: { type: 'string', pattern: '^\\p{Lu}$' }, ip: { type: 'string', format: 'ipv4' } } },
       source: 'z.object({ "s": z.string().regex(new RegExp("^\\\\p{Lu}$", "u")).optional(), "ip": z.string().optional() })',
@@ -134,6 +149,24 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
       assert.equal(typeof compiled.safeParse, 'function');
     });
   }
+
+  test('no member the installed Zod marks @deprecated is emitted', async () => {
+    const generated = [generateTypes(await load(TODO), 'm'), generateTypes(await load(TYPED), 'm'), ...cases.map((c) => zodSource(c.schema))].join('\n');
+    const deprecated = deprecatedZodApi();
+    assert.ok(deprecated.methods.has('date') && deprecated.methods.has('email'), 'the scan reads Zod\'s declarations');
+    for (const name of deprecated.methods) assert.doesNotMatch(generated, new RegExp(`\\)\\.${name}\\(`), `.${name}() is deprecated`);
+    for (const name of deprecated.functions) assert.doesNotMatch(generated, new RegExp(`\\bz\\.${name}\\(`), `z.${name}() is deprecated`);
+  });
+
+  test('the format schemas accept and refuse what the formats mean', () => {
+    const schema = new Function('z', `return ${zodSource(cases.find((c) => c.name.startsWith('formats'))!.schema)};`)(z) as z.ZodType;
+    const valid = { d: '2026-07-28', t: '2026-07-28T10:00:00+02:00', p: 'P1DT2H', e: 'a@example.com', u: 'https://example.com/x', id: '0f8fad5b-d9cb-469f-a165-70867728950e', n: 2 };
+    assert.equal(schema.safeParse(valid).success, true);
+    for (const [key, bad] of Object.entries({ d: '2026-13-01', t: '2026-07-28 10:00', p: '1 day', e: 'a@', u: 'not a url', id: 'nope', n: 1.5 })) {
+      assert.equal(schema.safeParse({ ...valid, [key]: bad }).success, false, `${key}: ${bad}`);
+    }
+    assert.equal(schema.safeParse({ ...valid, extra: 1 }).success, false, 'closed object');
+  });
 
   test('the generated pattern check agrees with AJV on a non-ASCII capital', () => {
     const schema = new Function('z', `return ${zodSource({ type: 'string', pattern: '^\\p{Lu}$' })};`)(z) as z.ZodType;
@@ -190,6 +223,20 @@ describe('the generated module compiles with the repo TypeScript against Zod 4 a
     assert.match(run.stdout, /misuse\.ts\(\d+,\d+\): error TS2551: Property 'toFixed' does not exist on type 'string'/);
   });
 });
+
+/**
+ * Names Zod's classic API declares `@deprecated`: members (`z.string().email()`) and
+ * functions (`z.nativeEnum()`), read from the installed declarations.
+ */
+function deprecatedZodApi(): { methods: Set<string>; functions: Set<string> } {
+  const dts = readFileSync(join(ROOT, 'node_modules', 'zod', 'v4', 'classic', 'schemas.d.ts'), 'utf8');
+  const methods = new Set<string>();
+  const functions = new Set<string>();
+  for (const match of dts.matchAll(/\/\*\*(?:(?!\*\/)[^])*@deprecated(?:(?!\*\/)[^])*\*\/\s*(export declare (?:function|const) )?(\w+)/g)) {
+    (match[1] ? functions : methods).add(match[2]!);
+  }
+  return { methods, functions };
+}
 
 /** Handlers a user would write, plus exact-type checks: an `any` anywhere fails `Equal`. */
 const HANDLERS = `import type { CreateTodoHandler } from './todo.types.js';

@@ -33,7 +33,8 @@ export async function runDoctor(target: string): Promise<Check[]> {
   if (url.pathname.length > 1 && url.pathname.endsWith('/')) add('MCP URL', 'warn', `${url.href} ends with "/"; the canonical resource URL has no trailing slash, and clients compare it exactly`);
 
   // 1. An unauthenticated request must be challenged (RFC 6750, RFC 9728 section 5.1).
-  let challenge: string | undefined;
+  let challenge = '';
+  let challenged = false;
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -42,9 +43,10 @@ export async function runDoctor(target: string): Promise<Check[]> {
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     await response.body?.cancel();
-    challenge = response.headers.get('www-authenticate') ?? undefined;
+    challenge = response.headers.get('www-authenticate') ?? '';
+    challenged = response.status === 401 && /^Bearer\b/i.test(challenge);
     if (response.status !== 401) add('401 challenge', 'fail', `a request without a token got ${response.status}; it must get 401 with WWW-Authenticate: Bearer resource_metadata="…" (is authorization turned on?)`);
-    else if (!challenge || !/^Bearer\b/i.test(challenge)) add('401 challenge', 'fail', 'the 401 has no WWW-Authenticate: Bearer header; clients cannot discover how to log in');
+    else if (!challenged) add('401 challenge', 'fail', 'the 401 has no WWW-Authenticate: Bearer header; clients cannot discover how to log in');
     else if (!/resource_metadata="[^"]+"/.test(challenge)) add('401 challenge', 'fail', `the challenge has no resource_metadata parameter (${challenge}); add resource_metadata="<metadata URL>" (RFC 9728 section 5.1)`);
     else if (/error=/.test(challenge)) add('401 challenge', 'warn', 'the challenge to a request without credentials carries error=; RFC 6750 section 3.1 says it should not');
     else add('401 challenge', 'pass', challenge);
@@ -55,22 +57,33 @@ export async function runDoctor(target: string): Promise<Check[]> {
 
   // 2. Protected resource metadata at the path-inserted URL (and the root form).
   const metadataUrl = `${url.origin}/.well-known/oauth-protected-resource${path}`;
-  const advertised = /resource_metadata="([^"]+)"/.exec(challenge ?? '')?.[1];
-  if (advertised && advertised !== metadataUrl && advertised !== `${url.origin}/.well-known/oauth-protected-resource`) {
+  const rootUrl = `${url.origin}/.well-known/oauth-protected-resource`;
+  const advertised = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+  if (advertised && advertised !== metadataUrl && advertised !== rootUrl) {
     add('metadata URL', 'warn', `the challenge points at ${advertised}; RFC 9728 puts it at ${metadataUrl}`);
   }
   const prm = await fetchJson(advertised ?? metadataUrl);
+  const rootForm = (advertised ?? metadataUrl) === rootUrl ? prm : await fetchJson(rootUrl);
   if (!prm.ok) {
-    add('protected resource metadata', 'fail', `${advertised ?? metadataUrl}: ${prm.error}; serve the RFC 9728 document there`);
+    // A wrong path: the origin's root-form document may still name the MCP URL.
+    const named = rootForm.ok ? otherResource(rootForm.value, resource) : undefined;
+    add('protected resource metadata', 'fail', `${advertised ?? metadataUrl}: ${prm.error}; ${named ? tryInstead(named) : 'serve the RFC 9728 document there'}`);
     return checks;
   }
   const doc = prm.value;
-  if (doc['resource'] !== resource) {
+  const named = otherResource(doc, resource);
+  if (named !== undefined) {
+    // Not an MCP endpoint (no challenge): most likely the origin or a wrong path; the metadata says which URL to probe.
+    if (!challenged) {
+      add('resource', 'fail', tryInstead(named));
+      return checks;
+    }
+    add('resource', 'fail', `${tryInstead(named)} if that is the MCP URL, or make "resource" equal ${resource} exactly (RFC 9728 section 3.3)`);
+  } else if (doc['resource'] !== resource) {
     add('resource', 'fail', `"resource" is ${JSON.stringify(doc['resource'])}; it must equal the MCP URL exactly, "${resource}" (RFC 9728 section 3.3; no trailing slash)`);
   } else add('resource', 'pass', resource);
   if (prm.cors !== '*' && prm.cors === undefined) add('metadata CORS', 'warn', 'the metadata document has no Access-Control-Allow-Origin; browser-based clients cannot read it');
-  const rootForm = await fetchJson(`${url.origin}/.well-known/oauth-protected-resource`);
-  if (path && !rootForm.ok) add('metadata (root form)', 'warn', `${url.origin}/.well-known/oauth-protected-resource: ${rootForm.error}; some clients look there first`);
+  if (path && !rootForm.ok) add('metadata (root form)', 'warn', `${rootUrl}: ${rootForm.error}; some clients look there first`);
 
   // 3. Each authorization server: metadata, exact issuer, PKCE S256, registration, JWKS.
   const servers = Array.isArray(doc['authorization_servers']) ? (doc['authorization_servers'] as unknown[]).filter((s): s is string => typeof s === 'string') : [];
@@ -127,6 +140,17 @@ async function checkAuthorizationServer(issuer: string, add: (name: string, stat
   else add('JWKS', 'pass', `${keys} key${keys === 1 ? '' : 's'} at ${metadata.jwks_uri}`);
 }
 
+/** The `resource` a metadata document names when it is a URL other than `resource` (not merely it with a trailing slash). */
+function otherResource(doc: Record<string, unknown>, resource: string): string | undefined {
+  const named = doc['resource'];
+  if (typeof named !== 'string' || !URL.canParse(named) || named.replace(/\/$/, '') === resource) return undefined;
+  return named;
+}
+
+function tryInstead(resource: string): string {
+  return `the metadata names resource ${resource}: run mcp-serve doctor ${resource}`;
+}
+
 async function fetchJson(url: string): Promise<{ ok: true; value: Record<string, unknown>; cors: string | undefined } | { ok: false; error: string }> {
   try {
     const response = await fetch(url, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
@@ -140,6 +164,11 @@ async function fetchJson(url: string): Promise<{ ok: true; value: Record<string,
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }
+}
+
+/** `doctor --json`: the URL probed, whether every check passed or only warned, and the checks. */
+export function doctorReport(url: string, checks: readonly Check[]): { url: string; ok: boolean; checks: readonly Check[] } {
+  return { url, ok: !checks.some((c) => c.status === 'fail'), checks };
 }
 
 /** One line per check, the verdict first. */

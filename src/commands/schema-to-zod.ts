@@ -6,7 +6,7 @@
  * differently from the server. The server keeps validating against the JSON Schema
  * itself (AJV); the Zod schema is for types and never stricter than it needs to be.
  */
-import { jsonSchemaToZod, parseString, type JsonSchemaObject } from 'json-schema-to-zod';
+import { jsonSchemaToZod, parseNumber, parseObject, parseString, type JsonSchemaObject, type Refs } from 'json-schema-to-zod';
 
 /** Thrown when inlining `$ref`s would expand a schema beyond `MAX_EXPANSIONS` (a reference bomb). */
 export class SchemaTooLargeError extends Error {
@@ -20,7 +20,7 @@ const MAX_EXPANSIONS = 10_000;
  * Zod source for one schema, e.g. `z.object({ "title": z.string().min(1) })`.
  *
  * @example zodSource({ type: 'object', properties: { n: { type: 'integer' } } })
- * // → 'z.object({ "n": z.number().int().optional() })'
+ * // → 'z.object({ "n": z.int().optional() })'
  */
 export function zodSource(schema: Record<string, unknown>): string {
   const prepared = prepareSchema(schema);
@@ -197,16 +197,52 @@ function collectAnchors(root: unknown): Map<string, unknown> {
 
 /**
  * Nodes the converter would get wrong: an unconstrained schema becomes `z.unknown()`
- * (not `z.any()`, which would switch off type checking in handlers), and a `pattern`
- * is compiled with the `u` flag, as AJV compiles it.
+ * (not `z.any()`, which would switch off type checking in handlers); a `pattern` is
+ * compiled with the `u` flag, as AJV compiles it; and string formats and closed objects
+ * use Zod 4's own schemas, since the methods the converter emits for them
+ * (`z.string().email()`, `.date()`, ...) are deprecated in Zod 4; so do integers
+ * (`z.int()`, which Zod prefers to the legacy `z.number().int()`).
  */
-function overrideNode(schema: JsonSchemaObject): string | undefined {
+function overrideNode(schema: JsonSchemaObject, refs: Refs): string | undefined {
   if (!SELECTING.some((key) => schema[key] !== undefined)) return withMeta('z.unknown()', schema);
-  if (schema.type === 'string' && typeof schema.pattern === 'string' && schema.enum === undefined && schema.const === undefined) {
-    const { pattern, ...rest } = schema;
-    return withMeta(`${parseString({ ...rest, type: 'string' })}.regex(new RegExp(${JSON.stringify(pattern)}, "u"))`, schema);
+  // `nullable` and value lists are the converter's to wrap; it calls back for the inner schema.
+  if (schema.nullable !== undefined || schema.enum !== undefined || schema.const !== undefined) return undefined;
+  if (schema.type === 'string') return withMeta(stringSource(schema), schema);
+  if (schema.type === 'integer') return withMeta(integerSource(schema), schema);
+  if (schema.type === 'object' && schema.additionalProperties === false && schema.patternProperties === undefined) {
+    const { additionalProperties: _closed, ...open } = schema;
+    const source = parseObject({ ...open, type: 'object', properties: open.properties ?? {} }, refs);
+    return withMeta(`z.strictObject(${source.slice(OBJECT.length)}`, schema);
   }
   return undefined;
+}
+
+const OBJECT = 'z.object(';
+const STRING = 'z.string()';
+const NUMBER = 'z.number()';
+
+/** Zod 4's schema for each kept format; each checks what its deprecated `z.string()` method did. */
+const FORMAT_SCHEMAS: Readonly<Record<string, string>> = {
+  date: 'z.iso.date()',
+  'date-time': 'z.iso.datetime({ offset: true })',
+  duration: 'z.iso.duration()',
+  email: 'z.email()',
+  uri: 'z.url()',
+  uuid: 'z.uuid()',
+};
+
+/** A string schema: its format's own schema (or `z.string()`), the length checks, then the pattern. */
+function stringSource(schema: JsonSchemaObject): string {
+  const { format, pattern, ...rest } = schema;
+  const base = (typeof format === 'string' && FORMAT_SCHEMAS[format]) || STRING;
+  const checks = parseString({ ...rest, type: 'string' }).slice(STRING.length);
+  return `${base}${checks}${typeof pattern === 'string' ? `.regex(new RegExp(${JSON.stringify(pattern)}, "u"))` : ''}`;
+}
+
+/** `z.int()` and the bounds; `multipleOf: 1` and `format: int64` add nothing to an integer. */
+function integerSource(schema: JsonSchemaObject): string {
+  const { multipleOf, format: _format, ...rest } = schema;
+  return `z.int()${parseNumber({ ...rest, ...(multipleOf !== 1 && { multipleOf }), type: 'number' }).slice(NUMBER.length)}`;
 }
 
 /** What the converter appends to every node it parses itself (minus defaults). */
@@ -219,7 +255,7 @@ function mapValues<T>(record: Record<string, unknown>, fn: (value: unknown) => T
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

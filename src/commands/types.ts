@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { loadManifest, type LoadOptions } from '../config/index.js';
 import { McpOAuthError } from '../errors.js';
 import type { ResolvedManifest, ResolvedTool } from '../manifest.js';
-import { SchemaTooLargeError, zodSource } from './schema-to-zod.js';
+import { isRecord, SchemaTooLargeError, zodSource } from './schema-to-zod.js';
 
 /** Default output file, written beside the manifest. */
 export const TYPES_FILE = 'mcp-oauth.types.ts';
@@ -113,6 +113,8 @@ export interface WrittenTypes {
   readonly tools: number;
   /** False when the file already held exactly this text (it is then left untouched). */
   readonly changed: boolean;
+  /** What may stop the module from compiling, such as `zod` missing from the project's dependencies. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -125,7 +127,8 @@ export async function writeTypes(options: WriteTypesOptions = {}): Promise<Writt
   const file = outputFile(manifest, options);
   const label = relative(dirname(file), manifest.file).split(sep).join('/');
   const text = generateTypes(manifest, label);
-  const result = { file, manifest: manifest.file, tools: manifest.tools.length };
+  const warnings = manifest.tools.length === 0 ? [] : zodWarnings(manifest.dir, relative(options.cwd ?? process.cwd(), file) || file);
+  const result = { file, manifest: manifest.file, tools: manifest.tools.length, warnings };
   if (readText(file) === text) return { ...result, changed: false };
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -149,6 +152,32 @@ export function refreshTypes(manifest: ResolvedManifest): string | undefined {
   if (current === text) return undefined;
   writeFileSync(file, text);
   return file;
+}
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies'] as const;
+
+/** A warning unless the nearest package.json at or above `dir` lists `zod`, which the generated module imports. */
+function zodWarnings(dir: string, label: string): string[] {
+  const pkgFile = nearestPackageJson(dir);
+  if (pkgFile === undefined) {
+    return [`warning: ${label} imports zod, but there is no package.json in or above ${dir}; add one (npm init -y) and run npm install zod`];
+  }
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(readText(pkgFile) ?? '');
+  } catch {
+    return [`warning: ${label} imports zod, but ${pkgFile} is not valid JSON, so whether it lists zod is unknown`];
+  }
+  const lists = DEPENDENCY_FIELDS.some((field) => isRecord(pkg) && isRecord(pkg[field]) && Object.hasOwn(pkg[field], 'zod'));
+  return lists ? [] : [`warning: ${label} imports zod, but ${pkgFile} does not list it in ${DEPENDENCY_FIELDS.join(', ')}; run npm install zod (version 4)`];
+}
+
+function nearestPackageJson(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    const candidate = join(current, 'package.json');
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    if (dirname(current) === current) return undefined;
+  }
 }
 
 function outputFile(manifest: ResolvedManifest, options: WriteTypesOptions): string {

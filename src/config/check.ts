@@ -323,7 +323,7 @@ function safeUrl(value: string): URL | undefined {
 }
 
 /** The candidate within edit distance 2 (or a case-insensitive match), if any. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {

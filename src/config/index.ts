@@ -99,6 +99,12 @@ export const importHandlers: HandlerLoader = async (list) => {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers, release };
 };
 
+/** A handler module and where the manifest names it, e.g. `['prompts', 0, 'handler']` → `/srv/handlers/prompts.js`. */
+export interface HandlerModule {
+  readonly path: readonly (string | number)[];
+  readonly file: string;
+}
+
 /** A validated manifest with everything a snapshot needs, built once per load. */
 export interface LoadedManifest {
   readonly manifest: ResolvedManifest;
@@ -106,6 +112,8 @@ export interface LoadedManifest {
   readonly schemas: ToolSchemas;
   /** Values read from `.env` beside the manifest. */
   readonly dotEnv: Readonly<Record<string, string>>;
+  /** Every handler module the manifest names (the list the loader imports from), with where: what --watch follows. */
+  readonly handlerModules: readonly HandlerModule[];
   /** Frees what loading the handlers holds (a worker); calls still running finish first. */
   release(): Promise<void>;
 }
@@ -156,6 +164,7 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     handlers: load.handlers,
     schemas,
     dotEnv,
+    handlerModules: handlerSpecs(manifest).map(({ path, spec }) => ({ path, file: parseHandlerSpec(spec, dir).file })),
     release: load.release ?? (() => Promise.resolve()),
   };
 }
