@@ -43,6 +43,10 @@ const FLAGS = {
   ttl: { value: 'DURATION', help: "how long the token lives: 90s, 15m, 1h, 2d (default: the manifest's auth.accessTokenTtlSec)" },
   out: { short: 'o', value: 'FILE', help: 'the file to write, or a directory for mcp-oauth.types.ts (default: beside the manifest)' },
   json: { help: 'print the result as JSON on stdout (the shapes are in the README)' },
+  url: { value: 'URL', help: "the MCP endpoint to talk to (default: the URL this manifest serves)" },
+  token: { value: 'TOKEN', help: 'the bearer token to send (default: $MCP_TOKEN; with auth.provider "dev", one is minted)' },
+  write: { help: "merge the configuration into the client's project-level file" },
+  force: { help: 'with --write: replace an entry of the same name that differs' },
   help: { short: 'h', help: 'print this help' },
   version: { short: 'v', help: "print mcp-serve's version" },
 } as const satisfies Record<string, Flag>;
@@ -57,16 +61,19 @@ const GLOBAL_FLAGS: readonly FlagName[] = ['help', 'version'];
 
 interface Invocation {
   readonly values: Values;
-  /** The command's one positional argument, when it takes one. */
+  /** The command's first positional argument, when it takes one. */
   readonly arg: string | undefined;
+  /** All of its positional arguments. */
+  readonly args: readonly string[];
   /** --config, --host and --port as options for loading the manifest. */
   readonly load: LoadOptions;
 }
 
 interface Command {
   readonly name: string;
-  /** The placeholder of its optional positional argument (`URL`), if it takes one. */
+  /** The placeholders of its optional positional arguments (`URL`), if it takes any. */
   readonly arg?: string;
+  readonly moreArgs?: readonly string[];
   readonly flags: readonly FlagName[];
   /** One line for the overview. */
   readonly summary: string;
@@ -155,6 +162,42 @@ const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: 'list',
+    flags: ['url', 'token', 'json', 'config', 'host', 'port'],
+    summary: "list the running server's tools, prompts and resources through an MCP client",
+    details:
+      'Connects to the running server (the URL this manifest serves, or --url) with the official MCP client, as any\n' +
+      'client would, and lists its tools (with the scopes this manifest gives them), prompts and resources. With\n' +
+      'auth.provider "dev" a token with every declared scope is minted; otherwise pass --token or set MCP_TOKEN.',
+    example: 'mcp-serve list --url https://mcp.example.com/mcp --token "$TOKEN"',
+    run: list,
+  },
+  {
+    name: 'call',
+    arg: 'TOOL',
+    moreArgs: ['JSON'],
+    flags: ['url', 'token', 'json', 'config', 'host', 'port'],
+    summary: 'call a tool of the running server with JSON arguments, through an MCP client',
+    details:
+      "Calls TOOL on the running server with JSON (an object) as its arguments and prints the result's text and\n" +
+      'structured content; exits 1 when the tool reports an error. A 401 or 403 is explained with the scope the\n' +
+      'server asked for. Tokens as for list.',
+    example: `mcp-serve call create_todo '{"title":"milk"}'`,
+    run: call,
+  },
+  {
+    name: 'connect',
+    arg: 'CLIENT',
+    flags: ['write', 'force', 'url', 'config', 'host', 'port'],
+    summary: 'print how to add this server to claude-code, cursor, vscode, inspector or claude-desktop',
+    details:
+      "Prints the exact command or configuration that adds this manifest's server to CLIENT (claude-code, cursor,\n" +
+      "vscode, inspector, claude-desktop). --write merges it into the client's project-level file (.mcp.json,\n" +
+      '.cursor/mcp.json, .vscode/mcp.json), keeping the other servers. No token is written: each client logs in itself.',
+    example: 'mcp-serve connect claude-code --write',
+    run: connect,
+  },
+  {
     name: 'help',
     arg: 'COMMAND',
     flags: [],
@@ -173,7 +216,7 @@ const COMMANDS: readonly Command[] = [
 export async function main(argv: string[]): Promise<number> {
   const parsed = await parseCommandLine(argv);
   if ('error' in parsed) return usageError(parsed.error);
-  const { command, values, arg } = parsed;
+  const { command, values, arg, args } = parsed;
   if (values.version) return print(packageVersion(), 0);
   if (values.help) return print(parsed.named ? commandHelp(command) : overview(), 0);
   const port = values.port === undefined ? undefined : Number(values.port);
@@ -183,14 +226,14 @@ export async function main(argv: string[]): Promise<number> {
   const http = { ...(values.host !== undefined && { host: values.host }), ...(port !== undefined && { port }) };
   const load = { ...(values.config !== undefined && { configPath: values.config }), http };
   try {
-    return await command.run({ values, arg, load });
+    return await command.run({ values, arg, args, load });
   } catch (error) {
     process.stderr.write(`${formatError(error)}${notFoundHint(error, values)}\n`);
     return 1;
   }
 }
 
-type ParsedCommandLine = { command: Command; named: boolean; values: Values; arg: string | undefined } | { error: string };
+type ParsedCommandLine = { command: Command; named: boolean; values: Values; arg: string | undefined; args: string[] } | { error: string };
 
 /**
  * Finds the command (the first positional argument; `serve` when there is none), then
@@ -234,10 +277,9 @@ async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
     }
   }
   const args = name === undefined ? [] : positionals.slice(1);
-  if (args.length > (command.arg === undefined ? 0 : 1)) {
-    return { error: `unexpected argument "${args[command.arg === undefined ? 0 : 1]}" for "${command.name}"; ${seeHelp}` };
-  }
-  return { command, named: name !== undefined, values: values as Values, arg: args[0] };
+  const allowed = command.arg === undefined ? 0 : 1 + (command.moreArgs?.length ?? 0);
+  if (args.length > allowed) return { error: `unexpected argument "${args[allowed]}" for "${command.name}"; ${seeHelp}` };
+  return { command, named: name !== undefined, values: values as Values, arg: args[0], args };
 }
 
 /** ` (did you mean --scope?)` for a near miss, or which command a flag belongs to. */
@@ -293,7 +335,8 @@ function synopsis(command: Command): string {
     return ` [--${name}${flag.value ? ` ${flag.value}` : ''}]${flag.multiple ? '...' : ''}`;
   });
   const name = command.name === 'serve' ? '[serve]' : command.name;
-  return `mcp-serve ${name}${command.arg ? ` [${command.arg}]` : ''}${flags.join('')}`;
+  const args = [command.arg, ...(command.moreArgs ?? [])].flatMap((a) => (a === undefined ? [] : [` [${a}]`])).join('');
+  return `mcp-serve ${name}${args}${flags.join('')}`;
 }
 
 async function serve(load: RuntimeOptions): Promise<number> {
@@ -322,7 +365,7 @@ async function token({ values, load }: Invocation): Promise<number> {
   const asked = (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
   const unknown = asked.filter((s) => !known.includes(s));
   if (unknown.length > 0) return usageError(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
-  const { mintDevToken, openDevState, parseTtl } = await import('./auth/dev/index.js');
+  const { parseTtl } = await import('./auth/dev/index.js');
   const ttlSec = values.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(values.ttl);
   if (ttlSec === undefined) return usageError(`--ttl ${values.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
   // A token with no scopes would be refused by every tool that needs one; grant what the manifest declares.
@@ -330,10 +373,63 @@ async function token({ values, load }: Invocation): Promise<number> {
   if (values.scope === undefined) {
     process.stderr.write(known.length === 0 ? 'no --scope: the manifest declares no scopes, so the token grants none\n' : `no --scope: the token grants every scope the manifest declares: ${known.join(' ')}\n`);
   }
-  const state = await openDevState(m.dir);
-  const resourceUrl = await resourceUrlFor(loaded, m.http.port);
-  process.stdout.write(`${await mintDevToken(state, { resourceUrl, scopes: [...scopes], subject: values.sub ?? 'dev-user', ttlSec })}\n`);
+  process.stdout.write(`${await devToken(loaded, scopes, values.sub ?? 'dev-user', ttlSec)}\n`);
   return 0;
+}
+
+/** A token signed with the dev authorization server's key, for this manifest's resource URL. */
+async function devToken(loaded: LoadedManifest, scopes: readonly string[], subject: string, ttlSec: number): Promise<string> {
+  const { mintDevToken, openDevState } = await import('./auth/dev/index.js');
+  const state = await openDevState(loaded.manifest.dir);
+  const resourceUrl = await resourceUrlFor(loaded, loaded.manifest.http.port);
+  return mintDevToken(state, { resourceUrl, scopes: [...scopes], subject, ttlSec });
+}
+
+/**
+ * Where list and call go, and with which token: --url or this manifest's URL; --token,
+ * $MCP_TOKEN, or with provider dev a fresh token with every declared scope.
+ */
+async function clientTarget({ values, load }: Invocation): Promise<{ url: string; token: string | undefined; loaded?: LoadedManifest }> {
+  const explicit = values.token ?? (process.env['MCP_TOKEN'] || undefined);
+  const needsManifest = values.url === undefined || explicit === undefined;
+  const loaded = needsManifest ? await loadManifest({ ...load, handlers: false }) : undefined;
+  const url = values.url ?? (await resourceUrlFor(loaded!, loaded!.manifest.http.port));
+  const auth = loaded?.manifest.auth;
+  if (explicit !== undefined || loaded === undefined || auth?.provider !== 'dev') return { url, token: explicit, ...(loaded && { loaded }) };
+  // Short-lived: it exists for this one command.
+  const token = await devToken(loaded, loaded.manifest.resource.scopes_supported, 'dev-user', Math.min(auth.accessTokenTtlSec, 300));
+  return { url, token, loaded };
+}
+
+async function list(invocation: Invocation): Promise<number> {
+  const target = await clientTarget(invocation);
+  const { formatListing, listServer } = await import('./commands/client.js');
+  const listing = await listServer(target);
+  if (invocation.values.json) return print(JSON.stringify(listing, null, 2), 0);
+  const scopes = new Map((target.loaded?.manifest.tools ?? []).map((t) => [t.name, scopeText(t.scopes)]));
+  return print(formatListing(target.url, listing, scopes), 0);
+}
+
+async function call(invocation: Invocation): Promise<number> {
+  const [tool, json] = invocation.args;
+  if (tool === undefined) return usageError('mcp-serve call needs the tool\'s name: mcp-serve call TOOL \'{"arg":"value"}\'; see mcp-serve list');
+  const { callServerTool, formatCall, parseToolArguments } = await import('./commands/client.js');
+  const args = parseToolArguments(json);
+  const outcome = await callServerTool(await clientTarget(invocation), tool, args);
+  print(invocation.values.json ? JSON.stringify(outcome.result, null, 2) : formatCall(outcome), 0, outcome.isError ? process.stderr : process.stdout);
+  return outcome.isError ? 1 : 0;
+}
+
+async function connect({ values, arg, load }: Invocation): Promise<number> {
+  const { CLIENT_NAMES, clientSetup, isClientName, writeClientSetup } = await import('./commands/connect.js');
+  if (!isClientName(arg)) return usageError(`mcp-serve connect needs a client: ${CLIENT_NAMES.join(', ')}${arg === undefined ? '' : ` (not "${arg}")`}`);
+  const loaded = await loadManifest({ ...load, handlers: false });
+  const url = values.url ?? (await resourceUrlFor(loaded, loaded.manifest.http.port));
+  const setup = clientSetup(arg, loaded.manifest.server.name, url);
+  if (!values.write) return print(setup.instructions, 0);
+  const written = writeClientSetup(setup, loaded.manifest.server.name, dirname(loaded.manifest.file), values.force === true);
+  const file = relative(process.cwd(), written.file) || written.file;
+  return print(written.changed ? `✔ wrote ${file}: server "${loaded.manifest.server.name}" at ${url}` : `✔ ${file} already has server "${loaded.manifest.server.name}" at ${url}`, 0);
 }
 
 async function validate({ values, load }: Invocation): Promise<number> {
@@ -440,11 +536,13 @@ function authLine(m: ResolvedManifest, r?: Runtime): string {
 function toolTable(m: ResolvedManifest): string {
   if (m.tools.length === 0) return '  No tools declared.';
   const width = Math.max(4, ...m.tools.map((t) => t.name.length));
-  const rows = m.tools.map((t) => {
-    const scopes = t.scopes.scopes.length === 0 ? '(any valid token)' : t.scopes.kind === 'anyOf' ? `any of: ${t.scopes.scopes.join(', ')}` : t.scopes.scopes.join(' + ');
-    return `    ${t.name.padEnd(width)}  ${scopes}`;
-  });
+  const rows = m.tools.map((t) => `    ${t.name.padEnd(width)}  ${scopeText(t.scopes)}`);
   return [`  Tools (${m.tools.length})`, `    ${'name'.padEnd(width)}  scopes`, ...rows].join('\n');
+}
+
+function scopeText(scopes: ResolvedManifest['tools'][number]['scopes']): string {
+  if (scopes.scopes.length === 0) return '(any valid token)';
+  return scopes.kind === 'anyOf' ? `any of: ${scopes.scopes.join(', ')}` : scopes.scopes.join(' + ');
 }
 
 /** How this CLI was started, for hints: `npx mcp-serve` when installed, else `node path/to/bin.js`. */

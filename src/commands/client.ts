@@ -110,13 +110,16 @@ async function withClient<T>(target: ClientTarget, use: (client: Client) => Prom
   };
   const client = new Client({ name: 'mcp-serve', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   const headers: Record<string, string> = target.token === undefined ? {} : { Authorization: `Bearer ${target.token}` };
+  let connected = false;
   try {
     await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers }, fetch: fetchRecording }));
+    connected = true;
     return await use(client);
   } catch (error) {
     if (refusal.status !== undefined) throw refusedError(target, refusal.status, refusal.challenge ?? null, error);
-    if (error instanceof McpOAuthError) throw error;
-    throw new McpOAuthError('CLIENT_FAILED', `${target.url}: ${describe(error)}; is the server running (npx mcp-serve), and is this its URL (--url)?`, { cause: error });
+    if (connected) throw new McpOAuthError('CLIENT_FAILED', `the server refused the request: ${describe(error)}`, { cause: error });
+    const hint = 'is it running (npx mcp-serve), and is this its URL (--url)?';
+    throw new McpOAuthError('CLIENT_FAILED', `${target.url} did not answer as an MCP server (${describe(error)}); ${hint}`, { cause: error });
   } finally {
     await client.close().catch(() => {});
   }
@@ -133,11 +136,9 @@ function refusedError(target: ClientTarget, status: number, challenge: string | 
   return new McpOAuthError('CLIENT_REFUSED', `401 from ${target.url}: ${reason}; ${fix}`, { cause });
 }
 
+/** The innermost cause says what happened (`connect ECONNREFUSED 127.0.0.1:3000`); the layers above repeat it. */
 function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    parts.push(typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message);
-  }
-  return parts.join(': ') || String(error);
+  let inner: unknown = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(inner);
 }
