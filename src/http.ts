@@ -44,19 +44,24 @@ export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMes
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
 export function createRequestListener(log: Logger, draining: () => boolean = () => false, observer?: Observer): SnapshotListener {
   return (snapshot, req, res) => {
-    const head = acceptRequestHead(req);
-    if (!head.ok) {
-      refusals.set(res, 'bad_request');
-      return sendJson(res, 400, { error: 'invalid_request', error_description: head.description });
-    }
-    if (head.url.pathname === '/readyz') return readiness(snapshot, draining(), res);
-    if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
-    route(snapshot, head.url, req, res, log, observer).catch((error: unknown) => {
+    // Whatever throws, synchronously or not, ends here: a 500 and its stack (our bug), never an uncaught exception.
+    serve(snapshot, req, res, log, draining, observer).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal server error' });
       else res.destroy();
     });
   };
+}
+
+async function serve(snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse, log: Logger, draining: () => boolean, observer: Observer | undefined): Promise<void> {
+  const head = acceptRequestHead(req);
+  if (!head.ok) {
+    refusals.set(res, 'bad_request');
+    return sendJson(res, 400, { error: 'invalid_request', error_description: head.description });
+  }
+  if (head.url.pathname === '/readyz') return readiness(snapshot, draining(), res);
+  if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
+  return route(snapshot, head.url, req, res, log, observer);
 }
 
 async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerResponse, log: Logger, observer: Observer | undefined): Promise<void> {

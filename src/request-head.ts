@@ -28,7 +28,7 @@ export function acceptRequestHead(req: IncomingMessage): RequestHead {
   if (repeated) return { ok: false, description: `The request has more than one ${repeated} header; send it once (${repeated === 'Host' ? 'RFC 9112 section 3.2' : 'RFC 9110 section 5.3'})` };
   const target = req.url ?? '/';
   if (!target.startsWith('/') && target !== '*') {
-    const absolute = URL.canParse(target) ? new URL(target) : undefined;
+    const absolute = parseUrl(target);
     if (!absolute || (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') || absolute.host === '') {
       return { ok: false, description: 'The request target is neither a path nor an absolute http URL (RFC 9112 section 3.2)' };
     }
@@ -38,9 +38,8 @@ export function acceptRequestHead(req: IncomingMessage): RequestHead {
   const host = req.headers.host;
   if (host !== undefined && !isHostAndPort(host)) return { ok: false, description: `The Host header ${JSON.stringify(host.slice(0, 100))} is not a host name with an optional port (RFC 9110 section 7.2)` };
   // The path as sent: `//evil/mcp` is the path "//evil/mcp", not the host "evil".
-  const path = `http://localhost${req.url === '*' ? '/*' : (req.url ?? '/')}`;
-  if (!URL.canParse(path)) return { ok: false, description: 'The request target is not a valid path (RFC 9112 section 3.2)' };
-  return { ok: true, url: new URL(path) };
+  const url = parseUrl(`http://localhost${req.url === '*' ? '/*' : (req.url ?? '/')}`);
+  return url ? { ok: true, url } : { ok: false, description: 'The request target is not a valid path (RFC 9112 section 3.2)' };
 }
 
 /** The first single-valued header that appears more than once, by its usual spelling. */
@@ -58,7 +57,18 @@ function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
 
 /** `uri-host [":" port]`: what the SDK can put after `http://` to build the request's URL. */
 function isHostAndPort(host: string): boolean {
-  if (host === '' || !URL.canParse(`http://${host}/`)) return false;
-  const url = new URL(`http://${host}/`);
-  return url.pathname === '/' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  const url = host === '' ? undefined : parseUrl(`http://${host}/`);
+  return url !== undefined && url.pathname === '/' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+}
+
+/**
+ * `new URL`, or undefined when it throws. Not `URL.canParse`: on Node 20 it answers true
+ * for some hosts that `new URL` then refuses (a Latin-1 Host such as "\u00c3\u00aa\u00c3\u009f").
+ */
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
