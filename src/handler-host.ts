@@ -194,7 +194,7 @@ class WorkerHost implements HandlerHost {
         this.#worker.postMessage({ type: 'call', id, tool, name: ctx.toolName ?? tool, clientCapabilities: ctx.clientCapabilities, args, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
       } catch (error) {
         this.#take(id);
-        reject(new Error(`tool "${tool}": its input cannot be sent to the handler worker (${toThrown(error).message}); pass plain data`));
+        reject(unsendable(ctx.toolName ?? tool, error));
       }
     });
   }
@@ -289,6 +289,19 @@ function toError(thrown: Thrown, tool: string): Error {
   error.name = thrown.name;
   if (thrown.stack !== undefined) error.stack = thrown.stack;
   return error;
+}
+
+/**
+ * The error for a call whose input the structured clone refused: arguments nested
+ * deeper than it recurses (a RangeError), or a value it cannot copy. The client sent
+ * it, so it is answered as a tool error and logged in one line: the frames would show
+ * only this file, nothing of the handler.
+ */
+function unsendable(name: string, error: unknown): Error {
+  const why = error instanceof RangeError ? 'it is nested too deeply); send arguments nested less deeply' : `${toThrown(error).message}); pass plain data`;
+  const unsent = new Error(`tool "${name}": its input cannot be sent to the handler's worker thread (${why}`);
+  unsent.stack = `Error: ${unsent.message}`;
+  return unsent;
 }
 
 function describeCrash(error: unknown): { reason: string; error?: Error } {

@@ -75,7 +75,8 @@ export async function importHandler(spec: string, ref: HandlerRef): Promise<Tool
   return `"${spec}": export "${ref.exportName}" is a ${typeof value}, not a function`;
 }
 
-function isInside(dir: string, file: string): boolean {
+/** True when `file` lies below `dir` (both absolute; compared as paths, links not followed). */
+export function isInside(dir: string, file: string): boolean {
   const rel = relative(dir, file);
   return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
 }

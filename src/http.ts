@@ -10,11 +10,15 @@ import { readCredentials } from './auth/credentials.js';
 import type { Logger } from './log.js';
 import type { Observer } from './observe.js';
 import { readBody } from './read-body.js';
+import { acceptRequestHead } from './request-head.js';
 import { toAuthInfo } from './mcp.js';
 import type { Snapshot } from './snapshot.js';
 
 const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
 const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
+/** The methods of the Streamable HTTP transport, and OPTIONS for CORS preflight. */
+const MCP_METHODS = 'GET, POST, DELETE, OPTIONS';
+const MCP_METHOD_SET = new Set(MCP_METHODS.split(', '));
 
 /** Why a request was refused, for the access log and metrics (never anything about the token). */
 const refusals = new WeakMap<ServerResponse, string>();
@@ -40,9 +44,8 @@ export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMes
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
 export function createRequestListener(log: Logger, draining: () => boolean = () => false, observer?: Observer): SnapshotListener {
   return (snapshot, req, res) => {
-    if (req.url === '/readyz') return readiness(snapshot, draining(), res);
-    if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
-    route(snapshot, req, res, log, observer).catch((error: unknown) => {
+    // Whatever throws, synchronously or not, ends here: a 500 and its stack (our bug), never an uncaught exception.
+    serve(snapshot, req, res, log, draining, observer).catch((error: unknown) => {
       log.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal server error' });
       else res.destroy();
@@ -50,8 +53,18 @@ export function createRequestListener(log: Logger, draining: () => boolean = () 
   };
 }
 
-async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log: Logger, observer: Observer | undefined): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+async function serve(snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse, log: Logger, draining: () => boolean, observer: Observer | undefined): Promise<void> {
+  const head = acceptRequestHead(req);
+  if (!head.ok) {
+    refusals.set(res, 'bad_request');
+    return sendJson(res, 400, { error: 'invalid_request', error_description: head.description });
+  }
+  if (head.url.pathname === '/readyz') return readiness(snapshot, draining(), res);
+  if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
+  return route(snapshot, head.url, req, res, log, observer);
+}
+
+async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerResponse, log: Logger, observer: Observer | undefined): Promise<void> {
   // DNS rebinding: a loopback-bound server answers only to the host names it knows.
   if (s.allowedHosts) {
     const host = validateHostHeader(req.headers.host, s.allowedHosts);
@@ -81,8 +94,14 @@ async function route(s: Snapshot, req: IncomingMessage, res: ServerResponse, log
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Expose-Headers', MCP_EXPOSED_HEADERS);
   }
+  // RFC 9110 section 15.5.6: whoever asks, a method the endpoint does not have is a 405 naming
+  // those it has (and TRACE, PUT, ... never reach the SDK, whose web Request refuses some of them).
+  if (!MCP_METHOD_SET.has(req.method ?? '')) {
+    refusals.set(res, 'method_not_allowed');
+    return sendJson(res, 405, { error: 'method_not_allowed', error_description: `The MCP endpoint takes ${MCP_METHODS}, not ${req.method}` }, { Allow: MCP_METHODS });
+  }
   if (req.method === 'OPTIONS') {
-    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS', 'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS, 'Access-Control-Max-Age': '86400' });
+    res.writeHead(204, { 'Access-Control-Allow-Methods': MCP_METHODS, 'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS, 'Access-Control-Max-Age': '86400' });
     return void res.end();
   }
   const tooLarge = () => sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` } }, { Connection: 'close' });

@@ -43,7 +43,7 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
   const items: PreparedItem[] = [
     ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),
-    ...manifest.resources.map((r, i) => prepareResource(r, handlers.get(`resources[${i}].handler`), env)),
+    ...manifest.resources.map((r, i) => prepareResource(r, handlers.get(`resources[${i}].handler`), env, manifest.dir)),
     ...manifest.resourceTemplates.map((t, i) => prepareTemplate(t, runner(`resourceTemplates[${i}].handler`), env)),
     ...manifest.prompts.map((p, i) => preparePrompt(p, handlers.get(`prompts[${i}].handler`), env)),
   ];

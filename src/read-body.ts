@@ -32,6 +32,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
   });
 }
 
+/**
+ * Headers about this connection, which Node manages (RFC 9110 section 7.6.1): the SDK's
+ * `Connection: keep-alive` on an SSE answer would keep open a connection the client
+ * asked to close.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
+
 interface FetchHandler {
   fetch(request: Request, options?: McpHandlerRequestOptions): Promise<Response>;
 }
@@ -49,7 +56,7 @@ export async function serveReadBody(handler: FetchHandler, req: IncomingMessage 
   // The body travels parsed: given `parsedBody`, the SDK reads nothing from the Request.
   const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, signal: abort.signal });
   const response = await handler.fetch(request, { parsedBody: body.parsed, ...(req.auth && { authInfo: req.auth }) });
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.writeHead(response.status, Object.fromEntries([...response.headers].filter(([name]) => !HOP_BY_HOP.has(name))));
   if (response.body === null) return void res.end();
   for await (const chunk of response.body) {
     if (res.destroyed) break;

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
-import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
+import { fromFetch, post, rawRequest, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
 import { FIXTURE_TOOLS, manifestProblems, protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
 // ---------------------------------------------------------------------------------
@@ -599,4 +599,126 @@ test('no token sent above appears in any server log line', () => {
       if (signature.length >= 16) assert.ok(!line.includes(signature), `a log line contains a token signature: ${line.slice(0, 200)}`);
     }
   }
+});
+
+// ---------------------------------------------------------------------------------
+// The request head: methods, repeated headers, and what a client can make the log say
+// ---------------------------------------------------------------------------------
+
+const hostOf = (s: TestServer) => new URL(s.url).host;
+/** Log lines logged while `run` ran. */
+async function logged(s: TestServer, run: () => Promise<void>): Promise<string[]> {
+  const from = s.logs.length;
+  await run();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return s.logs.slice(from);
+}
+const STACK_FRAME = /\n\s+at /;
+
+describe('adversarial: methods on the MCP endpoint', () => {
+  for (const method of ['TRACE', 'PUT', 'PATCH', 'HEAD', 'PROPFIND']) {
+    for (const who of ['a valid token', 'no token']) {
+      test(`${method} /mcp with ${who} → 405 with Allow, before the bearer gate, nothing logged`, async () => {
+        const auth = who === 'no token' ? '' : `\r\nAuthorization: Bearer ${await validToken()}`;
+        let reply: Reply | undefined;
+        const lines = await logged(server, async () => void (reply = await rawRequest(server.url, `${method} /mcp HTTP/1.1\r\nHost: ${hostOf(server)}${auth}`)));
+        assert.equal(reply!.status, 405, reply!.text);
+        assert.equal(reply!.header('allow'), 'GET, POST, DELETE, OPTIONS');
+        assert.equal(reply!.header('www-authenticate'), undefined);
+        if (method !== 'HEAD') assert.deepEqual(JSON.parse(reply!.text), { error: 'method_not_allowed', error_description: `The MCP endpoint takes GET, POST, DELETE, OPTIONS, not ${method}` });
+        assert.deepEqual(lines, []);
+        await stillServing();
+      });
+    }
+  }
+
+  test('TRACK and unknown methods are refused by Node\'s parser (400), before any code of ours', async () => {
+    for (const method of ['TRACK', 'FOO']) {
+      const reply = await rawRequest(server.url, `${method} /mcp HTTP/1.1\r\nHost: ${hostOf(server)}`);
+      assert.equal(reply.status, 400, method);
+    }
+  });
+
+  test('paths off the endpoint keep their answers: TRACE on the metadata → 405, elsewhere → 404', async () => {
+    assert.equal((await rawRequest(server.url, `TRACE /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nHost: ${hostOf(server)}`)).status, 405);
+    assert.equal((await rawRequest(server.url, `TRACE /elsewhere HTTP/1.1\r\nHost: ${hostOf(server)}`)).status, 404);
+  });
+});
+
+describe('adversarial: repeated single-valued headers', () => {
+  const call = JSON.stringify(toolCall('echo', { text: 'hi' }));
+  const head = (token: string, extra: string) =>
+    `POST /mcp HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${call.length}\r\n${extra}`;
+  const rows: [string, string, string][] = [
+    // RFC 9112 section 3.2: a request with more than one Host is a 400; Node keeps only the first.
+    ['Host', `Host: ${'HOST'}\r\nHost: evil.example`, 'RFC 9112 section 3.2'],
+    ['Host', `Host: evil.example\r\nHost: ${'HOST'}`, 'RFC 9112 section 3.2'],
+    ['Content-Type', `Host: HOST\r\nContent-Type: application/json`, 'RFC 9110 section 5.3'],
+    ['Origin', `Host: HOST\r\nOrigin: http://localhost\r\nOrigin: https://evil.example`, 'RFC 9110 section 5.3'],
+    ['Mcp-Session-Id', `Host: HOST\r\nMcp-Session-Id: a\r\nmcp-session-id: b`, 'RFC 9110 section 5.3'],
+    ['MCP-Protocol-Version', `Host: HOST\r\nMCP-Protocol-Version: ${LEGACY}\r\nMCP-Protocol-Version: ${LEGACY}`, 'RFC 9110 section 5.3'],
+    ['Mcp-Method', `Host: HOST\r\nMcp-Method: tools/call\r\nMcp-Method: tools/call`, 'RFC 9110 section 5.3'],
+  ];
+  for (const [name, extra, rfc] of rows) {
+    test(`two ${name} header lines (${extra.split('\r\n').slice(-2).join(' / ').replaceAll('HOST', '<host>')}) → 400`, async () => {
+      const reply = await rawRequest(server.url, head(await validToken(), extra.replaceAll('HOST', hostOf(server))), call);
+      assert.equal(reply.status, 400, reply.text);
+      assert.deepEqual(JSON.parse(reply.text), { error: 'invalid_request', error_description: `The request has more than one ${name} header; send it once (${rfc})` });
+      await stillServing();
+    });
+  }
+
+  test('a Host that is not a host (a path, a user) → 400; an absolute-form target is served, its authority checked as the Host', async () => {
+    // 'êß' goes out as UTF-8 and arrives as Latin-1 "Ã\xaaÃ\x9f", which URL.canParse on Node 20 accepted and new URL then threw on.
+    for (const host of ['127.0.0.1/x', 'user@127.0.0.1', '[::1', 'êß']) {
+      const reply = await rawRequest(server.url, head(await validToken(), `Host: ${host}`), call);
+      assert.equal(reply.status, 400, `${host}: ${reply.text}`);
+      assert.match(reply.text, /is not a host name with an optional port \(RFC 9110 section 7.2\)/);
+    }
+    const absolute = await rawRequest(server.url, head(await validToken(), `Host: evil.example`).replace('POST /mcp', `POST ${server.url}`), call);
+    assert.equal(absolute.status, 200, absolute.text);
+    assert.deepEqual(rpc(absolute).result?.content, [{ type: 'text', text: 'echo: hi' }]);
+    const rebound = await rawRequest(server.url, head(await validToken(), `Host: ${hostOf(server)}`).replace('POST /mcp', 'POST http://evil.example/mcp'), call);
+    assert.equal(rebound.status, 403, rebound.text);
+  });
+
+  test('repeated list-valued headers (Accept) are fine', async () => {
+    const reply = await rawRequest(server.url, head(await validToken(), `Host: ${hostOf(server)}\r\nAccept: application/json`), call);
+    assert.equal(reply.status, 200, reply.text);
+  });
+});
+
+describe('adversarial: deeply nested arguments and the log', () => {
+  let isolated: TestServer;
+  before(async () => {
+    const tools = [{ name: 'deep', description: 'Any object, in a worker', inputSchema: { type: 'object' }, isolation: 'worker', handler: './handlers/record.js#whoami' }, ...FIXTURE_TOOLS];
+    isolated = await serveManifest(protectedManifest(authority.issuer, { tools }));
+  });
+  after(() => isolated.close());
+
+  test('arguments nested 10,000 levels for an isolation: worker tool → a tool error and one log line without a stack', async () => {
+    const token = await mint({ aud: isolated.url, scope: 'todo:read' });
+    let reply: Reply | undefined;
+    const lines = await logged(isolated, async () => void (reply = await send(rawCall('deep', `{"d":${nested(10_000)}}`), bearer(token), isolated)));
+    assert.equal(reply!.status, 200);
+    const result = rpc(reply!).result;
+    assert.equal(result?.isError, true);
+    assert.deepEqual(result?.content, [{ type: 'text', text: 'tool "deep": its input cannot be sent to the handler\'s worker thread (it is nested too deeply); send arguments nested less deeply' }]);
+    assert.ok(lines.length <= 1, lines.join('\n'));
+    for (const line of lines) assert.doesNotMatch(line, STACK_FRAME);
+    await stillServing(isolated);
+  });
+
+  test('arguments nested 1,000 levels for an isolation: worker tool → handled', async () => {
+    const token = await mint({ aud: isolated.url, scope: 'todo:read' });
+    const reply = await send(rawCall('deep', `{"d":${nested(1_000)}}`), bearer(token), isolated);
+    assert.equal(rpc(reply).result?.isError, undefined, reply.text.slice(0, 300));
+  });
+
+  test('arguments nested 10,000 and 100,000 levels in the main thread → answers, and no stack in the log', async () => {
+    const lines = await logged(server, async () => {
+      for (const depth of [10_000, 100_000]) assert.notEqual((await send(rawCall('anything', `{"d":${nested(depth)}}`))).status, 500);
+    });
+    for (const line of lines) assert.doesNotMatch(line, STACK_FRAME);
+  });
 });

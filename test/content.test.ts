@@ -3,7 +3,8 @@
  * SDK clients, scopes enforced like tools.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -228,5 +229,141 @@ describe('manifest checks for the new sections', () => {
     assert.deepEqual(await problems({ prompts: [{ name: 'q', handler: './handlers/content.js#missing' }] }), [
       'prompts[0].handler: "./handlers/content.js#missing" has no export named "missing"; it exports "bump", "counter", "names", "note", "review", "whoami"',
     ]);
+  });
+});
+
+describe('file resources are re-checked on every read', () => {
+  const SECRET = 'the secret outside the manifest directory';
+  let base: string;
+  let served: string;
+  let outside: string;
+  let fileRuntime: Runtime;
+  const logs: string[] = [];
+  before(async () => {
+    base = mkdtempSync(join(tmpdir(), 'mcp-oauth-swap-'));
+    served = join(base, 'served');
+    outside = join(base, 'outside');
+    mkdirSync(join(served, 'docs'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(served, 'docs', 'swap.md'), 'inside');
+    writeFileSync(join(served, 'docs', 'other.md'), 'the other file inside');
+    writeFileSync(join(outside, 'swap.md'), SECRET);
+    writeFileSync(join(outside, 'secret.md'), SECRET);
+    writeFileSync(join(served, 'mcp-oauth.config.json'), JSON.stringify({
+      server: { name: 'swap-fixture', version: '1.0.0' },
+      http: { host: '127.0.0.1', port: 0 },
+      auth: { provider: 'jwt', issuer: authority.issuer },
+      resources: [{ uri: 'docs://swap', name: 'swap', file: './docs/swap.md' }],
+    }));
+    fileRuntime = await startRuntime({ cwd: served, http: { port: 0 }, log: createLogger({ write: (line) => logs.push(line) }) });
+  });
+  after(async () => {
+    await fileRuntime.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  /** Puts the fixture back: docs/ a directory, docs/swap.md a file inside. */
+  function restore(): void {
+    rmSync(join(served, 'docs'), { recursive: true, force: true });
+    mkdirSync(join(served, 'docs'));
+    writeFileSync(join(served, 'docs', 'swap.md'), 'inside');
+    writeFileSync(join(served, 'docs', 'other.md'), 'the other file inside');
+  }
+
+  /** Reads docs://swap with a 2025-11-25 POST: the text, or the JSON-RPC error message. */
+  async function readSwap(): Promise<string> {
+    const response = await fetch(fileRuntime.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${await authority.mint({ aud: fileRuntime.url })}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'docs://swap' } }),
+    });
+    const text = await response.text();
+    const data = text.split('\n').find((l) => l.startsWith('data:'));
+    const message = JSON.parse(data ? data.slice(5) : text) as { result?: { contents: { text: string }[] }; error?: { message: string } };
+    return message.result?.contents[0]?.text ?? `error: ${message.error?.message}`;
+  }
+
+  /** The log lines since `from`: exactly one, naming the resource, without a stack. */
+  function oneLogLine(from: number, pattern: RegExp): void {
+    const lines = logs.slice(from);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, pattern);
+    assert.ok(!lines[0]!.includes('\n'), lines[0]);
+  }
+
+  for (const [era, connect] of Object.entries(CLIENTS)) {
+    test(`${era}: swap.md replaced by a symlink to a file outside → a resource error, never its content`, async () => {
+      const client = await connect(fileRuntime.url, await authority.mint({ aud: fileRuntime.url }));
+      try {
+        assert.equal((await client.readResource({ uri: 'docs://swap' })).contents[0]?.text, 'inside');
+        rmSync(join(served, 'docs', 'swap.md'));
+        symlinkSync(join(outside, 'secret.md'), join(served, 'docs', 'swap.md'));
+        const from = logs.length;
+        await assert.rejects(client.readResource({ uri: 'docs://swap' }), /Reading docs:\/\/swap failed: it leads outside the server's directory/);
+        oneLogLine(from, /^error: resource docs:\/\/swap not read: docs\/swap\.md now leads outside the manifest's directory \(to .*\/outside\/secret\.md\); a file resource must stay a file inside the manifest's directory$/);
+      } finally {
+        await client.close();
+        restore();
+      }
+    });
+
+    test(`${era}: the whole docs/ directory replaced by a symlink to a directory outside → a resource error`, async () => {
+      const client = await connect(fileRuntime.url, await authority.mint({ aud: fileRuntime.url }));
+      try {
+        rmSync(join(served, 'docs'), { recursive: true });
+        symlinkSync(outside, join(served, 'docs'));
+        const from = logs.length;
+        await assert.rejects(client.readResource({ uri: 'docs://swap' }), /Reading docs:\/\/swap failed: it leads outside the server's directory/);
+        oneLogLine(from, /not read: docs\/swap\.md now leads outside the manifest's directory \(to .*\/outside\/swap\.md\)/);
+      } finally {
+        await client.close();
+        restore();
+      }
+    });
+  }
+
+  test('links that stay inside are still followed, as at load; a missing file is a resource error without a path', async () => {
+    rmSync(join(served, 'docs', 'swap.md'));
+    symlinkSync('other.md', join(served, 'docs', 'swap.md'));
+    assert.equal(await readSwap(), 'the other file inside');
+    rmSync(join(served, 'docs', 'swap.md'));
+    const from = logs.length;
+    assert.equal(await readSwap(), 'error: Reading docs://swap failed: the file is missing');
+    oneLogLine(from, /not read: docs\/swap\.md is missing/);
+    restore();
+    assert.equal(await readSwap(), 'inside');
+  });
+
+  test('while docs/ flips between a link inside and a link outside, no read serves the outside file', async () => {
+    // docs → a directory inside, or → the one outside, swapped atomically (rename over a link) by another process.
+    rmSync(join(served, 'docs'), { recursive: true });
+    mkdirSync(join(served, 'real-docs'));
+    writeFileSync(join(served, 'real-docs', 'swap.md'), 'inside');
+    symlinkSync('real-docs', join(served, 'docs'));
+    const flipper = spawn(process.execPath, ['-e', `
+      const { symlinkSync, renameSync, rmSync } = require('node:fs');
+      const [docs, inside, outside] = process.argv.slice(1);
+      for (let i = 0; ; i++) {
+        const next = docs + '.next';
+        rmSync(next, { force: true });
+        symlinkSync(i % 2 ? inside : outside, next);
+        renameSync(next, docs);
+      }`, join(served, 'docs'), 'real-docs', outside], { stdio: 'ignore' });
+    try {
+      const answers = new Map<string, number>();
+      for (let i = 0; i < 300; i++) {
+        const answer = await readSwap();
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      }
+      assert.ok(!answers.has(SECRET), `the outside file was served: ${JSON.stringify([...answers])}`);
+      assert.ok([...answers.keys()].every((a) => a === 'inside' || a.startsWith('error: Reading docs://swap failed: ')), JSON.stringify([...answers]));
+    } finally {
+      flipper.kill();
+      await new Promise((resolve) => flipper.once('exit', resolve));
+      rmSync(join(served, 'docs'), { force: true });
+      rmSync(join(served, 'real-docs'), { recursive: true, force: true });
+      rmSync(join(served, 'docs.next'), { force: true });
+      restore();
+    }
   });
 });

@@ -1,11 +1,16 @@
 /**
  * Resources and resource templates. Static content is inline text, a base64 blob, or
- * a file read on every read (edits show at once); dynamic content comes from a
- * handler. Scopes are checked by the SDK before anything is read.
+ * a file read on every read (edits show at once) that must still lie inside the
+ * manifest's directory; dynamic content comes from a handler. Scopes are checked by
+ * the SDK before anything is read.
  */
-import { readFile } from 'node:fs/promises';
+import { constants, realpathSync } from 'node:fs';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type InputRequiredResult, type ReadResourceResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { HandlerRunner } from '../config/index.js';
+import { isInside } from '../handlers.js';
+import type { Logger } from '../log.js';
 import { DEFAULTS, type ResolvedResource, type ResolvedResourceTemplate } from '../manifest.js';
 import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
@@ -35,9 +40,12 @@ function metadata(item: ResolvedResource | ResolvedResourceTemplate) {
   };
 }
 
-export function prepareResource(resource: ResolvedResource, runner: HandlerRunner | undefined, env: PrepareEnv): PreparedResource {
+/** `dir` is the manifest's directory: a file resource is served only while it lies inside. */
+export function prepareResource(resource: ResolvedResource, runner: HandlerRunner | undefined, env: PrepareEnv, dir: string): PreparedResource {
   const { source } = resource;
   const mimeType = resource.mimeType;
+  // The load has checked that the file is inside; its real path is the root every read is held to.
+  const root = source.kind === 'file' ? { dir, real: realpathSync(dir) } : undefined;
   const read = async (uri: URL, ctx: ServerContext): Promise<ReadOutcome> => {
     switch (source.kind) {
       case 'text':
@@ -45,7 +53,7 @@ export function prepareResource(resource: ResolvedResource, runner: HandlerRunne
       case 'blob':
         return { contents: [{ uri: uri.href, ...(mimeType && { mimeType }), blob: source.blob }] };
       case 'file': {
-        const bytes = await readFile(source.file);
+        const bytes = await readFileInside(source.file, root!, uri, env.log);
         return { contents: [mimeType === undefined || TEXTUAL.test(mimeType) ? { uri: uri.href, ...(mimeType && { mimeType }), text: bytes.toString('utf8') } : { uri: uri.href, mimeType, blob: bytes.toString('base64') }] };
       }
       case 'handler':
@@ -86,6 +94,67 @@ async function readWith(runner: HandlerRunner, args: unknown[], ctx: ServerConte
     if (error instanceof ProtocolError) throw error;
     if (!(error instanceof CallFailed) || error.reason === 'error') log.error(`resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`);
     throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Why a file resource was not read: said in the log (`log`) and, without paths, to the client. */
+class FileRefused extends Error {
+  constructor(readonly log: string, client: string) {
+    super(client);
+  }
+}
+
+/**
+ * The bytes of `file`, read from a descriptor checked to be a regular file inside `root`,
+ * so that nothing swapped in since the load (the file, or a directory on its way,
+ * replaced by a symlink that leads out) is served; links that stay inside are fine, as
+ * at load. The real path is opened with O_NOFOLLOW, so the last component cannot turn
+ * into a link; a directory on the way still could, so the descriptor is then held to the
+ * root: on Linux by the kernel's own path of it (/proc/self/fd), which no swap after the
+ * open can change; elsewhere by a second realpath that must name the opened file (same
+ * device and inode). O_NONBLOCK: a FIFO put in its place is refused, not waited on.
+ */
+async function readFileInside(file: string, root: { dir: string; real: string }, uri: URL, log: Logger): Promise<Buffer> {
+  const shown = relative(root.dir, file);
+  const outside = (to: string) => new FileRefused(`${shown} now leads outside the manifest's directory (to ${to})`, 'it leads outside the server\'s directory');
+  let handle: FileHandle | undefined;
+  try {
+    const real = await realpath(file);
+    if (!isInside(root.real, real)) throw outside(real);
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new FileRefused(`${shown} is no longer a regular file`, 'it is not a regular file');
+    const kernelPath = await descriptorPath(handle.fd);
+    const where = kernelPath ?? (await realpath(file));
+    if (!isInside(root.real, where)) throw outside(where);
+    const named = kernelPath === undefined ? await stat(where) : opened;
+    if (named.dev !== opened.dev || named.ino !== opened.ino) throw new FileRefused(`${shown} changed while it was opened`, 'it changed while it was read');
+    return await handle.readFile();
+  } catch (error) {
+    const refused = error instanceof FileRefused ? error : fileError(error, shown);
+    log.error(`resource ${uri.href} not read: ${refused.log}; a file resource must stay a file inside the manifest's directory`);
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${refused.message}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** The path the kernel holds for an open descriptor; undefined where there is no /proc (macOS, Windows). */
+async function descriptorPath(fd: number): Promise<string | undefined> {
+  try {
+    return await readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function fileError(error: unknown, shown: string): FileRefused {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return new FileRefused(`${shown} is missing`, 'the file is missing');
+    // O_NOFOLLOW met a link swapped in after the realpath (ELOOP; EMLINK on FreeBSD), or a link loop.
+    case 'ELOOP': case 'EMLINK': return new FileRefused(`${shown} changed into a symlink while it was opened, or is a link loop`, 'it changed while it was read');
+    default: return new FileRefused(`${shown} cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`, 'the file cannot be read');
   }
 }
 

@@ -1,4 +1,5 @@
 /** The two real SDK clients: v2 pinned to 2026-07-28, v1 speaking 2025-11-25. */
+import { connect } from 'node:net';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -100,4 +101,40 @@ export function onlyRpc(text: string): Rpc {
   const all = rpcMessages(text);
   if (all.length !== 1) throw new Error(`expected one JSON-RPC message: ${text.slice(0, 500)}`);
   return all[0]!;
+}
+
+/**
+ * Sends `head` (request line and headers, without the blank line) and `body` on a fresh
+ * socket; the whole answer, or what came of it within `timeoutMs` (a stream stays open).
+ */
+export function rawRequest(url: string, head: string, body = '', timeoutMs = 10_000): Promise<Reply> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(u.port), u.hostname);
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [statusLine = '', ...lines] = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
+      const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      resolve({ status: Number(statusLine.split(' ')[1]), header: (name) => headers.get(name.toLowerCase()), text: headers.get('transfer-encoding') === 'chunked' ? dechunk(body) : body });
+    });
+    // Not end(): the server answers, then closes (Connection: close); a half-closed socket may abort the call.
+    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+/** The payload of a chunked body (RFC 9112 section 7.1). */
+function dechunk(body: string): string {
+  let out = '';
+  for (let at = 0; ;) {
+    const end = body.indexOf('\r\n', at);
+    const size = parseInt(body.slice(at, end), 16);
+    if (!(size > 0)) return out;
+    out += body.slice(end + 2, end + 2 + size);
+    at = end + 2 + size + 2;
+  }
 }
