@@ -225,7 +225,7 @@ describe('help', () => {
 
   test('each synopsis in the overview is the first line of that command\'s help', () => {
     const synopses = [...run('help').stdout.matchAll(/^ {2}(mcp-serve (\S+).*)$/gm)];
-    assert.deepEqual(synopses.map((m) => m[2]), ['[serve]', 'dev', 'validate', 'token', 'types', 'doctor', 'init', 'help']);
+    assert.deepEqual(synopses.map((m) => m[2]), ['[serve]', 'dev', 'validate', 'token', 'types', 'doctor', 'init', 'list', 'call', 'connect', 'help']);
     for (const [, line, name] of synopses) {
       const help = run('help', name === '[serve]' ? 'serve' : name!);
       assert.equal(help.stdout.split('\n')[0], `Usage: ${line}`);
@@ -235,7 +235,7 @@ describe('help', () => {
   test('help for an unknown command names the commands; exit 2', () => {
     const help = run('help', 'nope');
     assert.equal(help.status, 2);
-    assert.equal(help.stderr, 'unknown command "nope"; the commands are serve, dev, validate, token, types, doctor, init, help\n');
+    assert.equal(help.stderr, 'unknown command "nope"; the commands are serve, dev, validate, token, types, doctor, init, list, call, connect, help\n');
   });
 });
 
