@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'dev':
         return await serve({ ...load, watch: true });
       case 'validate':
-        return validate(await loadManifest(load));
+        return validate(await loadManifest({ ...load, checkImports: true }));
       case 'token':
         return await token(await loadManifest(load), { scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean), subject: values.sub, ttl: values.ttl });
       case 'types':
@@ -139,6 +139,7 @@ async function token(loaded: LoadedManifest, request: { scopes: string[]; subjec
 function validate(loaded: LoadedManifest): number {
   const m = loaded.manifest;
   process.stdout.write(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m)}\n`);
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   return 0;
 }
 
@@ -157,6 +158,7 @@ function banner(r: Runtime, watch: boolean): string {
     `  Authorization      ${authLine(m, r)}`,
     ...(watch ? ['  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread'] : []),
   ];
+  for (const warning of r.snapshot.loaded.warnings) lines.push(`  warning: ${warning}`);
   if (r.keys && 'error' in r.keys) lines.push(`  warning: signing keys could not be fetched (${r.keys.error}); requests get 503 until they can`);
   if (m.auth.provider === 'none') {
     lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');

@@ -79,8 +79,9 @@ class Generation {
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger();
-  // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then.
-  const loadOptions = { ...options, ...(options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers }) };
+  // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then;
+  // the scanner also warns then about handler imports that leave the manifest's directory.
+  const loadOptions = { ...options, ...(options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers, checkImports: true }) };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
   // Calls are waited for at shutdown; streams (2025 GET, 2026 subscriptions/listen)
@@ -178,6 +179,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (changes.settings.includes('prompts')) next.mcp.notify.promptsChanged();
     if (changes.settings.includes('resources') || changes.settings.includes('resourceTemplates')) next.mcp.notify.resourcesChanged();
     log.info(describeReload(changes, ms));
+    for (const warning of next.loaded.warnings) log.warn(warning);
     void updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
     if (watcher) void watchedFiles(next.loaded).then((files) => watcher?.update(files));

@@ -45,6 +45,12 @@ export interface LoadOptions {
    * is checked without importing them, e.g. to generate types).
    */
   handlers?: HandlerLoader | false;
+  /**
+   * Also follow the handlers' local imports and warn about those that leave the
+   * manifest's directory (`warnings`). Off by default: it reads every module once
+   * more, which `validate` and watch mode afford and a production start need not.
+   */
+  checkImports?: boolean;
 }
 
 /** A handler module to load; its location is already checked. `key` is where the manifest names it, e.g. `tools[0].handler`. */
@@ -106,6 +112,8 @@ export interface LoadedManifest {
   readonly schemas: ToolSchemas;
   /** Values read from `.env` beside the manifest. */
   readonly dotEnv: Readonly<Record<string, string>>;
+  /** What works here but would not elsewhere, one sentence each (with `checkImports`: imports leaving the directory). */
+  readonly warnings: readonly string[];
   /** Frees what loading the handlers holds (a worker); calls still running finish first. */
   release(): Promise<void>;
 }
@@ -156,6 +164,7 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     handlers: load.handlers,
     schemas,
     dotEnv,
+    warnings: options.checkImports ? await (await import('../import-graph.js')).importWarnings(toLoad.map((h) => h.ref.file), dir, cwd) : [],
     release: load.release ?? (() => Promise.resolve()),
   };
 }
