@@ -81,7 +81,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const log = options.log ?? createLogger();
   // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then;
   // the scanner also warns then about handler imports that leave the manifest's directory.
-  const loadOptions = { ...options, ...(options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers, checkImports: true }) };
+  const watching = options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers, checkImports: true };
+  const loadOptions = { ...options, ...watching };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
   // Calls are waited for at shutdown; streams (2025 GET, 2026 subscriptions/listen)

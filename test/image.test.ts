@@ -76,7 +76,8 @@ function relocate(text: string, paths: Partial<Record<'app' | 'srv' | 'tmp', str
 
 function sh(command: string, cwd: string): void {
   // The registry is reachable; the cache makes repeated runs quick.
-  execFileSync('sh', ['-ec', command], { cwd, env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_loglevel: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { ...process.env, npm_config_prefer_offline: 'true', npm_config_loglevel: 'error' };
+  execFileSync('sh', ['-ec', command], { cwd, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** The documented `APP`s: the Dockerfile's default and each `APP=` in the README. */
@@ -141,7 +142,7 @@ interface Container {
 /** Starts ENTRYPOINT + CMD with the runtime stage's ENV, in WORKDIR /srv, with only the variables given. */
 async function startContainer(srv: string, env: Record<string, string>): Promise<Container> {
   const app = await imageApp();
-  const argv = [only(runtime, 'ENTRYPOINT').args, only(runtime, 'CMD').args].flatMap((json) => JSON.parse(relocate(json, { app, srv })) as string[]);
+  const argv = [only(runtime, 'ENTRYPOINT'), only(runtime, 'CMD')].flatMap((i) => JSON.parse(relocate(i.args, { app, srv })) as string[]);
   const imageEnv = Object.fromEntries(runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args.split('=') as [string, string]));
   const fullEnv = { PATH: process.env['PATH'] ?? '', ...imageEnv, ...env };
   const [command, ...args] = argv;
@@ -153,7 +154,8 @@ async function startContainer(srv: string, env: Record<string, string>): Promise
   const check = only(runtime, 'HEALTHCHECK').args.replace(/^.*?\bCMD\s+/, '');
   const healthcheck = () =>
     new Promise<number>((resolve) => {
-      execFile('sh', ['-c', check.replace(/^node\b/, JSON.stringify(process.execPath))], { env: fullEnv }, (error) => resolve(error ? Number(error.code ?? 1) : 0));
+      const command = check.replace(/^node\b/, JSON.stringify(process.execPath));
+      execFile('sh', ['-c', command], { env: fullEnv }, (error) => resolve(error ? Number(error.code ?? 1) : 0));
     });
   return {
     child,
@@ -264,7 +266,8 @@ function leakyApp(): string {
   cpSync(join(ROOT, 'examples', 'todo', 'handlers', 'todo.js'), join(base, 'shared', 'todo.js'));
   writeFileSync(join(base, 'app', 'handlers', 'todo.js'), "export * from '../../shared/todo.js';\n");
   const tool = { name: 'list_todos', inputSchema: { type: 'object' }, handler: './handlers/todo.js#listTodos' };
-  writeFileSync(join(base, 'app', 'mcp-oauth.config.json'), JSON.stringify({ server: { name: 'leaky', version: '1.0.0' }, auth: { provider: 'none' }, tools: [tool] }));
+  const manifest = { server: { name: 'leaky', version: '1.0.0' }, auth: { provider: 'none' }, tools: [tool] };
+  writeFileSync(join(base, 'app', 'mcp-oauth.config.json'), JSON.stringify(manifest));
   return base;
 }
 
@@ -274,7 +277,8 @@ const LEAK = (where: string, file: string) =>
 
 test('validate warns, and still passes, when a handler imports a file outside the manifest directory', () => {
   const base = leakyApp();
-  const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), 'validate', '--config', 'app/mcp-oauth.config.json'], { cwd: base, encoding: 'utf8' });
+  const bin = join(ROOT, 'dist', 'src', 'bin.js');
+  const result = spawnSync(process.execPath, [bin, 'validate', '--config', 'app/mcp-oauth.config.json'], { cwd: base, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /✔ app\/mcp-oauth\.config\.json is valid/);
   assert.equal(result.stderr, `warning: ${LEAK('app', 'app/handlers/todo.js')}\n`);

@@ -164,9 +164,14 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     handlers: load.handlers,
     schemas,
     dotEnv,
-    warnings: options.checkImports ? await (await import('../import-graph.js')).importWarnings(toLoad.map((h) => h.ref.file), dir, cwd) : [],
+    warnings: options.checkImports ? await importWarnings(toLoad.map((h) => h.ref.file), dir, cwd) : [],
     release: load.release ?? (() => Promise.resolve()),
   };
+}
+
+/** The import scanner, loaded only when asked for (`checkImports`). */
+async function importWarnings(files: string[], dir: string, cwd: string): Promise<string[]> {
+  return (await import('../import-graph.js')).importWarnings(files, dir, cwd);
 }
 
 function withLists(m: Manifest): CheckedManifest {
