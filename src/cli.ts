@@ -435,14 +435,15 @@ async function connect({ values, arg, load }: Invocation): Promise<number> {
 async function validate({ values, load }: Invocation): Promise<number> {
   let loaded: LoadedManifest;
   try {
-    loaded = await loadManifest(load);
+    loaded = await loadManifest({ ...load, checkImports: true });
   } catch (error) {
     if (!values.json || !(error instanceof McpOAuthError)) throw error;
     return print(JSON.stringify({ ok: false, code: error.code, problems: jsonProblems(error, load) }, null, 2), 1);
   }
   const m = loaded.manifest;
   const resourceUrl = await resourceUrlFor(loaded, m.http.port);
-  if (values.json) return print(JSON.stringify(manifestReport(m, resourceUrl), null, 2), 0);
+  if (values.json) return print(JSON.stringify({ ...manifestReport(m, resourceUrl), warnings: loaded.warnings }, null, 2), 0);
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   return print(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m, resourceUrl)}`, 0);
 }
 
@@ -501,6 +502,7 @@ function banner(r: Runtime, watch: boolean): string {
     `  Authorization      ${authLine(m, r)}`,
     ...(watch ? ['  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread'] : []),
   ];
+  for (const warning of r.snapshot.loaded.warnings) lines.push(`  warning: ${warning}`);
   if (r.keys && 'error' in r.keys) lines.push(`  warning: signing keys could not be fetched (${r.keys.error}); requests get 503 until they can`);
   if (m.auth.provider === 'none') {
     lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');

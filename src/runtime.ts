@@ -85,7 +85,9 @@ class Generation {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger();
   // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then.
-  const loadOptions = { ...options, ...(options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers }) };
+  // The scanner also warns then about handler imports that leave the manifest's directory.
+  const watching = options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers, checkImports: true };
+  const loadOptions = { ...options, ...watching };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
   // Calls are waited for at shutdown; streams (2025 GET, 2026 subscriptions/listen)
@@ -206,6 +208,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Followed before the line is printed: an edit made once it is read is seen.
     await follow(next.loaded);
     log.info(describeReload(changes, code, shown, ms));
+    for (const warning of next.loaded.warnings) log.warn(warning);
     void updateTypes(next.loaded, log);
     void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
     return { ok: true, ms, changes };

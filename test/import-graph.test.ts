@@ -1,13 +1,14 @@
 /**
- * collectImportGraph over real files: each case writes a small tree and lists what
- * is reachable from its entries, relative to the root.
+ * collectImportGraph and findImportsOutside over real files: each case writes a small
+ * tree and lists what is reachable from its entries, or what leaves the root, relative
+ * to the root.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, test } from 'node:test';
-import { collectImportGraph } from '../src/import-graph.js';
+import { collectImportGraph, findImportsOutside } from '../src/import-graph.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'mcp-oauth-graph-')));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -141,4 +142,36 @@ test('symlinks: listed by their real path; one that leads outside the root is le
   symlinkSync(join(root, 'real', 'target.js'), join(root, 'linked.js'));
   symlinkSync(join(root, '..', 'secret.js'), join(root, 'escape.js'));
   assert.deepEqual(await graph(root, ['entry.js']), ['entry.js', 'real/inner.js', 'real/target.js']);
+});
+
+test('findImportsOutside: ../ paths, absolute ones and symlinks that lead out, by importing file; not bare, missing or node_modules', async () => {
+  const root = tree({
+    'handlers/todo.js': [
+      "export * from '../../todo/handlers/todo.js';",
+      "import './local.js';",
+      "import 'yaml';",
+      "import '../../missing.js';",
+      "import './node_modules/dep/index.js';",
+    ].join('\n'),
+    'handlers/local.js': "import '../linked.js';\nconst lib = () => import('../../lib/util.js');",
+    'handlers/legacy.cjs': "require('../../lib/util.js');",
+    'node_modules/dep/index.js': "import '../../../lib/util.js';",
+    '../todo/handlers/todo.js': "import './never-followed.js';",
+    '../todo/handlers/never-followed.js': '',
+    '../lib/util.js': '',
+    '../shared.js': '',
+  });
+  symlinkSync(join(root, '..', 'shared.js'), join(root, 'linked.js'));
+  writeFileSync(join(root, 'handlers', 'absolute.js'), `import ${JSON.stringify(join(root, '..', 'shared.js'))};`);
+  const outside = await findImportsOutside(['handlers/todo.js', 'handlers/legacy.cjs', 'handlers/absolute.js'].map((e) => join(root, e)), root);
+  assert.deepEqual(
+    outside.map(({ file, specifier, target }) => [relative(root, file), specifier, relative(root, target)]),
+    [
+      ['handlers/absolute.js', join(root, '..', 'shared.js'), '../shared.js'],
+      ['handlers/legacy.cjs', '../../lib/util.js', '../lib/util.js'],
+      ['handlers/local.js', '../../lib/util.js', '../lib/util.js'],
+      ['handlers/local.js', '../linked.js', '../shared.js'],
+      ['handlers/todo.js', '../../todo/handlers/todo.js', '../todo/handlers/todo.js'],
+    ],
+  );
 });

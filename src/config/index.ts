@@ -45,6 +45,12 @@ export interface LoadOptions {
    * is checked without importing them, e.g. to generate types).
    */
   handlers?: HandlerLoader | false;
+  /**
+   * Also follow the handlers' local imports and warn about those that leave the
+   * manifest's directory (`warnings`). Off by default: it reads every module once
+   * more, which `validate` and watch mode afford and a production start need not.
+   */
+  checkImports?: boolean;
 }
 
 /** A handler module to load; its location is already checked. `key` is where the manifest names it, e.g. `tools[0].handler`. */
@@ -112,6 +118,8 @@ export interface LoadedManifest {
   readonly schemas: ToolSchemas;
   /** Values read from `.env` beside the manifest. */
   readonly dotEnv: Readonly<Record<string, string>>;
+  /** What works here but would not elsewhere, one sentence each (with `checkImports`: imports leaving the directory). */
+  readonly warnings: readonly string[];
   /** Every handler module the manifest names (the list the loader imports from), with where: what --watch follows. */
   readonly handlerModules: readonly HandlerModule[];
   /** Frees what loading the handlers holds (a worker); calls still running finish first. */
@@ -165,8 +173,14 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     schemas,
     dotEnv,
     handlerModules: handlerSpecs(manifest).map(({ path, spec }) => ({ path, file: parseHandlerSpec(spec, dir).file })),
+    warnings: options.checkImports ? await importWarnings(toLoad.map((h) => h.ref.file), dir, cwd) : [],
     release: load.release ?? (() => Promise.resolve()),
   };
+}
+
+/** The import scanner, loaded only when asked for (`checkImports`). */
+async function importWarnings(files: string[], dir: string, cwd: string): Promise<string[]> {
+  return (await import('../import-graph.js')).importWarnings(files, dir, cwd);
 }
 
 function withLists(m: Manifest): CheckedManifest {
