@@ -84,7 +84,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       const body = options?.parsedBody;
       const batch = refuseBatch(request, body);
       if (batch) return batch;
-      const claim = manifest.http.sessions ? await sessions.claims(request, body) : undefined;
+      const claim = manifest.http.sessions ? await sessions.claims(request, body, options?.authInfo) : undefined;
       if (claim) return sessions.fetch(request, claim.body, options, blueprint);
       const item = namedItem(blueprint, body);
       if (item) named.set(request, item);

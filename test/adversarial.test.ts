@@ -41,6 +41,12 @@ const EXTRA_TOOLS = [
     inputSchema: { type: 'object', properties: { name: { type: 'string', maxLength: 10 } }, required: ['name'] },
     handler: './handlers/record.js#whoami',
   },
+  {
+    name: 'survey',
+    description: 'Asks two questions in two rounds (ctx.elicit)',
+    inputSchema: { type: 'object' },
+    handler: './handlers/context.js#survey',
+  },
 ];
 
 /** A schema pattern with catastrophic backtracking on a near-miss input. */
@@ -275,6 +281,45 @@ const TOKEN_ROWS: Row[] = [
   },
 ];
 
+/** A token for `server` whose claims are valid but for `claims`, over the authority's defaults. */
+const claimsToken = (claims: Record<string, unknown>) => mint({ aud: server.url, scope: 'todo:read', ...claims });
+const mustBeString = (claim: string) => `The token's ${claim} claim must be a non-empty string`;
+
+/** RFC 7519 section 4.1, RFC 9068 section 2.2: claims typed, times in order; what reaches a handler is what the types promise. */
+const CLAIM_ROWS: Row[] = [
+  ...([
+    ['sub as an object', { sub: { id: 'alice' } }, mustBeString('sub')],
+    ['sub as an empty string', { sub: '' }, mustBeString('sub')],
+    ['sub as a number', { sub: 42 }, mustBeString('sub')],
+    ['client_id as a number', { client_id: 7 }, mustBeString('client_id')],
+    ['azp as an array (no client_id)', { client_id: undefined, azp: ['test-client'] }, mustBeString('azp')],
+    ['scope as an array (RFC 9068: a space-delimited string)', { scope: ['todo:read'] }, 'The token\'s scope claim must be a space-delimited string'],
+    ['scopes as a string', { scope: undefined, scopes: 'todo:read' }, 'The token\'s scopes claim must be an array of strings'],
+    ['scp with a non-string element', { scope: undefined, scp: ['todo:read', { admin: true }] }, 'The token\'s scp claim must be a space-delimited string or an array of strings'],
+    ['iat ten years in the future, exp in ten minutes', { iat: nowSec() + 10 * 365 * 86_400, exp: nowSec() + 600 }, 'The token was issued in the future (iat)'],
+    ['exp before iat (both within the clock tolerance of now)', { iat: nowSec() + 20, exp: nowSec() + 10 }, 'The token expires before it was issued (exp is not after iat)'],
+  ] as const).map(([what, claims, description]): Row => ({
+    name: `${what} → invalid_token naming it`,
+    send: async () => {
+      const before = recordedCalls().length;
+      const reply = await send(toolCall('whoami'), bearer(await claimsToken(claims)));
+      assert.equal(recordedCalls().length, before, 'the handler ran');
+      return reply;
+    },
+    status: 401,
+    check: invalidToken(description),
+  })),
+  {
+    name: 'client credentials (no sub, client_id): accepted; the handler sees the client and no subject',
+    send: async () => send(toolCall('whoami'), bearer(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
+    status: 200,
+    check: (r) => {
+      const auth = rpc(r).result?.structuredContent;
+      assert.deepEqual([auth?.['subject'], auth?.['clientId'], auth?.['principal']], [undefined, 'billing-service', JSON.stringify([authority.issuer, null, 'billing-service'])]);
+    },
+  },
+];
+
 const HTTP_ROWS: Row[] = [
   {
     name: 'malformed JSON body (2025-11-25 shape)',
@@ -498,7 +543,7 @@ async function runRow(row: Row): Promise<void> {
   await stillServing();
 }
 
-for (const [title, rows] of [['tokens', TOKEN_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
+for (const [title, rows] of [['tokens', TOKEN_ROWS], ['claims', CLAIM_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
   describe(`adversarial: ${title}`, () => {
     for (const row of rows) {
       const label = `${row.name} → ${typeof row.status === 'number' ? row.status : row.status.join('/')}`;
@@ -506,6 +551,34 @@ for (const [title, rows] of [['tokens', TOKEN_ROWS], ['HTTP', HTTP_ROWS], ['tool
     }
   });
 }
+
+// ---------------------------------------------------------------------------------
+// requestState: sealed to the caller's principal
+// ---------------------------------------------------------------------------------
+
+describe('adversarial: requestState', () => {
+  const ELICIT_META = { ...META, [CLIENT_CAPABILITIES_META_KEY]: { elicitation: { form: {} } } };
+  /** One 2026-07-28 round of the survey tool, with earlier answers sealed in `requestState`. */
+  async function round(token: string, extra: Record<string, unknown> = {}): Promise<Rpc> {
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'survey', arguments: {}, _meta: ELICIT_META, ...extra } };
+    return rpc(await fromFetch(await post(server.url, body, { headers: { ...bearer(token), ...modernHeaders('survey') } })));
+  }
+  const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
+
+  test('a state sealed for one principal is refused for another whose parts would run together ("c" + "x\\0y" vs "c\\0x" + "y")', async () => {
+    const victim = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c', sub: 'x\0y' });
+    const first = await round(victim);
+    const second = await round(victim, { inputResponses: { q0: accept({ name: 'Victoria' }) }, requestState: first.result?.['requestState'] });
+    const sealed = second.result?.['requestState'];
+    assert.equal(typeof sealed, 'string', JSON.stringify(second));
+    // Control: the victim finishes the survey with the state.
+    assert.deepEqual((await round(victim, { inputResponses: { q1: accept({ color: 'green' }) }, requestState: sealed })).result?.content, [{ type: 'text', text: 'Victoria likes green' }]);
+    const attacker = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c\0x', sub: 'y' });
+    const replayed = await round(attacker, { inputResponses: { q1: accept({ color: 'red' }) }, requestState: sealed });
+    assert.equal(replayed.error?.code, -32602, JSON.stringify(replayed));
+    assert.match(replayed.error?.message ?? '', /Invalid or expired requestState/);
+  });
+});
 
 // ---------------------------------------------------------------------------------
 // Slowloris: a request head that never ends
