@@ -14,6 +14,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
 import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
 import { FIXTURE_TOOLS, manifestProblems, protectedManifest, serveManifest, type TestServer } from './support/server.js';
@@ -49,6 +51,15 @@ const EXTRA_TOOLS = [
   },
 ];
 
+/** Resources readable only with todo:admin, and one anyone may read: subscribing needs the same. */
+const ADMIN_RESOURCES = {
+  resources: [
+    { uri: 'admin://audit-log', name: 'audit-log', text: 'who did what', scopes: ['todo:admin'] },
+    { uri: 'docs://changelog', name: 'changelog', text: 'what changed' },
+  ],
+  resourceTemplates: [{ uriTemplate: 'admin://users/{id}', name: 'user', handler: './handlers/record.js#whoami', scopes: ['todo:admin'] }],
+};
+
 /** A schema pattern with catastrophic backtracking on a near-miss input. */
 const REDOS_TOOL = {
   name: 'redos',
@@ -74,7 +85,7 @@ const tokens = new Set<string>();
 
 before(async () => {
   authority = await startAuthority();
-  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
+  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), ...ADMIN_RESOURCES, http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
   other = await serveManifest(protectedManifest(authority.issuer));
   const pair = await generateKeyPair('RS256', { extractable: true });
   attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' } };
@@ -551,6 +562,81 @@ for (const [title, rows] of [['tokens', TOKEN_ROWS], ['claims', CLAIM_ROWS], ['H
     }
   });
 }
+
+// ---------------------------------------------------------------------------------
+// Subscriptions need the resource's scopes, like reading it (both revisions)
+// ---------------------------------------------------------------------------------
+
+/** Opens a 2025-11-25 session with `token` and returns its id. */
+async function openSession(token: string): Promise<{ id: string; close(): Promise<void> }> {
+  const client = new LegacyClient({ name: 'adversary', version: '1.0.0' });
+  const transport = new LegacyTransport(new URL(server.url), { requestInit: { headers: bearer(token) } });
+  await client.connect(transport);
+  return { id: transport.sessionId!, close: () => client.close() };
+}
+
+const subscribe = (uri: string) => ({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri } });
+const listen = (uris: string[]) => ({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: uris }, _meta: META } });
+const listenHeaders = { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'subscriptions/listen' };
+
+/** A listen's answer, without waiting for a stream that stays open: status, headers and the first event at most. */
+async function sendListen(uris: string[], token: string): Promise<Reply> {
+  const controller = new AbortController();
+  const response = await post(server.url, listen(uris), { headers: { ...bearer(token), ...listenHeaders }, signal: controller.signal });
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return fromFetch(response);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  controller.abort();
+  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text: new TextDecoder().decode(first.value) };
+}
+
+/** 403 insufficient_scope naming exactly `scope`, with `description`, in the header and the JSON body. */
+const insufficientScope = (description: string, scope = 'todo:admin') => (reply: Reply) => {
+  assert.equal(reply.header('www-authenticate'), `Bearer error="insufficient_scope", error_description="${description}", scope="${scope}", resource_metadata="${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp"`);
+  assert.deepEqual(JSON.parse(reply.text), { error: 'insufficient_scope', error_description: description });
+};
+const AUDIT_LOG = 'Subscribing to the resource admin://audit-log needs scope todo:admin';
+
+describe('adversarial: subscriptions', () => {
+  const readOnly = () => mint({ aud: server.url, scope: 'todo:read' });
+
+  test('2025-11-25 session: a read-only token subscribing to an admin resource gets 403, and the session is not subscribed', async () => {
+    const session = await openSession(await readOnly());
+    try {
+      const reply = await fromFetch(await post(server.url, subscribe('admin://audit-log'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      assert.equal(reply.status, 403, reply.text);
+      insufficientScope(AUDIT_LOG)(reply);
+      // A resource without scopes may be subscribed to on the same session.
+      const open = await fromFetch(await post(server.url, subscribe('docs://changelog'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      assert.equal(open.status, 200, open.text);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('2025-11-25 without a session, and a URI only a template matches: 403 naming the template\'s scope', async () => {
+    const direct = await send(subscribe('admin://audit-log'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+    assert.equal(direct.status, 403, direct.text);
+    insufficientScope(AUDIT_LOG)(direct);
+    const templated = await send(subscribe('admin://users/42'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+    assert.equal(templated.status, 403, templated.text);
+    insufficientScope('Subscribing to the resource template admin://users/{id} needs scope todo:admin')(templated);
+  });
+
+  test('2026-07-28 subscriptions/listen naming an admin resource: 403 before any stream opens', async () => {
+    const reply = await sendListen(['docs://changelog', 'admin://audit-log'], await readOnly());
+    assert.equal(reply.status, 403, reply.text);
+    insufficientScope(AUDIT_LOG)(reply);
+  });
+
+  test('with the resource\'s scope, subscribing works in both revisions', async () => {
+    const admin = await mint({ aud: server.url, scope: 'todo:read todo:admin' });
+    assert.equal((await send(subscribe('admin://audit-log'), { ...bearer(admin), 'MCP-Protocol-Version': LEGACY })).status, 200);
+    const listened = await sendListen(['admin://audit-log'], admin);
+    assert.equal(listened.status, 200, listened.text);
+    assert.match(listened.text, /notifications\/subscriptions\/acknowledged/);
+  });
+});
 
 // ---------------------------------------------------------------------------------
 // requestState: sealed to the caller's principal
