@@ -5,10 +5,18 @@ import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, E
 
 /** What a handler learns about the caller. Never the raw token. */
 export interface AuthContext {
+  /** The authorization server that issued the token (its `iss`). */
+  readonly issuer: string;
   /** The token's `sub`. */
   readonly subject: string | undefined;
-  /** The OAuth client the token was issued to (`client_id`, `azp` or `cid`). */
+  /** The OAuth client the token was issued to (`client_id`, else `azp` or `cid`). */
   readonly clientId: string | undefined;
+  /**
+   * Who is calling, as one opaque string: issuer, subject and client together. The same
+   * caller has the same principal across tokens; key per-caller state on it rather than
+   * on `subject` alone. Undefined for a token that names neither a subject nor a client.
+   */
+  readonly principal: string | undefined;
   /** Scopes granted to the token. */
   readonly scopes: readonly string[];
   /** All verified claims of the access token. */

@@ -4,10 +4,11 @@
  * `startHandlerHost` (handler-host.ts); never imported by the main thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { freezeAuthContext } from './auth/claims.js';
 import { createToolContext } from './context.js';
 import { importHandler } from './handlers.js';
 import { toThrown, type FromWorker, type ToWorker, type Thrown, type WorkerInput } from './handler-host.js';
-import type { AuthContext, ToolHandler } from './handler-types.js';
+import type { ToolHandler } from './handler-types.js';
 
 /** A value in a result that JSON cannot carry. */
 class NotSendable extends Error {}
@@ -58,7 +59,7 @@ async function run({ id, tool, name, clientCapabilities, args, auth, answers }: 
     if (!handler) throw new Error(`the handler worker has no handler for tool "${tool}"`);
     // log/progress go to the main thread, which owns the request; fire and forget.
     const sink = (kind: 'log' | 'progress' | 'resourceUpdated' | 'closeStream') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
-    const ctx = createToolContext({ auth: auth && frozen(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') }, answers);
+    const ctx = createToolContext({ auth: auth && freezeAuthContext(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') }, answers);
     const value = await (handler as (...a: unknown[]) => unknown)(...args, ctx);
     answer = { type: 'result', id, json: toJson(tool, value) };
   } catch (error) {
@@ -94,11 +95,6 @@ function toJson(tool: string, value: unknown): string | undefined {
     const what = error instanceof NotSendable ? error.message : `it cannot be written as JSON (${toThrown(error).message.split('\n')[0]})`;
     throw new Error(`tool "${tool}" returned a value that cannot be sent as a tool result: ${what}; return plain data (objects, arrays, strings, numbers, booleans, null)`);
   }
-}
-
-/** Frozen like the verifier's AuthContext in the main thread, so handlers behave the same in both. */
-function frozen(auth: AuthContext): AuthContext {
-  return Object.freeze({ ...auth, scopes: Object.freeze([...auth.scopes]), claims: Object.freeze({ ...auth.claims }) });
 }
 
 /** The main side's abort reason, as the same kind of value (a DOMException for AbortError and TimeoutError). */

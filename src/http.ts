@@ -9,6 +9,7 @@ import { challengeBody, challengeHeader, challengeStatus, type Challenge } from 
 import { readCredentials } from './auth/credentials.js';
 import type { Logger } from './log.js';
 import type { Observer } from './observe.js';
+import { rateLimitKey } from './rate-limit.js';
 import { readBody } from './read-body.js';
 import { acceptRequestHead } from './request-head.js';
 import { toAuthInfo } from './mcp.js';
@@ -119,8 +120,8 @@ async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerRes
     }
     if (!verification.ok) return sendChallenge(res, s, { error: 'invalid_token', description: verification.description });
     (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
-    if (refusedByRateLimit(s, `sub:${verification.auth.subject ?? verification.auth.clientId ?? ''}`, res)) return;
-  } else if (refusedByRateLimit(s, `addr:${req.socket.remoteAddress ?? ''}`, res)) return;
+    if (refusedByRateLimit(s, rateLimitKey(verification.auth.principal, req.socket.remoteAddress), res)) return;
+  } else if (refusedByRateLimit(s, rateLimitKey(undefined, req.socket.remoteAddress), res)) return;
   // A JSON POST body is read and parsed once, here (see read-body.ts). Other requests,
   // and a wrong Content-Type (for the SDK's 415), pass unread.
   if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'] ?? null)) return s.serveMcp(req, res);

@@ -15,7 +15,7 @@ import { preparePrompt } from './mcp/prompts.js';
 import { prepareResource, prepareTemplate } from './mcp/resources.js';
 import { prepareTool } from './mcp/tools.js';
 
-export { toAuthInfo } from './mcp/calls.js';
+export { authOf, toAuthInfo } from './mcp/calls.js';
 export { toCallToolResult } from './mcp/tools.js';
 
 /** Everything a server instance needs, prepared once per manifest load. */

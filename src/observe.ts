@@ -1,7 +1,7 @@
 /**
  * What operators see: one JSON line per request and per tool decision (`http.accessLog`),
  * and Prometheus metrics at `GET /metrics` (`http.metrics`, prom-client). Records carry
- * the caller's subject and client id, never a token.
+ * the caller's issuer, subject and client id, never a token.
  */
 import type { Registry } from 'prom-client';
 
@@ -12,6 +12,7 @@ export interface RequestRecord {
   readonly rpcMethod?: string;
   /** The tool a tools/call names. */
   readonly tool?: string;
+  readonly issuer?: string;
   readonly subject?: string;
   readonly clientId?: string;
   readonly status: number;
@@ -23,6 +24,7 @@ export interface RequestRecord {
 
 export interface ToolRecord {
   readonly tool: string;
+  readonly issuer?: string;
   readonly subject?: string;
   readonly clientId?: string;
   readonly decision: 'allow' | 'deny';

@@ -1,7 +1,7 @@
 /**
  * A per-caller token bucket: `burst` requests at once, refilled at `perMinute`. Keys are
- * the token's subject (or, without authorization, the client's address). Bounded: the
- * least recently seen keys are forgotten first.
+ * the token's principal (see `rateLimitKey`). Bounded: the least recently seen keys are
+ * forgotten first.
  */
 export interface RateLimiter {
   /** Takes one request from `key`'s bucket; when empty, how long until one is back. */
@@ -9,6 +9,16 @@ export interface RateLimiter {
 }
 
 const MAX_KEYS = 10_000;
+
+/**
+ * The bucket of a request: its token's principal (issuer, subject and client); without
+ * authorization, or for a token naming neither a subject nor a client, the client's
+ * address, so such callers never share one bucket with every other one.
+ */
+export function rateLimitKey(principal: string | undefined, address: string | undefined): string {
+  // Principals are JSON arrays, so an address key cannot equal one.
+  return principal ?? `addr:${address ?? ''}`;
+}
 
 export function createRateLimiter(options: { perMinute: number; burst: number }, now: () => number = Date.now): RateLimiter {
   const perMs = options.perMinute / 60_000;

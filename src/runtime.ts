@@ -7,11 +7,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
+import { callerFields } from './auth/claims.js';
 import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
 import { McpOAuthError, formatError } from './errors.js';
 import { createRequestListener, refusalReason, requestedCall } from './http.js';
-import type { AuthContext } from './handler-types.js';
 import { createLogger, type Logger } from './log.js';
+import { authOf } from './mcp.js';
 import { createObserver, type RequestRecord } from './observe.js';
 import { codeChanges, describeReload, diffManifests, listChanged, type HandlerGraph, type ManifestChanges } from './reload.js';
 import { createSessions } from './sessions.js';
@@ -287,7 +288,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
 /** What the access log and the metrics record of a finished request: never a token. */
 function requestRecord(req: IncomingMessage, res: ServerResponse, durationMs: number): RequestRecord {
-  const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth?.extra?.['auth'] as AuthContext | undefined;
+  const auth = authOf((req as IncomingMessage & { auth?: AuthInfo }).auth);
   const reason = refusalReason(res);
   // From the body when it was read; else from the 2026-07-28 headers.
   const call = requestedCall(res);
@@ -298,8 +299,7 @@ function requestRecord(req: IncomingMessage, res: ServerResponse, durationMs: nu
     path: (req.url ?? '/').split('?')[0]!,
     ...(rpcMethod !== undefined && { rpcMethod }),
     ...(tool !== undefined && { tool }),
-    ...(auth?.subject !== undefined && { subject: auth.subject }),
-    ...(auth?.clientId !== undefined && { clientId: auth.clientId }),
+    ...callerFields(auth),
     status: res.statusCode,
     durationMs: Math.round(durationMs * 10) / 10,
     decision: res.statusCode >= 500 ? 'error' : reason !== undefined ? 'deny' : 'allow',

@@ -2,15 +2,16 @@
  * 2025-11-25 sessions. An `initialize` opens one: `Mcp-Session-Id` from the CSPRNG, an
  * SDK streamable-HTTP transport (GET stream, DELETE), and a server whose tools follow
  * reloads, so a reload reaches its client as `notifications/tools/list_changed`. A
- * session belongs to the subject whose token opened it: any other token gets 404, as
- * if it did not exist. Requests without a session id are served statelessly.
+ * session belongs to the principal (issuer, subject and client) whose token opened it:
+ * any other token gets 404, as if it did not exist. A token naming neither a subject
+ * nor a client is no one in particular and gets no session: its initialize is served
+ * statelessly, like every request without a session id.
  */
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport, isInitializeRequest, isLegacyRequest, type AuthInfo, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import { createEventStore } from './event-store.js';
-import type { AuthContext } from './handler-types.js';
 import type { Logger } from './log.js';
-import { createLiveServer, type LiveServer, type McpBlueprint } from './mcp.js';
+import { authOf, createLiveServer, type LiveServer, type McpBlueprint } from './mcp.js';
 
 export interface SessionOptions {
   readonly maxSessions: number;
@@ -27,16 +28,16 @@ export interface SessionOptions {
 interface Session {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly live: LiveServer;
-  readonly subject: string | undefined;
+  readonly owner: string;
   lastSeen: number;
 }
 
 export interface Sessions {
   /**
    * Whether this request belongs to session handling (it names a session, or opens one).
-   * `body` is the parsed POST body, read once by the caller.
+   * `body` is the parsed POST body, read once by the caller; `authInfo`, the verified caller.
    */
-  claims(request: Request, body: unknown): Promise<{ body: unknown } | undefined>;
+  claims(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<{ body: unknown } | undefined>;
   fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
   /** Points every open session at a reloaded manifest. */
   update(blueprint: McpBlueprint): void;
@@ -63,17 +64,16 @@ export function createSessions(options: SessionOptions): Sessions {
     await session.live.server.close().catch(() => {});
   };
 
-  const open = async (request: Request, body: unknown, authInfo: AuthInfo | undefined, blueprint: McpBlueprint): Promise<Response> => {
+  const open = async (request: Request, body: unknown, authInfo: AuthInfo | undefined, owner: string, blueprint: McpBlueprint): Promise<Response> => {
     if (sessions.size >= options.maxSessions) {
       // Make room by closing the session idle the longest.
       const oldest = [...sessions].sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
       if (oldest) await close(oldest[0]);
     }
     const live = createLiveServer(blueprint, options.log);
-    const subject = subjectOf(authInfo);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { transport, live, subject, lastSeen: Date.now() }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, live, owner, lastSeen: Date.now() }),
       onsessionclosed: (id) => void sessions.delete(id),
       maxRequestBodySize: options.maxBodyBytes,
       // Resumability: a dropped stream is resumed with Last-Event-ID from this store,
@@ -89,19 +89,20 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 
   return {
-    async claims(request, body) {
+    async claims(request, body, authInfo) {
       if (request.headers.has('mcp-session-id')) return { body };
-      // Only an initialize opens a session.
-      if ((body as { method?: unknown } | undefined)?.method !== 'initialize') return undefined;
+      // Only an initialize opens a session, and only for someone who can own it.
+      if ((body as { method?: unknown } | undefined)?.method !== 'initialize' || ownerOf(authInfo) === undefined) return undefined;
       return isInitializeRequest(body) && (await isLegacyRequest(request, body)) ? { body } : undefined;
     },
     async fetch(request, body, requestOptions, blueprint) {
       const authInfo = requestOptions?.authInfo;
       const id = request.headers.get('mcp-session-id');
-      if (id === null) return open(request, body, authInfo, blueprint);
-      const session = sessions.get(id);
-      // Another subject's token on this session: answer as if it did not exist.
-      if (!session || session.subject !== subjectOf(authInfo)) return Response.json(NOT_FOUND, { status: 404 });
+      const owner = ownerOf(authInfo);
+      if (id === null && owner !== undefined) return open(request, body, authInfo, owner, blueprint);
+      const session = id === null ? undefined : sessions.get(id);
+      // Another principal's token on this session, or a token naming no one: answer as if it did not exist.
+      if (!session || owner === undefined || session.owner !== owner) return Response.json(NOT_FOUND, { status: 404 });
       session.lastSeen = Date.now();
       return session.transport.handleRequest(request, { ...(body !== undefined && { parsedBody: body }), ...(authInfo && { authInfo }) });
     },
@@ -121,7 +122,11 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 }
 
-function subjectOf(authInfo: AuthInfo | undefined): string | undefined {
-  return (authInfo?.extra?.['auth'] as AuthContext | undefined)?.subject;
+/** Without authorization (auth.provider none) every caller is the same one. Principal keys are JSON arrays: no collision. */
+const ANYONE = 'anyone';
+
+/** Who may use a session opened by this caller: its principal; undefined for a token naming no one. */
+function ownerOf(authInfo: AuthInfo | undefined): string | undefined {
+  return authInfo === undefined ? ANYONE : authOf(authInfo)?.principal;
 }
 

@@ -14,6 +14,7 @@ import type { Logger } from './log.js';
 import { isLoopbackHost } from './manifest.js';
 import { createServerFactory, namedItem, prepareMcp, type McpBlueprint } from './mcp.js';
 import type { PreparedItem } from './mcp/item.js';
+import { createSubscriptionGate } from './mcp/subscriptions.js';
 import type { Observer } from './observe.js';
 import { serveReadBody, type ReadBody } from './read-body.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -68,6 +69,7 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
   const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
+  const refuseSubscription = createSubscriptionGate(manifest.resources, manifest.resourceTemplates, resourceMetadataUrl(resourceUrl));
   // What each request names, recorded by the router below for the server factory.
   const named = new WeakMap<Request, PreparedItem>();
   const mcp = createMcpHandler(createServerFactory(blueprint, (request) => named.get(request)), {
@@ -82,9 +84,9 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       // The body arrives parsed (read once by the listener): batches and session
       // openings are decided on it, and the SDK reads nothing again.
       const body = options?.parsedBody;
-      const batch = refuseBatch(request, body);
-      if (batch) return batch;
-      const claim = manifest.http.sessions ? await sessions.claims(request, body) : undefined;
+      const refused = refuseBatch(request, body) ?? refuseSubscription(body, options?.authInfo);
+      if (refused) return refused;
+      const claim = manifest.http.sessions ? await sessions.claims(request, body, options?.authInfo) : undefined;
       if (claim) return sessions.fetch(request, claim.body, options, blueprint);
       const item = namedItem(blueprint, body);
       if (item) named.set(request, item);

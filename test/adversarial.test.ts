@@ -14,6 +14,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
 import { fromFetch, post, rawRequest, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
 import { FIXTURE_TOOLS, manifestProblems, protectedManifest, serveManifest, type TestServer } from './support/server.js';
@@ -41,7 +43,22 @@ const EXTRA_TOOLS = [
     inputSchema: { type: 'object', properties: { name: { type: 'string', maxLength: 10 } }, required: ['name'] },
     handler: './handlers/record.js#whoami',
   },
+  {
+    name: 'survey',
+    description: 'Asks two questions in two rounds (ctx.elicit)',
+    inputSchema: { type: 'object' },
+    handler: './handlers/context.js#survey',
+  },
 ];
+
+/** Resources readable only with todo:admin, and one anyone may read: subscribing needs the same. */
+const ADMIN_RESOURCES = {
+  resources: [
+    { uri: 'admin://audit-log', name: 'audit-log', text: 'who did what', scopes: ['todo:admin'] },
+    { uri: 'docs://changelog', name: 'changelog', text: 'what changed' },
+  ],
+  resourceTemplates: [{ uriTemplate: 'admin://users/{id}', name: 'user', handler: './handlers/record.js#whoami', scopes: ['todo:admin'] }],
+};
 
 /** A schema pattern with catastrophic backtracking on a near-miss input. */
 const REDOS_TOOL = {
@@ -68,7 +85,7 @@ const tokens = new Set<string>();
 
 before(async () => {
   authority = await startAuthority();
-  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
+  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), ...ADMIN_RESOURCES, http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
   other = await serveManifest(protectedManifest(authority.issuer));
   const pair = await generateKeyPair('RS256', { extractable: true });
   attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' } };
@@ -272,6 +289,45 @@ const TOKEN_ROWS: Row[] = [
     },
     status: 401,
     check: invalidToken(WRONG_AUD),
+  },
+];
+
+/** A token for `server` whose claims are valid but for `claims`, over the authority's defaults. */
+const claimsToken = (claims: Record<string, unknown>) => mint({ aud: server.url, scope: 'todo:read', ...claims });
+const mustBeString = (claim: string) => `The token's ${claim} claim must be a non-empty string`;
+
+/** RFC 7519 section 4.1, RFC 9068 section 2.2: claims typed, times in order; what reaches a handler is what the types promise. */
+const CLAIM_ROWS: Row[] = [
+  ...([
+    ['sub as an object', { sub: { id: 'alice' } }, mustBeString('sub')],
+    ['sub as an empty string', { sub: '' }, mustBeString('sub')],
+    ['sub as a number', { sub: 42 }, mustBeString('sub')],
+    ['client_id as a number', { client_id: 7 }, mustBeString('client_id')],
+    ['azp as an array (no client_id)', { client_id: undefined, azp: ['test-client'] }, mustBeString('azp')],
+    ['scope as an array (RFC 9068: a space-delimited string)', { scope: ['todo:read'] }, 'The token\'s scope claim must be a space-delimited string'],
+    ['scopes as a string', { scope: undefined, scopes: 'todo:read' }, 'The token\'s scopes claim must be an array of strings'],
+    ['scp with a non-string element', { scope: undefined, scp: ['todo:read', { admin: true }] }, 'The token\'s scp claim must be a space-delimited string or an array of strings'],
+    ['iat ten years in the future, exp in ten minutes', { iat: nowSec() + 10 * 365 * 86_400, exp: nowSec() + 600 }, 'The token was issued in the future (iat)'],
+    ['exp before iat (both within the clock tolerance of now)', { iat: nowSec() + 20, exp: nowSec() + 10 }, 'The token expires before it was issued (exp is not after iat)'],
+  ] as const).map(([what, claims, description]): Row => ({
+    name: `${what} → invalid_token naming it`,
+    send: async () => {
+      const before = recordedCalls().length;
+      const reply = await send(toolCall('whoami'), bearer(await claimsToken(claims)));
+      assert.equal(recordedCalls().length, before, 'the handler ran');
+      return reply;
+    },
+    status: 401,
+    check: invalidToken(description),
+  })),
+  {
+    name: 'client credentials (no sub, client_id): accepted; the handler sees the client and no subject',
+    send: async () => send(toolCall('whoami'), bearer(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
+    status: 200,
+    check: (r) => {
+      const auth = rpc(r).result?.structuredContent;
+      assert.deepEqual([auth?.['subject'], auth?.['clientId'], auth?.['principal']], [undefined, 'billing-service', JSON.stringify([authority.issuer, null, 'billing-service'])]);
+    },
   },
 ];
 
@@ -498,7 +554,7 @@ async function runRow(row: Row): Promise<void> {
   await stillServing();
 }
 
-for (const [title, rows] of [['tokens', TOKEN_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
+for (const [title, rows] of [['tokens', TOKEN_ROWS], ['claims', CLAIM_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
   describe(`adversarial: ${title}`, () => {
     for (const row of rows) {
       const label = `${row.name} → ${typeof row.status === 'number' ? row.status : row.status.join('/')}`;
@@ -506,6 +562,109 @@ for (const [title, rows] of [['tokens', TOKEN_ROWS], ['HTTP', HTTP_ROWS], ['tool
     }
   });
 }
+
+// ---------------------------------------------------------------------------------
+// Subscriptions need the resource's scopes, like reading it (both revisions)
+// ---------------------------------------------------------------------------------
+
+/** Opens a 2025-11-25 session with `token` and returns its id. */
+async function openSession(token: string): Promise<{ id: string; close(): Promise<void> }> {
+  const client = new LegacyClient({ name: 'adversary', version: '1.0.0' });
+  const transport = new LegacyTransport(new URL(server.url), { requestInit: { headers: bearer(token) } });
+  await client.connect(transport);
+  return { id: transport.sessionId!, close: () => client.close() };
+}
+
+const subscribe = (uri: string) => ({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri } });
+const listen = (uris: string[]) => ({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: uris }, _meta: META } });
+const listenHeaders = { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'subscriptions/listen' };
+
+/** A listen's answer, without waiting for a stream that stays open: status, headers and the first event at most. */
+async function sendListen(uris: string[], token: string): Promise<Reply> {
+  const controller = new AbortController();
+  const response = await post(server.url, listen(uris), { headers: { ...bearer(token), ...listenHeaders }, signal: controller.signal });
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return fromFetch(response);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  controller.abort();
+  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text: new TextDecoder().decode(first.value) };
+}
+
+/** 403 insufficient_scope naming exactly `scope`, with `description`, in the header and the JSON body. */
+const insufficientScope = (description: string, scope = 'todo:admin') => (reply: Reply) => {
+  assert.equal(reply.header('www-authenticate'), `Bearer error="insufficient_scope", error_description="${description}", scope="${scope}", resource_metadata="${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp"`);
+  assert.deepEqual(JSON.parse(reply.text), { error: 'insufficient_scope', error_description: description });
+};
+const AUDIT_LOG = 'Subscribing to the resource admin://audit-log needs scope todo:admin';
+
+describe('adversarial: subscriptions', () => {
+  const readOnly = () => mint({ aud: server.url, scope: 'todo:read' });
+
+  test('2025-11-25 session: a read-only token subscribing to an admin resource gets 403, and the session is not subscribed', async () => {
+    const session = await openSession(await readOnly());
+    try {
+      const reply = await fromFetch(await post(server.url, subscribe('admin://audit-log'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      assert.equal(reply.status, 403, reply.text);
+      insufficientScope(AUDIT_LOG)(reply);
+      // A resource without scopes may be subscribed to on the same session.
+      const open = await fromFetch(await post(server.url, subscribe('docs://changelog'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      assert.equal(open.status, 200, open.text);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('2025-11-25 without a session, and a URI only a template matches: 403 naming the template\'s scope', async () => {
+    const direct = await send(subscribe('admin://audit-log'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+    assert.equal(direct.status, 403, direct.text);
+    insufficientScope(AUDIT_LOG)(direct);
+    const templated = await send(subscribe('admin://users/42'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+    assert.equal(templated.status, 403, templated.text);
+    insufficientScope('Subscribing to the resource template admin://users/{id} needs scope todo:admin')(templated);
+  });
+
+  test('2026-07-28 subscriptions/listen naming an admin resource: 403 before any stream opens', async () => {
+    const reply = await sendListen(['docs://changelog', 'admin://audit-log'], await readOnly());
+    assert.equal(reply.status, 403, reply.text);
+    insufficientScope(AUDIT_LOG)(reply);
+  });
+
+  test('with the resource\'s scope, subscribing works in both revisions', async () => {
+    const admin = await mint({ aud: server.url, scope: 'todo:read todo:admin' });
+    assert.equal((await send(subscribe('admin://audit-log'), { ...bearer(admin), 'MCP-Protocol-Version': LEGACY })).status, 200);
+    const listened = await sendListen(['admin://audit-log'], admin);
+    assert.equal(listened.status, 200, listened.text);
+    assert.match(listened.text, /notifications\/subscriptions\/acknowledged/);
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// requestState: sealed to the caller's principal
+// ---------------------------------------------------------------------------------
+
+describe('adversarial: requestState', () => {
+  const ELICIT_META = { ...META, [CLIENT_CAPABILITIES_META_KEY]: { elicitation: { form: {} } } };
+  /** One 2026-07-28 round of the survey tool, with earlier answers sealed in `requestState`. */
+  async function round(token: string, extra: Record<string, unknown> = {}): Promise<Rpc> {
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'survey', arguments: {}, _meta: ELICIT_META, ...extra } };
+    return rpc(await fromFetch(await post(server.url, body, { headers: { ...bearer(token), ...modernHeaders('survey') } })));
+  }
+  const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
+
+  test('a state sealed for one principal is refused for another whose parts would run together ("c" + "x\\0y" vs "c\\0x" + "y")', async () => {
+    const victim = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c', sub: 'x\0y' });
+    const first = await round(victim);
+    const second = await round(victim, { inputResponses: { q0: accept({ name: 'Victoria' }) }, requestState: first.result?.['requestState'] });
+    const sealed = second.result?.['requestState'];
+    assert.equal(typeof sealed, 'string', JSON.stringify(second));
+    // Control: the victim finishes the survey with the state.
+    assert.deepEqual((await round(victim, { inputResponses: { q1: accept({ color: 'green' }) }, requestState: sealed })).result?.content, [{ type: 'text', text: 'Victoria likes green' }]);
+    const attacker = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c\0x', sub: 'y' });
+    const replayed = await round(attacker, { inputResponses: { q1: accept({ color: 'red' }) }, requestState: sealed });
+    assert.equal(replayed.error?.code, -32602, JSON.stringify(replayed));
+    assert.match(replayed.error?.message ?? '', /Invalid or expired requestState/);
+  });
+});
 
 // ---------------------------------------------------------------------------------
 // Slowloris: a request head that never ends

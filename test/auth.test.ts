@@ -289,7 +289,8 @@ const ROWS: Row[] = [
   { name: 'lowercase "bearer" scheme', send: async (s) => callEcho(s, { Authorization: `bearer ${await mint({ aud: s.url, scope: 'todo:read' })}` }), expect: { status: 200 } },
   { name: 'aud array containing the resource URL', send: withToken((s) => ({ aud: ['https://other.example/api', s.url], scope: 'todo:read' })), expect: { status: 200 } },
   { name: 'nbf 10 s in the future (within tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', nbf: nowSec() + 10 })), expect: { status: 200 } },
-  { name: 'expired 10 s ago (within tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { expiresIn: -10 }), expect: { status: 200 } },
+  // Issued before it expired: exp must come after iat.
+  { name: 'expired 10 s ago (within tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iat: nowSec() - 300 }), { expiresIn: -10 }), expect: { status: 200 } },
 ];
 
 describe('bearer token table', () => {

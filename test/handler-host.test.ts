@@ -55,7 +55,7 @@ test('many calls in flight at once are answered by id', QUICK, async () => {
 
 test('the handler gets the caller\'s auth context, a signal and the tool name', QUICK, async () => {
   const host = await start([spec('echo')]);
-  const auth: AuthContext = { subject: 'alice', clientId: 'app', scopes: ['todo:read'], claims: { sub: 'alice', aud: 'https://mcp.example.com' }, expiresAt: 1_900_000_000 };
+  const auth: AuthContext = { issuer: 'https://as.example.com', subject: 'alice', clientId: 'app', principal: '["https://as.example.com","alice","app"]', scopes: ['todo:read'], claims: { sub: 'alice', aud: 'https://mcp.example.com' }, expiresAt: 1_900_000_000 };
   const seen = (await host.call('echo', [{ text: 'hi' }], { auth, signal: new AbortController().signal })) as Record<string, unknown>;
   assert.deepEqual(seen, { input: { text: 'hi' }, toolName: 'echo', auth, authFrozen: true, ctxKeys: ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName'] });
   const anonymous = (await host.call('echo', [{}], noAuth())) as Record<string, unknown>;

@@ -53,7 +53,7 @@ describe('a new server', () => {
     assert.deepEqual(loaded.manifest.tools.map((t) => [t.name, t.scopes.scopes, t.handler.spec]), [['hello', ['hello:read'], './handlers/hello.js#hello']]);
     const hello = loaded.handlers.get('tools[0].handler')!;
     const sinks = { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {}, closeStream: async () => {} };
-    const ctx = { auth: { subject: 'alice', clientId: 'cli', scopes: ['hello:read'], claims: {}, expiresAt: 0 }, signal: new AbortController().signal, toolName: 'hello', clientCapabilities: undefined, sinks, answers: {} };
+    const ctx = { auth: { issuer: 'https://as.example.com', subject: 'alice', clientId: 'cli', principal: '["https://as.example.com","alice","cli"]', scopes: ['hello:read'], claims: {}, expiresAt: 0 }, signal: new AbortController().signal, toolName: 'hello', clientCapabilities: undefined, sinks, answers: {} };
     assert.equal(await hello([{ name: 'Ada' }], ctx), 'Hello, Ada! (called by alice)');
 
     const runtime = await startRuntime({ configPath: join(dir, 'mcp-oauth.config.yaml'), env: {}, http: { port: 0 }, log: createLogger({ write: () => {} }) });

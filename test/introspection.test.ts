@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { INTROSPECTION_CLIENT } from './support/authority.js';
-import { post, toolCall } from './support/clients.js';
+import { onlyRpc, post, toolCall } from './support/clients.js';
 import { sharedProtectedServer } from './support/protected-server.js';
 import { protectedManifest, withServer } from './support/server.js';
 
@@ -70,4 +70,40 @@ test('a cached answer never outlives the token: after its exp the endpoint is as
   const before = fixture.authority.introspectionRequests;
   assert.equal((await call(token)).status, 401);
   assert.equal(fixture.authority.introspectionRequests - before, 1);
+});
+
+/** 401 invalid_token with exactly `description`. */
+async function assertInvalidToken(response: Response, description: string): Promise<void> {
+  assert.equal(response.status, 401);
+  assert.match(response.headers.get('www-authenticate') ?? '', new RegExp(`error="invalid_token", error_description="${description.replace(/[()]/g, '\\$&')}"`));
+  assert.deepEqual(await response.json(), { error: 'invalid_token', error_description: description });
+}
+
+test('RFC 7662 section 2.2: an answer that says active but whose exp has passed, or whose nbf is ahead, is not accepted', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const expired = fixture.authority.issueOpaque({ aud: fixture.server.url, scope: 'todo:read', exp: now - 120 }, { contradictory: true });
+  await assertInvalidToken(await call(expired), 'The access token expired');
+  const early = fixture.authority.issueOpaque({ aud: fixture.server.url, scope: 'todo:read', nbf: now + 600 }, { contradictory: true });
+  await assertInvalidToken(await call(early), 'The token is not valid yet (nbf)');
+});
+
+test('an active answer is typed like a JWT: sub, client_id and scope of the wrong type are refused by name', async () => {
+  const answer = (claims: Record<string, unknown>) => call(fixture.authority.issueOpaque({ aud: fixture.server.url, scope: 'todo:read', ...claims }));
+  await assertInvalidToken(await answer({ sub: { id: 'alice' } }), 'The token\'s sub claim must be a non-empty string');
+  await assertInvalidToken(await answer({ client_id: 42 }), 'The token\'s client_id claim must be a non-empty string');
+  await assertInvalidToken(await answer({ scope: ['todo:read'] }), 'The token\'s scope claim must be a space-delimited string');
+  await assertInvalidToken(await answer({ exp: 'tomorrow' }), 'The token\'s exp claim must be a NumericDate (seconds since the epoch)');
+});
+
+test('an opaque token carries the same principal as a JWT of the same issuer, subject and client', async () => {
+  const opaque = fixture.authority.issueOpaque({ sub: 'olivia', client_id: 'app', aud: fixture.server.url, scope: 'todo:read' });
+  const jwt = await fixture.authority.mint({ sub: 'olivia', client_id: 'app', aud: fixture.server.url, scope: 'todo:read' });
+  const principal = async (token: string) => {
+    const response = await call(token, 'whoami', {});
+    return (onlyRpc(await response.text()).result?.structuredContent as { principal?: string; issuer?: string } | undefined);
+  };
+  const fromOpaque = await principal(opaque);
+  assert.equal(fromOpaque?.issuer, fixture.authority.issuer);
+  assert.equal(fromOpaque?.principal, JSON.stringify([fixture.authority.issuer, 'olivia', 'app']));
+  assert.equal((await principal(jwt))?.principal, fromOpaque?.principal);
 });

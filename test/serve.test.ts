@@ -121,7 +121,7 @@ describe('handler context and results', () => {
     }
   };
 
-  test('ctx.auth carries subject, client, scopes, claims and expiry, never the token', async () => {
+  test('ctx.auth carries issuer, subject, client, principal, scopes, claims and expiry, never the token', async () => {
     const result = await call('whoami', {}, { sub: 'carol', scope: 'todo:read', client_id: 'cli-1' });
     const auth = result.structuredContent as Record<string, unknown>;
     assert.equal(auth['subject'], 'carol');
@@ -131,7 +131,7 @@ describe('handler context and results', () => {
     assert.deepEqual(auth['claimNames'], ['aud', 'client_id', 'exp', 'iat', 'iss', 'scope', 'sub']);
     const last = recordedCalls().at(-1)!;
     assert.deepEqual(last.ctxKeys.sort(), ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName']);
-    assert.deepEqual(last.authKeys.sort(), ['claims', 'clientId', 'expiresAt', 'scopes', 'subject']);
+    assert.deepEqual(last.authKeys.sort(), ['claims', 'clientId', 'expiresAt', 'issuer', 'principal', 'scopes', 'subject']);
     assert.ok(!JSON.stringify(result).includes('eyJ'), 'a token reached the handler');
   });
 

@@ -1,14 +1,15 @@
 /**
  * Opaque access tokens (RFC 7662): asked of the authorization server's introspection
  * endpoint with oauth4webapi, as this resource server's client. An active answer must
- * name this resource in `aud` and the issuer in `iss` (when given). Answers are cached
- * by the token's SHA-256, never past the token's `exp`; an endpoint that cannot answer
- * fails closed (503), never open.
+ * name this resource in `aud` and the issuer in `iss` (when given), and is read like a
+ * JWT's claims: typed, and not active when its `exp` has passed or its `nbf` is ahead,
+ * whatever `active` says (RFC 7662 section 2.2). Answers are cached by the token's
+ * SHA-256, never past the token's `exp`; an endpoint that cannot answer fails closed
+ * (503), never open.
  */
 import * as oauth from 'oauth4webapi';
-import type { AuthContext } from '../handler-types.js';
 import { isLoopbackHost } from '../manifest.js';
-import { scopesFromClaims } from './scopes.js';
+import { authContextFromClaims } from './claims.js';
 import { createVerdictCache } from './verdict-cache.js';
 import type { Verification } from './verifier.js';
 
@@ -21,7 +22,7 @@ export interface IntrospectionConfig {
 
 const MAX_ENTRIES = 10_000;
 
-export function createIntrospector(config: IntrospectionConfig, expect: { issuer: string; audiences: readonly string[]; scopeClaims: readonly string[] }): (token: string) => Promise<Verification> {
+export function createIntrospector(config: IntrospectionConfig, expect: { issuer: string; audiences: readonly string[]; scopeClaims: readonly string[]; clockToleranceSec: number }): (token: string) => Promise<Verification> {
   const as: oauth.AuthorizationServer = { issuer: expect.issuer, introspection_endpoint: config.endpoint };
   const client: oauth.Client = { client_id: config.clientId };
   const clientAuth = oauth.ClientSecretBasic(config.clientSecret);
@@ -41,16 +42,9 @@ export function createIntrospector(config: IntrospectionConfig, expect: { issuer
     const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.some((a) => expect.audiences.includes(a))) return { ok: false, error: 'invalid_token', description: 'The token was not issued for this resource (audience mismatch)' };
     if (claims.iss !== undefined && claims.iss !== expect.issuer) return { ok: false, error: 'invalid_token', description: 'The token was issued by another authorization server' };
-    const exp = typeof claims.exp === 'number' ? claims.exp : Math.floor(Date.now() / 1000) + config.cacheSec;
-    const clientId = claims.client_id;
-    const auth: AuthContext = Object.freeze({
-      subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      clientId: typeof clientId === 'string' ? clientId : undefined,
-      scopes: Object.freeze(scopesFromClaims(claims as Record<string, unknown>, expect.scopeClaims)),
-      claims: Object.freeze({ ...claims }),
-      expiresAt: exp,
-    });
-    return { ok: true, auth };
+    // Without exp, the answer holds for as long as it is cached.
+    const verdict = authContextFromClaims(claims, expect.issuer, { ...expect, expiresAtWithoutExp: Math.floor(Date.now() / 1000) + config.cacheSec });
+    return verdict.ok ? verdict : { ok: false, error: 'invalid_token', description: verdict.description };
   };
   return (token) => cached(token, () => introspect(token));
 }

@@ -9,8 +9,8 @@ import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
 import { describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
+import { authContextFromClaims } from './claims.js';
 import { createIntrospector } from './introspection.js';
-import { scopesFromClaims } from './scopes.js';
 import { createVerdictCache } from './verdict-cache.js';
 
 export type Verification =
@@ -108,7 +108,7 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     ...(config.typ !== undefined && { typ: config.typ }),
   };
   const cached = createVerdictCache(config.tokenCacheSize, config.jwksCacheSec * 1000);
-  const introspect = config.introspection && createIntrospector(config.introspection, { issuer: config.issuers[0]!, audiences, scopeClaims: config.scopeClaims });
+  const introspect = config.introspection && createIntrospector(config.introspection, { issuer: config.issuers[0]!, audiences, scopeClaims: config.scopeClaims, clockToleranceSec: config.clockToleranceSec });
   return {
     get jwksUri() {
       return jwksUri;
@@ -143,7 +143,9 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
       if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
       return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describeError(error)})` };
     }
-    return { ok: true, auth: authContext(payload, config) };
+    // jose has checked the signature, iss, aud, exp and nbf; the claims' types and order are checked here.
+    const verdict = authContextFromClaims(payload, payload.iss!, config);
+    return verdict.ok ? verdict : { ok: false, error: 'invalid_token', description: verdict.description };
   }
 }
 
@@ -170,17 +172,6 @@ function keepingStaleKeys(remote: RemoteKeySet): JWTVerifyGetKey {
       throw error;
     }
   };
-}
-
-function authContext(payload: JWTPayload, config: VerifierConfig): AuthContext {
-  const clientId = payload['client_id'] ?? payload['azp'] ?? payload['cid'];
-  return Object.freeze({
-    subject: payload.sub,
-    clientId: typeof clientId === 'string' ? clientId : undefined,
-    scopes: Object.freeze(scopesFromClaims(payload, config.scopeClaims)),
-    claims: Object.freeze({ ...payload }),
-    expiresAt: payload.exp!,
-  });
 }
 
 /** What went wrong, for `error_description`: never the token or its contents. */

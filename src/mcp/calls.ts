@@ -36,16 +36,15 @@ interface RoundState {
 }
 
 /**
- * Seals the answers between rounds (HMAC, bound to the method, the client and the
- * subject): requestState travels through the client and comes back untrusted. One key
- * per process, so a round may cross a reload (but not another process).
+ * Seals the answers between rounds (HMAC, bound to the method and the caller's
+ * principal, as a JSON array so the parts cannot run into each other): requestState
+ * travels through the client and comes back untrusted. A token naming no subject nor
+ * client has no principal: its rounds are bound to no one, as without authorization.
+ * One key per process, so a round may cross a reload (but not another process).
  */
 const rounds = createRequestStateCodec<RoundState>({
   key: randomBytes(32),
-  bind: (ctx) => {
-    const auth = authOf(ctx.http?.authInfo);
-    return `${ctx.mcpReq.method}\0${auth?.clientId ?? ''}\0${auth?.subject ?? ''}`;
-  },
+  bind: (ctx) => JSON.stringify([ctx.mcpReq.method, authOf(ctx.http?.authInfo)?.principal ?? null]),
 });
 
 export const verifyRoundState = rounds.verify;

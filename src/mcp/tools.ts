@@ -1,8 +1,8 @@
 /** Tools: input validated by the shared AJV instance, scopes checked by the SDK before dispatch. */
 import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
+import { callerFields } from '../auth/claims.js';
 import type { HandlerRunner } from '../config/index.js';
 import type { ResolvedTool } from '../manifest.js';
-import type { AuthContext } from '../handler-types.js';
 import { CallFailed, authOf, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 
@@ -22,13 +22,13 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
     ...(tool.annotations !== undefined && { annotations: tool.annotations as ToolAnnotations }),
     ...(tool.icons !== undefined && { icons: [...tool.icons] }),
     scopeChallenge: scopeCheck(tool.scopes, `The ${tool.name} tool`, (auth, needed) =>
-      env.observer?.tool({ tool: tool.name, ...who(auth), decision: 'deny', outcome: `missing ${needed.join(' ')}` })),
+      env.observer?.tool({ tool: tool.name, ...callerFields(auth), decision: 'deny', outcome: `missing ${needed.join(' ')}` })),
   };
   const item: PreparedTool = {
     id: `tool:${tool.name}`,
     signature: JSON.stringify(tool),
     async run(args, ctx) {
-      const audit = (outcome: string) => env.observer?.tool({ tool: tool.name, ...who(authOf(ctx.http?.authInfo)), decision: 'allow', outcome });
+      const audit = (outcome: string) => env.observer?.tool({ tool: tool.name, ...callerFields(authOf(ctx.http?.authInfo)), decision: 'allow', outcome });
       try {
         const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs, env);
         const result = 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
@@ -59,10 +59,6 @@ export function toCallToolResult(value: unknown): CallToolResult {
   const text = JSON.stringify(value);
   const structured = typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text }], ...structured };
-}
-
-function who(auth: AuthContext | undefined): { subject?: string; clientId?: string } {
-  return { ...(auth?.subject !== undefined && { subject: auth.subject }), ...(auth?.clientId !== undefined && { clientId: auth.clientId }) };
 }
 
 export function describe(error: unknown): string {

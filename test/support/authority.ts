@@ -28,8 +28,12 @@ export interface Authority {
   down: boolean;
   /** Signs `claims` (merged over iss, aud, sub, exp defaults). */
   mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>;
-  /** Issues an opaque token that /introspect answers for (RFC 7662), with these claims. */
-  issueOpaque(claims: Record<string, unknown>): string;
+  /**
+   * Issues an opaque token that /introspect answers for (RFC 7662), with these claims:
+   * inactive once its `exp` has passed, unless `contradictory`, which answers
+   * `active: true` whatever the claims say (a broken or hostile endpoint).
+   */
+  issueOpaque(claims: Record<string, unknown>, options?: { contradictory?: boolean }): string;
   /** Requests /introspect received (authenticated or not). */
   readonly introspectionRequests: number;
   close(): Promise<void>;
@@ -45,7 +49,7 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
   const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' };
   let jwksRequests = 0;
   let introspectionRequests = 0;
-  const opaque = new Map<string, Record<string, unknown>>();
+  const opaque = new Map<string, { claims: Record<string, unknown>; contradictory: boolean }>();
   const state = { down: false };
   let issuer = '';
   const server: Server = createServer((req, res) => {
@@ -71,8 +75,8 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         const token = new URLSearchParams(body).get('token') ?? '';
-        const claims = opaque.get(token);
-        const live = claims && (typeof claims['exp'] !== 'number' || claims['exp'] > Date.now() / 1000);
+        const { claims, contradictory = false } = opaque.get(token) ?? {};
+        const live = claims && (contradictory || typeof claims['exp'] !== 'number' || claims['exp'] > Date.now() / 1000);
         send(200, live ? { active: true, iss: issuer, ...claims } : { active: false });
       });
       return;
@@ -91,9 +95,9 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
     get introspectionRequests() {
       return introspectionRequests;
     },
-    issueOpaque(claims) {
+    issueOpaque(claims, opaqueOptions = {}) {
       const token = `opaque-${randomUUID()}`;
-      opaque.set(token, { client_id: 'test-client', exp: Math.floor(Date.now() / 1000) + 300, ...claims });
+      opaque.set(token, { claims: { client_id: 'test-client', exp: Math.floor(Date.now() / 1000) + 300, ...claims }, contradictory: opaqueOptions.contradictory ?? false });
       return token;
     },
     publicJwk: rsaJwk,

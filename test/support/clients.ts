@@ -49,9 +49,10 @@ export const CLIENTS = [
 ] as const;
 
 /** Raw JSON-RPC POST, for asserting exact statuses and headers. */
-export async function post(url: string, body: unknown, init: { headers?: Record<string, string> } = {}): Promise<Response> {
+export async function post(url: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
   return fetch(url, {
     method: 'POST',
+    ...(init.signal && { signal: init.signal }),
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...init.headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
