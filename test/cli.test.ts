@@ -273,6 +273,7 @@ describe('validate --json', () => {
       auth: { provider: 'none' },
       scopes: ['nap:run'],
       tools: [{ name: 'nap', scopes: { allOf: ['nap:run'] } }],
+      warnings: [],
     });
   });
 
