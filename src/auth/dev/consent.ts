@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { contentSecurityPolicy } from './csp.js';
 
 const MAX_FORM_BYTES = 64 * 1024;
 const DEFAULT_SUBJECT = 'dev-user';
@@ -27,7 +28,12 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
   if (req.method === 'GET') {
     const client = await provider.Client.find(params['client_id'] ?? '');
     const clientName = client?.clientName ?? params['client_id'] ?? 'An MCP client';
-    return sendHtml(res, 200, consentPage({ ...page, clientName: String(clientName), subject: details.session?.accountId ?? DEFAULT_SUBJECT, requested, uid: details.uid }));
+    // oidc-provider checked redirect_uri before starting the interaction (and filled it in
+    // when the client registered one); checked again here because it goes into a header.
+    const redirectUri = params['redirect_uri'];
+    const policy = contentSecurityPolicy(redirectUri && client?.redirectUriAllowed(redirectUri) ? redirectUri : undefined);
+    const html = consentPage({ ...page, clientName: String(clientName), subject: details.session?.accountId ?? DEFAULT_SUBJECT, requested, uid: details.uid });
+    return sendHtml(res, 200, html, policy);
   }
   if (req.method !== 'POST') return sendHtml(res, 405, layout('Method not allowed', '<p>Use the form.</p>'));
 
@@ -75,8 +81,8 @@ function layout(title: string, body: string): string {
 <body><p class="dev">mcp-serve development authorization server: anyone can sign in as anyone. Never use it in production.</p><h1>${escape(title)}</h1>${body}</body></html>`;
 }
 
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+function sendHtml(res: ServerResponse, status: number, html: string, policy = contentSecurityPolicy()): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': policy });
   res.end(html);
 }
 
