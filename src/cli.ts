@@ -28,7 +28,7 @@ const USAGE = `Usage:
   mcp-serve types [--config PATH] [--out FILE]            write Zod schemas and handler types for the tools
                                                           (default FILE: mcp-oauth.types.ts beside the manifest)
   mcp-serve doctor [URL]                                  probe a deployment as a strict client would (default: this manifest's URL)
-  mcp-serve init [DIR]                                    start a new server in DIR (default: the current directory)
+  mcp-serve init [DIR] [--auth dev|jwt|scalekit]          start a new server in DIR (default: the current directory)
 
 Without --config, the manifest is looked up in the current directory:
 mcp-oauth.config.{json,yaml,yml,js,mjs,cjs}, .mcp-oauthrc*, or package.json#mcp-oauth.`;
@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
         ttl: { type: 'string' },
         out: { type: 'string', short: 'o' },
         watch: { type: 'boolean', short: 'w' },
+        auth: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -91,7 +92,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'init':
         const { formatInit, initServer } = await import('./commands/init.js');
-        return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }) }), process.cwd()), 0);
+        const { INIT_AUTH, isInitAuth } = await import('./commands/init-files.js');
+        if (values.auth !== undefined && !isInitAuth(values.auth)) return print(`--auth ${values.auth}: expected one of ${INIT_AUTH.join(', ')}`, 2, process.stderr);
+        return print(formatInit(initServer({ ...(positionals[1] !== undefined && { dir: positionals[1] }), ...(values.auth !== undefined && { auth: values.auth }) }), process.cwd()), 0);
       default:
         process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
         return 2;
