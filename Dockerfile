@@ -7,7 +7,8 @@
 FROM node:22-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: prepare builds dist/, and the sources are not copied yet; the build runs below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 # The product only: tsconfig.build.json compiles src/, not the tests.
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -47,6 +47,7 @@ const FLAGS = {
   token: { value: 'TOKEN', help: 'the bearer token to send (default: $MCP_TOKEN; with auth.provider "dev", one is minted)' },
   write: { help: "merge the configuration into the client's project-level file" },
   force: { help: 'with --write: replace an entry of the same name that differs' },
+  auth: { value: 'PROVIDER', help: "the scaffold's authorization: dev (the built-in login, the default), jwt or scalekit" },
   help: { short: 'h', help: 'print this help' },
   version: { short: 'v', help: "print mcp-serve's version" },
 } as const satisfies Record<string, Flag>;
@@ -150,15 +151,18 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'init',
     arg: 'DIR',
-    flags: [],
+    flags: ['auth'],
     summary: 'start a new server in DIR (default: the current directory)',
     details:
       'Starts a new server in DIR (default: the current directory): a manifest, a handler, a package.json and a\n' +
       'Dockerfile. Changes nothing when one of its files is already there.',
-    example: 'mcp-serve init weather',
-    run: async ({ arg }) => {
+    example: 'mcp-serve init weather --auth scalekit',
+    run: async ({ arg, values }) => {
       const { formatInit, initServer } = await import('./commands/init.js');
-      return print(formatInit(initServer({ ...(arg !== undefined && { dir: arg }) }), process.cwd()), 0);
+      const { INIT_AUTH, isInitAuth } = await import('./commands/init-files.js');
+      if (values.auth !== undefined && !isInitAuth(values.auth)) return usageError(`--auth ${values.auth}: expected one of ${INIT_AUTH.join(', ')}`);
+      const options = { ...(arg !== undefined && { dir: arg }), ...(values.auth !== undefined && { auth: values.auth }) };
+      return print(formatInit(initServer(options), process.cwd()), 0);
     },
   },
   {

@@ -3,17 +3,23 @@
  * overwrites: a file in the way means nothing is written at all.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { describe, test } from 'node:test';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
 import { loadManifest } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
-import { INIT_FILES, initServer, serverName } from '../src/commands/init.js';
+import { formatInit, initServer, serverName } from '../src/commands/init.js';
+import { INIT_AUTH, INIT_FILES } from '../src/commands/init-files.js';
+import { loadDependencySpec } from '../src/commands/init-source.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime } from '../src/runtime.js';
 import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
+import { startAuthority, type Authority } from './support/authority.js';
 import { connectModern } from './support/clients.js';
 import { scratchDirectories } from './support/scratch.js';
+import { ROOT } from './support/server.js';
 
 const scratch = scratchDirectories('mcp-oauth-init-');
 
@@ -32,6 +38,8 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 const ALL_FILES = [...INIT_FILES, 'package.json'];
+// Tests run from a checkout, so the scaffold depends on it by path.
+const DOCKER_NOTE = 'docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry';
 
 describe('a new server', () => {
   const parent = scratch();
@@ -44,7 +52,15 @@ describe('a new server', () => {
     assert.equal(result.name, 'my-weather-server');
     assert.deepEqual(result.created, ALL_FILES);
     assert.deepEqual(Object.keys(snapshot(dir)).sort(), [...ALL_FILES].sort());
-    assert.deepEqual(result.notes, []);
+    assert.deepEqual(result.notes, [DOCKER_NOTE]);
+  });
+
+  test('its package.json depends on the mcp-serve that ran init: this checkout, and init says so', () => {
+    const spec = (JSON.parse(read('package.json')) as { dependencies: Record<string, string> }).dependencies['mcp-serve']!;
+    assert.match(spec, /^file:/);
+    assert.equal(resolve(dir, spec.slice('file:'.length)), ROOT);
+    assert.deepEqual(result.dependency, { spec, from: `the checkout ${ROOT}` });
+    assert.ok(formatInit(result, parent).includes(`\npackage.json: "mcp-serve": "${spec}" (the checkout ${ROOT})\n`));
   });
 
   test('loads as a manifest (schema, semantics, the handler imports) and its tool answers over MCP', async () => {
@@ -86,11 +102,11 @@ describe('a new server', () => {
     assert.deepEqual(Object.keys(pkg['dependencies'] as object), ['mcp-serve']);
   });
 
-  test('the Dockerfile installs mcp-oauth from npm and runs mcp-serve as node on 0.0.0.0 with a health check', () => {
+  test('the Dockerfile installs from the lock file and runs mcp-serve as node on 0.0.0.0, healthy once ready', () => {
     const dockerfile = read('Dockerfile');
-    assert.match(dockerfile, /^RUN .*npm (ci|install) --omit=dev/m);
+    assert.match(dockerfile, /^COPY package\.json package-lock\.json \.\/\nRUN npm ci --omit=dev /m);
     assert.match(dockerfile, /^USER node$/m);
-    assert.match(dockerfile, /^HEALTHCHECK .*\/healthz/m);
+    assert.match(dockerfile, /^HEALTHCHECK .*\/readyz/m);
     assert.match(dockerfile, /^ENTRYPOINT \["mcp-serve"\]\nCMD \["--config", "\/srv\/mcp-oauth\.config\.yaml", "--host", "0\.0\.0\.0"\]$/m);
   });
 
@@ -133,8 +149,9 @@ test('an existing package.json is left as it is, with notes on what it needs', (
   assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), pkg);
   assert.deepEqual(result.notes, [
     'package.json was already there and is left as it is',
-    'add mcp-serve to it: npm install mcp-serve',
+    `add mcp-serve to it: npm install 'mcp-serve@${result.dependency.spec}'`,
     'add "type": "module" to it: handlers/hello.js is an ES module',
+    DOCKER_NOTE,
   ]);
 });
 
@@ -160,4 +177,150 @@ test('server names: the directory name made valid', async () => {
   initServer({ cwd: parent, dir: '2024' });
   const loaded = await loadManifest({ configPath: join(parent, '2024', 'mcp-oauth.config.yaml'), env: {} });
   assert.equal(loaded.manifest.server.name, '2024');
+});
+
+describe('--auth: the provider the scaffold names', () => {
+  let authority: Authority;
+  before(async () => (authority = await startAuthority()));
+  after(() => authority.close());
+
+  // What each provider's manifest reads from the environment, and a token it accepts.
+  const providers = {
+    jwt: {
+      env: () => ({ ISSUER: authority.issuer, MCP_URL: 'http://127.0.0.1' }),
+      mint: (resourceUrl: string) => authority.mint({ aud: resourceUrl, scope: 'hello:read' }),
+    },
+    scalekit: {
+      env: () => ({ SCALEKIT_ENVIRONMENT_URL: authority.issuer, SCALEKIT_RESOURCE_ID: 'res_123', MCP_URL: 'http://127.0.0.1' }),
+      mint: () => authority.mint({ aud: ['res_123'], scopes: ['hello:read'] }),
+    },
+  } as const;
+
+  for (const [auth, provider] of Object.entries(providers)) {
+    test(`${auth}: the manifest names it from \${VAR}s that .env.example lists, and its tokens call the tool`, async () => {
+      const dir = join(scratch(), 'app');
+      const result = initServer({ dir, auth: auth as keyof typeof providers });
+      assert.equal(result.auth, auth);
+      const manifest = readFileSync(join(dir, 'mcp-oauth.config.yaml'), 'utf8');
+      assert.match(manifest, new RegExp(`^auth:\\n  provider: ${auth}$`, 'm'));
+      const required = [...manifest.replace(/^\s*#.*$/gm, '').matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
+      assert.deepEqual(required.sort(), Object.keys(provider.env()).sort());
+      const example = readFileSync(join(dir, '.env.example'), 'utf8');
+      for (const name of required) assert.match(example, new RegExp(`^${name}=.+$`, 'm'), name);
+
+      const runtime = await startRuntime({ configPath: join(dir, 'mcp-oauth.config.yaml'), env: provider.env(), http: { port: 0 }, log: createLogger({ write: () => {} }) });
+      try {
+        const url = `http://127.0.0.1:${(runtime.server.address() as AddressInfo).port}/mcp`;
+        await assert.rejects(connectModern(url), /401/);
+        const client = await connectModern(url, await provider.mint(runtime.url));
+        assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [{ type: 'text', text: 'Hello, Ada! (called by alice)' }]);
+        await client.close();
+      } finally {
+        await runtime.close();
+      }
+    });
+  }
+
+  test('each README says how to get a token from that provider; each Dockerfile run line passes its variables', () => {
+    const files = (auth: (typeof INIT_AUTH)[number]) => {
+      const dir = join(scratch(), auth);
+      initServer({ dir, auth });
+      return { readme: readFileSync(join(dir, 'README.md'), 'utf8'), dockerfile: readFileSync(join(dir, 'Dockerfile'), 'utf8') };
+    };
+    const dev = files('dev');
+    const jwt = files('jwt');
+    const scalekit = files('scalekit');
+    assert.match(dev.readme, /^TOKEN=\$\(npx mcp-serve token --scope hello:read\)$/m);
+    assert.match(jwt.readme, /-d grant_type=client_credentials/);
+    assert.match(jwt.readme, /-d resource="\$MCP_URL\/mcp"/);
+    assert.match(scalekit.readme, /Scalekit issues tokens to the clients that sign in/);
+    assert.match(jwt.dockerfile, /^# {3}docker run --rm -p 3000:3000 -e ISSUER -e MCP_URL=https:\/\/mcp\.example\.com jwt$/m);
+    assert.match(scalekit.dockerfile, /^# {3}docker run --rm -p 3000:3000 -e SCALEKIT_ENVIRONMENT_URL -e SCALEKIT_RESOURCE_ID -e MCP_URL=https:\/\/mcp\.example\.com scalekit$/m);
+    for (const { dockerfile } of [jwt, scalekit]) assert.doesNotMatch(dockerfile, /provider: \*"\?dev/);
+  });
+});
+
+describe('the dev Dockerfile', () => {
+  const dir = scratch();
+  initServer({ dir });
+  const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  // The guard step as the image's /bin/sh runs it (Dockerfile line continuations joined).
+  const guard = /^RUN (if grep[\s\S]*?; fi)$/m.exec(dockerfile)?.[1]?.replace(/\\\n/g, '\n');
+  const build = (manifest: string) => {
+    writeFileSync(join(dir, 'mcp-oauth.config.yaml'), manifest);
+    return spawnSync('sh', ['-c', guard!], { cwd: dir, encoding: 'utf8' });
+  };
+  const original = readFileSync(join(dir, 'mcp-oauth.config.yaml'), 'utf8');
+
+  test('stops the build while the manifest names provider dev, saying how to switch', () => {
+    assert.ok(guard, dockerfile);
+    const refused = build(original);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stderr, 'mcp-oauth.config.yaml: auth.provider "dev" lets anyone sign in as anyone and is refused in a container; ' +
+      'switch auth to jwt or scalekit (the comment above this step in the Dockerfile shows how)\n');
+    assert.match(dockerfile, /^# {3}auth: {2}\{ provider: jwt, issuer: \$\{ISSUER\} \}/m);
+    assert.match(dockerfile, /allowNonLoopback: true/);
+    assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: "dev"')).status, 1);
+  });
+
+  test('builds once auth is jwt (or scalekit), or dev is allowed off loopback on purpose', () => {
+    assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: jwt\n  issuer: ${ISSUER}')).status, 0);
+    assert.equal(build(original.replace('auth: { provider: dev }', 'auth: { provider: scalekit, environmentUrl: x, resourceId: y } # was provider: dev')).status, 0);
+    assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: dev\n  allowNonLoopback: true')).status, 0);
+  });
+});
+
+describe('the dependency spec: where the running mcp-serve was installed from', () => {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  /** A project at `root` with mcp-serve installed under node_modules and a lock file recording `resolved`. */
+  const install = (root: string, resolved: string | undefined, lock = 'node_modules/.package-lock.json') => {
+    const packageRoot = join(root, 'node_modules', 'mcp-serve');
+    mkdirSync(packageRoot, { recursive: true });
+    writeFileSync(join(packageRoot, 'package.json'), JSON.stringify({ name: 'mcp-serve', version }));
+    if (resolved !== undefined) writeFileSync(join(root, lock), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/mcp-serve': { version, resolved } } }));
+    return packageRoot;
+  };
+
+  test('a checkout: file: to it, relative to the new server when that is shorter', () => {
+    const home = scratch();
+    mkdirSync(join(home, 'mcp-oauth'));
+    writeFileSync(join(home, 'mcp-oauth', 'package.json'), JSON.stringify({ name: 'mcp-serve', version }));
+    assert.deepEqual(loadDependencySpec(join(home, 'mcp-oauth'), join(home, 'weather')), { spec: 'file:../mcp-oauth', from: `the checkout ${home}/mcp-oauth` });
+    assert.deepEqual(loadDependencySpec(join(home, 'mcp-oauth'), join(home, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l')).spec, `file:${home}/mcp-oauth`);
+  });
+
+  test('a tarball install (npm install ./x.tgz, npx --package ./x.tgz): file: to the tarball while it exists', () => {
+    const home = scratch();
+    writeFileSync(join(home, 'mcp-serve-0.1.0.tgz'), '');
+    const packageRoot = install(join(home, 'project'), 'file:../mcp-serve-0.1.0.tgz');
+    assert.deepEqual(loadDependencySpec(packageRoot, join(home, 'project', 'app')), {
+      spec: 'file:../../mcp-serve-0.1.0.tgz', from: `the tarball ${home}/mcp-serve-0.1.0.tgz`,
+    });
+    rmSync(join(home, 'mcp-serve-0.1.0.tgz'));
+    assert.deepEqual(loadDependencySpec(packageRoot, join(home, 'project', 'app')), {
+      spec: `^${version}`, from: 'the registry',
+      note: `mcp-serve was installed from ${home}/mcp-serve-0.1.0.tgz, which is gone, so package.json names mcp-serve ^${version} from the registry`,
+    });
+  });
+
+  test('a registry install: ^version; git: the recorded spec; no record (a global install): ^version, said', () => {
+    const home = scratch();
+    const registry = install(join(home, 'a'), `https://registry.npmjs.org/mcp-serve/-/mcp-serve-${version}.tgz`, 'package-lock.json');
+    assert.deepEqual(loadDependencySpec(registry, home), { spec: `^${version}`, from: 'the registry' });
+    const git = install(join(home, 'b'), 'git+ssh://git@github.com/acme/mcp-oauth.git#0123abc');
+    assert.deepEqual(loadDependencySpec(git, home), { spec: 'git+ssh://git@github.com/acme/mcp-oauth.git#0123abc', from: 'the git repository git+ssh://git@github.com/acme/mcp-oauth.git#0123abc' });
+    const global = install(join(home, 'lib'), undefined);
+    assert.deepEqual(loadDependencySpec(global, home), {
+      spec: `^${version}`, from: 'the registry',
+      note: `no record of where ${global} was installed from, so package.json names mcp-serve ^${version} from the registry`,
+    });
+  });
+});
+
+test('mcp-serve init --auth refuses a provider it does not scaffold, and writes nothing', () => {
+  const dir = scratch();
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), 'init', 'app', '--auth', 'auth0'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  assert.equal(run.stderr, '--auth auth0: expected one of dev, jwt, scalekit\n');
+  assert.deepEqual(readdirSync(dir), []);
 });
