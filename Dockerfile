@@ -14,7 +14,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schemas ./schemas
 COPY scripts/precompile-schemas.mjs ./scripts/
-RUN npx tsc -p tsconfig.build.json && node scripts/precompile-schemas.mjs && npm pack --silent --pack-destination /tmp
+RUN npx tsc -p tsconfig.build.json && node scripts/precompile-schemas.mjs && npm pack --ignore-scripts --silent --pack-destination /tmp
 # The packed package as npm would install it, its production dependencies pinned by the
 # lock file (npm ci); no install scripts run, none of them needs one.
 RUN mkdir /app && tar -xzf /tmp/mcp-serve-*.tgz --strip-components=1 -C /app && cp package-lock.json /app/ \

@@ -179,6 +179,10 @@ describe('mcp-serve init', () => {
         'Created a new MCP server "weather" in weather:',
         '  mcp-oauth.config.yaml', '  handlers/hello.js', '  .env.example', '  .gitignore', '  .dockerignore', '  Dockerfile', '  README.md', '  package.json',
         '',
+        `package.json: "mcp-serve": "file:${ROOT}" (the checkout ${ROOT})`,
+        '',
+        'Note: docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry',
+        '',
         'Next:', '  cd weather', '  npm install', '  npx mcp-serve',
         '',
       ].join('\n'));
@@ -205,7 +209,7 @@ describe('help', () => {
     assert.equal(help.status, 0);
     assert.equal(run('help').stdout, help.stdout);
     assert.match(help.stdout, /^ {2}mcp-serve types \[--config PATH\] \[--out FILE\]$/m);
-    assert.match(help.stdout, /^ {2}mcp-serve init \[DIR\]$/m);
+    assert.match(help.stdout, /^ {2}mcp-serve init \[DIR\] \[--auth PROVIDER\]$/m);
     assert.match(help.stdout, /^ {2}mcp-serve doctor \[URL\] \[--json\]/m);
     assert.doesNotMatch(help.stdout, /^Options:/m, 'the overview lists commands, not one command\'s options');
   });
