@@ -51,9 +51,7 @@ export function loadDependencySpec(packageRoot: string, appDir: string): Depende
 
   const installRoot = parts.slice(0, first).join(sep) || sep;
   const resolved = recordedSource(installRoot, parts.slice(first).join('/'));
-  if (resolved === undefined) {
-    return guessed(`no record of where ${packageRoot} was installed from`);
-  }
+  if (resolved === undefined) return guessed(`no record of where ${packageRoot} was installed from`);
   if (resolved.startsWith('file:')) {
     const path = resolve(installRoot, resolved.slice('file:'.length));
     if (!existsSync(path)) return guessed(`mcp-serve was installed from ${path}, which is gone`);
