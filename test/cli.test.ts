@@ -175,11 +175,13 @@ describe('mcp-serve init', () => {
       const first = spawnSync(process.execPath, [BIN, 'init', 'weather'], { cwd: parent, encoding: 'utf8' });
       assert.equal(first.stderr, '');
       assert.equal(first.status, 0);
+      // Run from this checkout, the new server depends on it by path.
+      const spec = (JSON.parse(readFileSync(join(parent, 'weather', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['mcp-serve'];
       assert.equal(first.stdout, [
         'Created a new MCP server "weather" in weather:',
         '  mcp-oauth.config.yaml', '  handlers/hello.js', '  .env.example', '  .gitignore', '  .dockerignore', '  Dockerfile', '  README.md', '  package.json',
         '',
-        `package.json: "mcp-serve": "file:${ROOT}" (the checkout ${ROOT})`,
+        `package.json: "mcp-serve": "${spec}" (the checkout ${ROOT})`,
         '',
         'Note: docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry',
         '',

@@ -106,7 +106,7 @@ describe('a new server', () => {
     const dockerfile = read('Dockerfile');
     assert.match(dockerfile, /^COPY package\.json package-lock\.json \.\/\nRUN npm ci --omit=dev /m);
     assert.match(dockerfile, /^USER node$/m);
-    assert.match(dockerfile, /^HEALTHCHECK .*\/readyz/m);
+    assert.match(dockerfile, /^HEALTHCHECK .*\\\n {2}CMD .*\/readyz/m);
     assert.match(dockerfile, /^ENTRYPOINT \["mcp-serve"\]\nCMD \["--config", "\/srv\/mcp-oauth\.config\.yaml", "--host", "0\.0\.0\.0"\]$/m);
   });
 
@@ -245,7 +245,7 @@ describe('the dev Dockerfile', () => {
   initServer({ dir });
   const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
   // The guard step as the image's /bin/sh runs it (Dockerfile line continuations joined).
-  const guard = /^RUN (if grep[\s\S]*?; fi)$/m.exec(dockerfile)?.[1]?.replace(/\\\n/g, '\n');
+  const guard = /^RUN (if grep[\s\S]*?; fi)$/m.exec(dockerfile)?.[1]?.replace(/\\\n/g, '');
   const build = (manifest: string) => {
     writeFileSync(join(dir, 'mcp-oauth.config.yaml'), manifest);
     return spawnSync('sh', ['-c', guard!], { cwd: dir, encoding: 'utf8' });

@@ -62,7 +62,8 @@ test('clone, pack, install, init, install the app, start it, get a token, call i
   const app = join(project, 'app');
   const spec = `file:../../${tarball}`;
   assert.ok(init.includes(`package.json: "mcp-serve": "${spec}" (the tarball ${join(work, tarball)})`), init);
-  assert.equal((JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['mcp-serve'], spec);
+  const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  assert.equal(pkg.dependencies['mcp-serve'], spec);
   run(app, NPM, ['install', ...QUIET]);
 
   progress('npm start');
@@ -81,7 +82,8 @@ test('clone, pack, install, init, install the app, start it, get a token, call i
     const token = run(app, NPX, ['--no', 'mcp-serve', 'token', '--scope', 'hello:read', '--port', url[2]!]).trim();
     progress(`calling hello at ${url[1]}`);
     const client = await connectModern(url[1]!, token);
-    assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [{ type: 'text', text: 'Hello, Ada! (called by dev-user)' }]);
+    const answer = await client.callTool('hello', { name: 'Ada' });
+    assert.deepEqual(answer.content, [{ type: 'text', text: 'Hello, Ada! (called by dev-user)' }]);
     await client.close();
   } finally {
     // npm start runs mcp-serve in a child of its own: the signal goes to the whole group.

@@ -28,6 +28,7 @@ export interface ScaffoldOptions {
 /** The text of every file `init` writes, keyed by path. */
 export function scaffoldFiles({ name, auth, dependency }: ScaffoldOptions): Record<string, string> {
   const scripts = { start: 'mcp-serve', validate: 'mcp-serve validate', types: 'mcp-serve types' };
+  const pkg = { name, version: '0.1.0', private: true, type: 'module', scripts, dependencies: { 'mcp-serve': dependency } };
   return {
     'mcp-oauth.config.yaml': manifest(name, auth),
     'handlers/hello.js': HANDLER,
@@ -37,7 +38,7 @@ export function scaffoldFiles({ name, auth, dependency }: ScaffoldOptions): Reco
     '.dockerignore': 'node_modules\n.env\n.mcp-oauth\n.git\n',
     Dockerfile: dockerfile(name, auth),
     'README.md': readme(name, auth),
-    'package.json': JSON.stringify({ name, version: '0.1.0', private: true, type: 'module', scripts, dependencies: { 'mcp-serve': dependency } }, null, 2) + '\n',
+    'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
   };
 }
 
@@ -139,8 +140,11 @@ const DEV_GUARD = `# auth.provider "dev" lets anyone sign in as anyone, so mcp-s
 # then run it with those variables: docker run -e ISSUER -e MCP_URL=https://... (secrets stay out of the image).
 # For a throwaway test image only, keep dev and add allowNonLoopback: true under auth and
 # publicUrl: http://localhost:3000 under http: then anyone who reaches the port can get a token.
-RUN if grep -Eq '^[^#]*provider: *"?dev\\b' mcp-oauth.config.yaml && ! grep -Eq '^[^#]*allowNonLoopback: *true' mcp-oauth.config.yaml; then \\
-      echo 'mcp-oauth.config.yaml: auth.provider "dev" lets anyone sign in as anyone and is refused in a container; switch auth to jwt or scalekit (the comment above this step in the Dockerfile shows how)' >&2; exit 1; fi
+RUN if grep -Eq '^[^#]*provider: *"?dev\\b' mcp-oauth.config.yaml \\
+      && ! grep -Eq '^[^#]*allowNonLoopback: *true' mcp-oauth.config.yaml; then \\
+      echo 'mcp-oauth.config.yaml: auth.provider "dev" lets anyone sign in as anyone and is refused in a container;' \\
+        'switch auth to jwt or scalekit (the comment above this step in the Dockerfile shows how)' >&2; \\
+      exit 1; fi
 # The dev authorization server keeps its keys and clients in .mcp-oauth/, the one directory the server writes.
 RUN mkdir -p .mcp-oauth && chown node:node .mcp-oauth
 `;
@@ -165,9 +169,11 @@ EXPOSE 3000
 # /readyz, not /healthz: it answers 200 only once the authorization server's signing keys
 # are loaded, so a container whose keys never load never reports healthy (/healthz says
 # only that the process answers).
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \\
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # mcp-serve runs as PID 1 (exec form), so docker stop's SIGTERM reaches it: it stops taking
-# requests, lets those in flight finish (up to 10 s, docker's default grace period), and exits.
+# requests, lets those in flight finish for up to 10 s, and exits. docker kills it after
+# 10 s too: give calls that run long more time with docker run --stop-timeout 15.
 # Secrets come only from the environment (-e); .dockerignore keeps .env out of the image.
 ENTRYPOINT ["mcp-serve"]
 CMD ["--config", "/srv/mcp-oauth.config.yaml", "--host", "0.0.0.0"]
@@ -220,7 +226,8 @@ with curl, use the access token that client got.`,
 function readme(name: string, auth: InitAuth): string {
   const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hello","arguments":{"name":"Ada"}}}`;
   const deploy = auth === 'dev'
-    ? 'Deploy: first switch `auth` to your authorization server (the `Dockerfile` refuses\n  `provider: dev` and says how), then `docker build`'
+    ? 'Deploy: first switch `auth` to your authorization server (the `Dockerfile`\n'
+      + '  refuses `provider: dev` and says how), then `docker build`'
     : `Deploy: \`npm install\` (it writes the lock file the image installs from), then
   \`docker build -t ${name} .\` and \`docker run -p 3000:3000${DOCKER_RUN[auth]} ${name}\``;
   return `# ${name}

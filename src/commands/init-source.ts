@@ -38,24 +38,24 @@ export function runningPackageRoot(): string {
 /**
  * The spec that installs the mcp-serve at `packageRoot` into a project at `appDir`.
  *
- * @example loadDependencySpec('/home/ada/mcp-oauth', '/home/ada/weather') // { spec: 'file:../mcp-oauth', from: 'the checkout /home/ada/mcp-oauth' }
+ * @example loadDependencySpec('/home/ada/mcp-oauth', '/home/ada/weather')
+ * // { spec: 'file:../mcp-oauth', from: 'the checkout /home/ada/mcp-oauth' }
  */
 export function loadDependencySpec(packageRoot: string, appDir: string): DependencySpec {
   const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const registry = { spec: `^${version}`, from: 'the registry' };
+  const guessed = (why: string) => ({ ...registry, note: `${why}, so package.json names mcp-serve ${registry.spec} from the registry` });
   const parts = packageRoot.split(sep);
   const first = parts.indexOf('node_modules');
   if (first === -1) return { spec: fileSpec(packageRoot, appDir), from: `the checkout ${packageRoot}` };
 
   const installRoot = parts.slice(0, first).join(sep) || sep;
   const resolved = recordedSource(installRoot, parts.slice(first).join('/'));
-  if (resolved === undefined) {
-    return { ...registry, note: `no record of where ${packageRoot} was installed from, so package.json names mcp-serve ${registry.spec} from the registry` };
-  }
+  if (resolved === undefined) return guessed(`no record of where ${packageRoot} was installed from`);
   if (resolved.startsWith('file:')) {
     const path = resolve(installRoot, resolved.slice('file:'.length));
-    if (existsSync(path)) return { spec: fileSpec(path, appDir), from: `${path.endsWith('.tgz') ? 'the tarball' : 'the directory'} ${path}` };
-    return { ...registry, note: `mcp-serve was installed from ${path}, which is gone, so package.json names mcp-serve ${registry.spec} from the registry` };
+    if (!existsSync(path)) return guessed(`mcp-serve was installed from ${path}, which is gone`);
+    return { spec: fileSpec(path, appDir), from: `${path.endsWith('.tgz') ? 'the tarball' : 'the directory'} ${path}` };
   }
   if (/^git(\+[a-z]+)?:/.test(resolved)) return { spec: resolved, from: `the git repository ${resolved}` };
   return registry;

@@ -67,10 +67,13 @@ export function initServer(options: InitOptions = {}): InitResult {
   const notes = [
     ...(keepPackageJson ? packageJsonNotes(join(dir, 'package.json'), dependency.spec) : []),
     ...(dependency.note === undefined ? [] : [dependency.note]),
-    ...(dependency.spec.startsWith('file:') ? ['docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry'] : []),
+    ...(dependency.spec.startsWith('file:') ? [FILE_DEPENDENCY_NOTE] : []),
   ];
   return { dir, name, auth, dependency, created: toWrite, notes };
 }
+
+const FILE_DEPENDENCY_NOTE =
+  'docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry';
 
 /** Writes each file exclusively (`wx`); on any failure removes what it wrote, so a run is all or nothing. */
 function writeAll(dir: string, paths: readonly string[], files: Readonly<Record<string, string>>): void {
@@ -113,7 +116,8 @@ export function serverName(dir: string): string {
 export function formatInit(result: InitResult, cwd: string): string {
   const where = relative(cwd, result.dir);
   const lines = [`Created a new MCP server "${result.name}" in ${where === '' ? 'the current directory' : where}:`, ...result.created.map((f) => `  ${f}`)];
-  if (result.created.includes('package.json')) lines.push('', `package.json: "mcp-serve": "${result.dependency.spec}" (${result.dependency.from})`);
+  const { spec, from } = result.dependency;
+  if (result.created.includes('package.json')) lines.push('', `package.json: "mcp-serve": "${spec}" (${from})`);
   if (result.notes.length > 0) lines.push('', ...result.notes.map((note) => `Note: ${note}`));
   lines.push('', 'Next:');
   if (where !== '') lines.push(`  cd ${/^[\w./-]+$/.test(where) ? where : JSON.stringify(where)}`);
