@@ -207,7 +207,7 @@ const CASES: Case[] = [
       ...['b', 'c', 'd', 'e', 'f'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcde'[i]}`).join(', ')}]`),
       SERVER, JWT, 'tools: []',
     ),
-    problems: [[undefined, undefined, '', 'YAML aliases expand too far (Excessive alias count indicates a resource exhaustion attack); a manifest may reuse a node through aliases at most 100 times']],
+    problems: [[2, 8, '', 'YAML aliases expand too far (Excessive alias count indicates a resource exhaustion attack); a manifest may reuse a node through aliases at most 100 times']],
   },
   {
     name: 'a duplicate YAML key',
@@ -279,7 +279,12 @@ const CASES: Case[] = [
   {
     name: 'an empty manifest file found by the search is reported as empty, not as missing',
     text: '',
-    problems: [[undefined, undefined, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml']],
+    problems: [[1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init']],
+  },
+  {
+    name: 'a manifest whose document is null (only a comment) is reported as empty, not as missing',
+    text: '# nothing yet\n',
+    problems: [[1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init']],
   },
 ];
 

@@ -2,8 +2,8 @@
  * find (cosmiconfig) → interpolate env → validate (AJV + semantic checks + handler
  * imports) → resolve → freeze. Every problem is collected and reported at once.
  */
-import { readFileSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
 import { checkFileLocation, checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
@@ -252,14 +252,22 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
   }
   if (!result || result.isEmpty) {
     if (result?.isEmpty) {
-      throw new McpOAuthError('MANIFEST_INVALID', 'The manifest is empty', { problems: [{ file: result.filepath, path: '', message: 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml' }] });
+      throw emptyManifest(result.filepath);
     }
+    // cosmiconfig's search passes over a file whose document is null (`null`, `~`, only a comment).
+    const present = configPath === undefined ? SEARCH_PLACES.filter((place) => place !== 'package.json').map((place) => join(cwd, place)).find((path) => existsSync(path)) : undefined;
+    if (present) throw emptyManifest(present);
     throw new McpOAuthError(
       'MANIFEST_NOT_FOUND',
       `No manifest found in ${cwd}. Create mcp-oauth.config.json (or .yaml), or pass --config PATH.\nLooked for: ${SEARCH_PLACES.join(', ')}`,
     );
   }
   return { file: result.filepath, raw: result.config };
+}
+
+function emptyManifest(file: string): McpOAuthError {
+  const message = 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init';
+  return new McpOAuthError('MANIFEST_INVALID', 'The manifest is empty', { problems: [{ file, path: '', line: 1, column: 1, message }] });
 }
 
 function jsonLoader(file: string, text: string): unknown {

@@ -19,7 +19,11 @@ export function parseYaml(file: string, text: string): ParseResult {
     const pos = lineCounter.linePos(error.pos[0]);
     return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${firstLine(error.message)}` };
   });
+  let firstAlias: number | undefined;
   visit(doc, {
+    Alias(_key, alias) {
+      firstAlias ??= alias.range?.[0];
+    },
     Pair(_key, pair) {
       if (isScalar(pair.key) && pair.key.value === '<<') {
         const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
@@ -34,10 +38,11 @@ export function parseYaml(file: string, text: string): ParseResult {
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
+    const pos = lineCounter.linePos(firstAlias ?? 0);
     return {
       ok: false,
       problems: [{
-        file, path: '',
+        file, path: '', line: pos.line, column: pos.col,
         message: `YAML aliases expand too far (${firstLine(String((error as Error).message))}); a manifest may reuse a node through aliases at most ${MAX_ALIAS_COUNT} times`,
       }],
     };
