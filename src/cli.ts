@@ -515,12 +515,18 @@ function banner(r: Runtime, watch: boolean): string {
     lines.push(
       '',
       '  DEVELOPMENT ONLY: auth.provider is "dev": the built-in authorization server lets anyone sign in as anyone.',
-      '  Connect any MCP client to the endpoint above and sign in on its consent page, or get a token for curl:',
-      `    ${selfCommand()} token --scope ${m.resource.scopes_supported[0] ?? 'SCOPE'}${dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`}`,
+      '  Connect any MCP client to the endpoint above (mcp-serve connect CLIENT prints how) and sign in on its',
+      '  consent page; or list and call the tools, or get a token with every scope for curl:',
+      ...['list', 'token'].map((command) => `    ${selfCommand()} ${command}${configHint(m)}`),
     );
   }
   lines.push('', toolTable(m), '', 'Ctrl-C to stop.');
   return lines.join('\n');
+}
+
+/** ` --config PATH` when the manifest is not the one the current directory finds. */
+function configHint(m: ResolvedManifest): string {
+  return dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`;
 }
 
 function summary(m: ResolvedManifest, resourceUrl: string): string {
