@@ -38,7 +38,7 @@ export interface Runtime {
   readonly snapshot: Snapshot;
   /** The MCP endpoint URL (the resource identifier). */
   readonly url: string;
-  /** Outcome of the JWKS prefetch at start: key count, or the reason it failed. */
+  /** Outcome of the JWKS prefetch at start: key count, or why it failed (the verifier's `failure`, naming URL and cause). */
   readonly keys: { loaded: number } | { error: string } | undefined;
   readonly server: Server;
   /** Versions whose handlers are still loaded: the current one, and retired ones with requests still running. */
@@ -179,7 +179,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (changes.settings.includes('resources') || changes.settings.includes('resourceTemplates')) next.mcp.notify.resourcesChanged();
     log.info(describeReload(changes, ms));
     void updateTypes(next.loaded, log);
-    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
+    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`${result.error}: requests get 503 until they can`));
     if (watcher) void watchedFiles(next.loaded).then((files) => watcher?.update(files));
     return { ok: true, ms, changes };
   };
