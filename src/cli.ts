@@ -507,7 +507,7 @@ function banner(r: Runtime, watch: boolean): string {
     ...(watch ? ['  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread'] : []),
   ];
   for (const warning of r.snapshot.loaded.warnings) lines.push(`  warning: ${warning}`);
-  if (r.keys && 'error' in r.keys) lines.push(`  warning: signing keys could not be fetched (${r.keys.error}); requests get 503 until they can`);
+  if (r.keys && 'error' in r.keys) lines.push(`  warning: ${r.keys.error}: requests get 503 until they can`);
   if (m.auth.provider === 'none') {
     lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');
   }

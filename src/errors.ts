@@ -83,9 +83,41 @@ function relativeTo(cwd: string, file: string): string {
   return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
 }
 
-/** An error's message with its network cause (`fetch failed: ECONNREFUSED`), for one log or check line. */
+/**
+ * An error's message with its deepest cause (`fetch failed: ECONNREFUSED 127.0.0.1:9`),
+ * for one log or check line.
+ */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return cause ? `${message}: ${cause}` : message;
+  const cause = describeCause(error);
+  return cause === message ? message : `${message}: ${cause}`;
+}
+
+/**
+ * The innermost reason along an error's `cause` chain, as short as it can be said:
+ * `ECONNREFUSED 127.0.0.1:9`, `EAI_AGAIN auth.example.com`, `HTTP 503`; else the
+ * deepest message. undici's `fetch failed` keeps the socket error in `cause`, and a
+ * connection tried on several addresses is an AggregateError of them.
+ *
+ * @example
+ * describeCause(new TypeError('fetch failed', { cause: econnrefused })) // → 'ECONNREFUSED 127.0.0.1:9'
+ */
+export function describeCause(error: unknown): string {
+  // Only errors and responses are followed: some libraries put a plain record in `cause`.
+  const isReason = (value: unknown): value is Error | Response => value instanceof Error || value instanceof Response;
+  let deepest = error;
+  for (let depth = 0; depth < 10 && deepest instanceof Error; depth++) {
+    const next = isReason(deepest.cause) ? deepest.cause : deepest instanceof AggregateError ? deepest.errors.find(isReason) : undefined;
+    if (next === undefined || next === deepest) break;
+    deepest = next;
+  }
+  if (deepest instanceof Response) return `HTTP ${deepest.status}`;
+  const { code, address, port, hostname } = (deepest ?? {}) as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown };
+  // A system error's code (ECONNREFUSED, EAI_AGAIN), not a library's (ERR_JOSE_GENERIC).
+  if (typeof code === 'string' && /^E(?!RR_)[A-Z_]+$/.test(code)) {
+    const at = typeof address === 'string' ? (port === undefined ? address : `${address}:${String(port)}`) : undefined;
+    const where = at ?? (typeof hostname === 'string' ? hostname : undefined);
+    return where === undefined ? code : `${code} ${where}`;
+  }
+  return deepest instanceof Error ? deepest.message : String(deepest);
 }

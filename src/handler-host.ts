@@ -24,6 +24,8 @@ export interface HandlerSpec {
   readonly file: string;
   /** Named export, or `default`. */
   readonly exportName: string;
+  /** The manifest's directory: load problems name files relative to it. */
+  readonly dir?: string;
 }
 
 export type HostStart =
@@ -152,7 +154,9 @@ class WorkerHost implements HandlerHost {
   constructor(specs: readonly HandlerSpec[]) {
     this.#specs = specs;
     this.#tools = new Set(specs.map((s) => s.tool));
-    const workerData: WorkerInput = { specs: specs.map(({ tool, spec, file, exportName }) => ({ tool, spec, file, exportName })) };
+    const workerData: WorkerInput = {
+      specs: specs.map(({ tool, spec, file, exportName, dir }) => ({ tool, spec, file, exportName, ...(dir !== undefined && { dir }) })),
+    };
     // resourceLimits stay at their defaults, which are the main thread's (including any
     // --max-old-space-size): a handler gets the heap it has when it runs in the main
     // thread, so watch mode fails no differently. Reaching the limit ends the worker

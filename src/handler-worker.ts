@@ -30,7 +30,7 @@ process.exit = ((...args: Parameters<typeof process.exit>) => {
 
 const { specs } = workerData as WorkerInput;
 const handlers = new Map<string, ToolHandler>();
-const loaded = await Promise.all(specs.map(async (s) => ({ tool: s.tool, result: await importHandler(s.spec, s) })));
+const loaded = await Promise.all(specs.map(async (s) => ({ tool: s.tool, result: await importHandler(s.spec, s, s.dir) })));
 const problems: { tool: string; message: string }[] = [];
 for (const { tool, result } of loaded) {
   if (typeof result === 'string') problems.push({ tool, message: result });

@@ -5,6 +5,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeImportError } from './handler-load-error.js';
 import type { ToolHandler } from './handler-types.js';
 
 export interface HandlerRef {
@@ -54,14 +55,15 @@ export function checkFileLocation(relativePath: string, file: string, dir: strin
 
 /**
  * Imports a handler module and returns the named export, or a message saying what
- * is wrong with it (syntax error, missing export, not a function).
+ * is wrong with it (syntax error at file:line:col, CommonJS/ESM mismatch, missing
+ * export, not a function). Files in messages are relative to `dir`, the manifest's directory.
  */
-export async function importHandler(spec: string, ref: HandlerRef): Promise<ToolHandler | string> {
+export async function importHandler(spec: string, ref: HandlerRef, dir?: string): Promise<ToolHandler | string> {
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;
   } catch (error) {
-    return `"${spec}" failed to load: ${firstLine(error)}`;
+    return `"${spec}" failed to load: ${await describeImportError(error, ref.file, dir)}`;
   }
   const value = module[ref.exportName];
   if (typeof value === 'function') return value as ToolHandler;
@@ -79,9 +81,4 @@ export async function importHandler(spec: string, ref: HandlerRef): Promise<Tool
 export function isInside(dir: string, file: string): boolean {
   const rel = relative(dir, file);
   return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
 }

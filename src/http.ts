@@ -151,7 +151,8 @@ function readiness(s: Snapshot | undefined, draining: boolean, res: ServerRespon
   const keysMissing = !draining && s?.verifier !== undefined && !s.verifier.ready();
   // Each probe while the keys are missing tries again (the verifier paces real fetches).
   if (keysMissing) void s.verifier!.prefetch().catch(() => {});
-  const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? 'the authorization server\'s signing keys are not loaded yet' : undefined;
+  const keysReason = `the authorization server's signing keys are not loaded yet${s?.verifier?.failure ? `: ${s.verifier.failure}` : ''}`;
+  const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? keysReason : undefined;
   if (reason) return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
   sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
 }

@@ -10,7 +10,7 @@ import { startHandlerHost, type HandlerHost } from './handler-host.js';
 export type Isolated = { ok: true; runner: HandlerRunner; release: () => Promise<void> } | { ok: false; message: string };
 
 export async function isolateHandler(handler: HandlerToLoad): Promise<Isolated> {
-  const spec = { tool: handler.key, spec: handler.spec, file: handler.ref.file, exportName: handler.ref.exportName };
+  const spec = { tool: handler.key, spec: handler.spec, file: handler.ref.file, exportName: handler.ref.exportName, dir: handler.dir };
   const start = async (): Promise<HandlerHost | string> => {
     const started = await startHandlerHost([spec]);
     return started.ok ? started.host : (started.problems[0]?.message ?? 'failed to load');

@@ -41,7 +41,7 @@ export interface Runtime {
   readonly snapshot: Snapshot;
   /** The MCP endpoint URL (the resource identifier). */
   readonly url: string;
-  /** Outcome of the JWKS prefetch at start: key count, or the reason it failed. */
+  /** Outcome of the JWKS prefetch at start: key count, or why it failed (the verifier's `failure`, naming URL and cause). */
   readonly keys: { loaded: number } | { error: string } | undefined;
   readonly server: Server;
   /** Versions whose handlers are still loaded: the current one, and retired ones with requests still running. */
@@ -211,7 +211,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     log.info(describeReload(changes, code, shown, ms));
     for (const warning of next.loaded.warnings) log.warn(warning);
     void updateTypes(next.loaded, log);
-    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`signing keys could not be fetched (${result.error}); requests get 503 until they can`));
+    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`${result.error}: requests get 503 until they can`));
     return { ok: true, ms, changes };
   };
   /**

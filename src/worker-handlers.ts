@@ -7,7 +7,8 @@ import type { HandlerLoader, HandlerRunner } from './config/index.js';
 import { startHandlerHost } from './handler-host.js';
 
 export const workerHandlers: HandlerLoader = async (list) => {
-  const started = await startHandlerHost(list.map((h) => ({ tool: h.key, spec: h.spec, file: h.ref.file, exportName: h.ref.exportName })));
+  const specs = list.map((h) => ({ tool: h.key, spec: h.spec, file: h.ref.file, exportName: h.ref.exportName, dir: h.dir }));
+  const started = await startHandlerHost(specs);
   if (!started.ok) return { ok: false, problems: started.problems.map((p) => ({ key: p.tool, message: p.message })) };
   const { host } = started;
   const handlers = new Map<string, HandlerRunner>(list.map((h) => [h.key, (args, call) => host.call(h.key, args, call)]));

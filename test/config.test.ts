@@ -152,7 +152,7 @@ const CASES: Case[] = [
     name: 'a handler with a syntax error',
     text: oneTool('./handlers/broken.js#x'),
     setup: (dir) => writeFileSync(join(dir, 'handlers', 'broken.js'), 'export const x = () => { return 1 +; };\n'),
-    problems: [[6, 14, 'tools[0].handler', '"./handlers/broken.js#x" failed to load: Unexpected token \';\'']],
+    problems: [[6, 14, 'tools[0].handler', '"./handlers/broken.js#x" failed to load: syntax error at handlers/broken.js:1:36: Unexpected token \';\'']],
   },
   // Tool schemas
   {

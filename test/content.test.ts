@@ -222,6 +222,7 @@ describe('manifest checks for the new sections', () => {
       'resources[2].uri: "relative/path" is not an absolute URI; give it a scheme, e.g. "docs://relative/path"',
       'resourceTemplates[0].complete.ident: "ident" is not a variable of notes://{id} (its variables: id)',
       'prompts[0].messages[0].text: {{nmae}} is not an argument of this prompt; declare it under arguments (declared: name)',
+      'prompts[1].handler: "./handlers/content.js#missing" has no export named "missing"; it exports "bump", "counter", "names", "note", "review", "whoami"',
     ]);
   });
 

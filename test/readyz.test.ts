@@ -21,7 +21,10 @@ test('/readyz is 503 while the JWKS cannot be fetched and 200 once it can; /heal
   const origin = new URL(server.url).origin;
   const notReady = await fetch(`${origin}/readyz`);
   assert.equal(notReady.status, 503);
-  assert.deepEqual(await notReady.json(), { status: 'not_ready', reason: "the authorization server's signing keys are not loaded yet" });
+  assert.deepEqual(await notReady.json(), {
+    status: 'not_ready',
+    reason: `the authorization server's signing keys are not loaded yet: signing keys could not be fetched from ${authority.issuer}/jwks (HTTP 503)`,
+  });
   assert.equal((await fetch(`${origin}/healthz`)).status, 200);
   authority.down = false;
   let status = 0;

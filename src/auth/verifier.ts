@@ -7,7 +7,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { AuthContext } from '../handler-types.js';
-import { describeError } from '../errors.js';
+import { describeCause, describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
 import { authContextFromClaims } from './claims.js';
 import { createIntrospector } from './introspection.js';
@@ -19,8 +19,17 @@ export type Verification =
 
 export interface TokenVerifier {
   verify(token: string): Promise<Verification>;
-  /** Fetches the JWKS (discovering its URL first if needed); resolves with the key count. */
+  /**
+   * Fetches the JWKS (discovering its URL first if needed); resolves with the key count,
+   * or rejects with an Error whose message is `failure`.
+   */
   prefetch(): Promise<number>;
+  /**
+   * Why the last prefetch failed, naming the URL and the cause, e.g. `signing keys could
+   * not be fetched from https://auth.example.com/jwks (ECONNREFUSED 10.0.0.5:443)`;
+   * undefined once one succeeds. Never holds a token, userinfo or a query string.
+   */
+  readonly failure: string | undefined;
   /** The JWKS URL, once known. */
   readonly jwksUri: string | undefined;
   /** Whether signing keys are at hand (fetched at least once, or held locally). */
@@ -56,6 +65,8 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
   let discovery: Promise<JWTVerifyGetKey> | undefined;
   let discoveryFailedAt = 0;
   let jwksFailedAt = -Infinity;
+  let jwksError: unknown;
+  let failure: string | undefined;
   // While the JWKS is failing, tokens with made-up `kid`s must not each cost a request
   // to the authorization server: fail fast until the retry pause has passed.
   // Only a real fetch that failed starts the pause: refusals during the pause must not
@@ -64,17 +75,23 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     ...JWKS_OPTIONS,
     cacheMaxAge: config.jwksCacheSec * 1000,
     [customFetch]: async (url: string, init: RequestInit) => {
-      if (Date.now() - jwksFailedAt < JWKS_RETRY_MS) throw new Error('the last JWKS fetch failed; retrying shortly');
-      try {
-        const response = await fetch(url, init);
-        if (!response.ok) jwksFailedAt = Date.now();
-        onFetch(response.ok ? 'ok' : 'error');
-        return response;
-      } catch (error) {
+      if (Date.now() - jwksFailedAt < JWKS_RETRY_MS) throw new Error('the last JWKS fetch failed; retrying shortly', { cause: jwksError });
+      const failed = (error: unknown) => {
         jwksFailedAt = Date.now();
+        jwksError = error;
+        return error;
+      };
+      let response: Response;
+      try {
+        response = await fetch(url, init);
+      } catch (error) {
         onFetch('error');
-        throw error;
+        throw failed(error);
       }
+      onFetch(response.ok ? 'ok' : 'error');
+      // Thrown here rather than left to jose, whose message does not say which status came back.
+      if (!response.ok) throw failed(new Error(`HTTP ${response.status}`));
+      return response;
     },
   };
 
@@ -115,10 +132,21 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     },
     // Keys once fetched keep serving while refetches fail, so one success is enough.
     ready: () => local !== undefined || (remote?.jwks()?.keys.length ?? 0) > 0,
+    get failure() {
+      return failure;
+    },
     async prefetch() {
       if (config.localJwks) return config.localJwks.keys.length;
-      await keySet();
-      await remote!.reload();
+      try {
+        await keySet();
+        await remote!.reload();
+      } catch (error) {
+        failure = jwksUri === undefined
+          ? `signing keys could not be fetched: ${describeError(error)}`
+          : `signing keys could not be fetched from ${urlForLogs(jwksUri)} (${describeCause(error)})`;
+        throw new Error(failure, { cause: error });
+      }
+      failure = undefined;
       return remote!.jwks()?.keys.length ?? 0;
     },
     verify(token) {
@@ -193,20 +221,42 @@ function tokenErrorDescription(error: unknown): string {
   return 'The access token is malformed or not a signed JWT';
 }
 
-/** RFC 8414 metadata first, then OpenID Connect discovery; the issuer must match exactly. */
+/**
+ * RFC 8414 metadata first, then OpenID Connect discovery; the issuer must match exactly.
+ * Fails naming each metadata URL tried and why it did not serve.
+ */
 async function discoverJwksUri(issuer: string): Promise<string> {
   const url = new URL(issuer);
   const insecure = url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  let lastError: unknown;
+  const failures: { url: string; cause: string }[] = [];
   for (const algorithm of ['oauth2', 'oidc'] as const) {
+    let fetched = issuer;
+    const fetchNoting = (href: string, init: RequestInit) => fetch((fetched = href), init);
     try {
-      const response = await oauth.discoveryRequest(url, { algorithm, [oauth.allowInsecureRequests]: insecure, signal: AbortSignal.timeout(5_000) });
+      const response = await oauth.discoveryRequest(url, {
+        algorithm, [oauth.allowInsecureRequests]: insecure, [oauth.customFetch]: fetchNoting, signal: AbortSignal.timeout(5_000),
+      });
       const metadata = await oauth.processDiscoveryResponse(url, response);
-      if (typeof metadata.jwks_uri !== 'string') throw new Error(`the metadata of ${issuer} has no jwks_uri`);
+      if (typeof metadata.jwks_uri !== 'string') throw new Error('the metadata has no jwks_uri');
       return metadata.jwks_uri;
     } catch (error) {
-      lastError = error;
+      failures.push({ url: urlForLogs(fetched), cause: describeCause(error) });
     }
   }
-  throw lastError;
+  const sameCause = failures.every((f) => f.cause === failures[0]!.cause);
+  const tried = sameCause
+    ? `${failures.map((f) => f.url).join(' or ')} (${failures[0]!.cause})`
+    : failures.map((f) => `${f.url} (${f.cause})`).join(' or ');
+  throw new Error(`the JWKS URL could not be discovered from ${tried}`);
+}
+
+/** A URL for logs and probes: userinfo and the query (which could hold a secret) left out. */
+function urlForLogs(href: string): string {
+  try {
+    const url = new URL(href);
+    url.username = url.password = url.search = url.hash = '';
+    return url.href;
+  } catch {
+    return href;
+  }
 }

@@ -58,6 +58,8 @@ export interface HandlerToLoad {
   readonly key: string;
   readonly spec: string;
   readonly ref: HandlerRef;
+  /** The manifest's directory: load problems name files relative to it. */
+  readonly dir: string;
   /** Run in a worker of its own, replaced when a call times out (`isolation: worker`). */
   readonly isolate?: boolean;
 }
@@ -95,7 +97,7 @@ export const importHandlers: HandlerLoader = async (list) => {
         handlers.set(key, isolated.runner);
         return void releases.push(isolated.release);
       }
-      const result = await importHandler(spec, ref);
+      const result = await importHandler(spec, ref, handler.dir);
       if (typeof result === 'string') problems.push({ key, message: result });
       else handlers.set(key, async (args, call) => (result as (...a: unknown[]) => unknown)(...args, createToolContext(call, call.sinks, call.answers)));
     }),
@@ -135,52 +137,99 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
 
   const interpolated = interpolate(raw, { ...dotEnv, ...(options.env ?? process.env) });
   const value = withHttpOverrides(interpolated.value, options.http);
+  const loader = options.handlers ?? importHandlers;
   // A string still holding an unset ${VAR} fails the schema too; report the variable only.
   const unset = new Set(interpolated.missing.map((m) => formatPath(m.path)));
-  const structural = [...checkForbiddenKeys(value)];
-  if (structural.length === 0) structural.push(...checkSchema(value).filter((f) => !unset.has(formatPath(f.path))));
-  if (structural.length > 0 || interpolated.missing.length > 0) fail(await located([...interpolated.missing, ...structural]));
+  const forbidden = checkForbiddenKeys(value);
+  const schema = forbidden.length > 0 ? [] : checkSchema(value).filter((f) => !unset.has(formatPath(f.path)));
+  const invalid = [...interpolated.missing, ...forbidden, ...schema];
+  if (invalid.length > 0) {
+    // Items whose own part passed the schema still get their files checked and their
+    // handlers imported, so that one report holds every problem (not one kind per round).
+    const passing = forbidden.length > 0 ? undefined : passingItems(value, invalid);
+    const files = passing ? [...checkResourceFiles(passing, dir), ...(await loadHandlers(passing, dir, loader)).findings] : [];
+    fail(await located([...invalid, ...files]));
+  }
 
   const manifest = withLists(value as Manifest);
   const schemas = new ToolSchemas();
-  const findings = [...checkSemantics(manifest), ...checkToolSchemas(manifest, schemas)];
-  manifest.resources.forEach((r, i) => {
-    const message = r.file === undefined ? undefined : checkFileLocation(r.file, resolve(dir, r.file), dir);
-    if (message) findings.push({ path: ['resources', i, 'file'], message });
-  });
-  const toLoad: HandlerToLoad[] = [];
-  const loader = options.handlers ?? importHandlers;
-  if (loader !== false) {
-    for (const { path, spec } of handlerSpecs(manifest)) {
-      const ref = parseHandlerSpec(spec, dir);
-      const message = checkHandlerLocation(spec, ref, dir);
-      const tool = path[0] === 'tools' ? manifest.tools[path[1] as number] : undefined;
-      const isolate = (tool?.isolation ?? manifest.isolation) === 'worker';
-      if (message) findings.push({ path, message });
-      else toLoad.push({ key: formatPath(path), spec, ref, ...(isolate && { isolate }) });
-    }
+  const findings = [...checkSemantics(manifest), ...checkToolSchemas(manifest, schemas), ...checkResourceFiles(manifest, dir)];
+  const handlers = await loadHandlers(manifest, dir, loader);
+  if (findings.length > 0 || !handlers.load) {
+    await handlers.load?.release?.();
+    fail(await located([...findings, ...handlers.findings]));
   }
-  if (findings.length > 0) fail(await located(findings));
-
-  const load: HandlerLoad = loader === false ? { ok: true, handlers: new Map() } : await loader(toLoad);
-  if (!load.ok) {
-    const paths = new Map(handlerSpecs(manifest).map(({ path }) => [formatPath(path), path]));
-    fail(await located(load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))));
-  }
+  const handlerModules = handlerSpecs(manifest).map(({ path, spec }) => ({ path, file: parseHandlerSpec(spec, dir).file }));
   return {
     manifest: resolveManifest(manifest, file),
-    handlers: load.handlers,
+    handlers: handlers.load.handlers,
     schemas,
     dotEnv,
-    handlerModules: handlerSpecs(manifest).map(({ path, spec }) => ({ path, file: parseHandlerSpec(spec, dir).file })),
-    warnings: options.checkImports ? await importWarnings(toLoad.map((h) => h.ref.file), dir, cwd) : [],
-    release: load.release ?? (() => Promise.resolve()),
+    handlerModules,
+    warnings: options.checkImports ? await importWarnings(handlerModules.map((h) => h.file), dir, cwd) : [],
+    release: handlers.load.release ?? (() => Promise.resolve()),
   };
 }
 
 /** The import scanner, loaded only when asked for (`checkImports`). */
 async function importWarnings(files: string[], dir: string, cwd: string): Promise<string[]> {
   return (await import('../import-graph.js')).importWarnings(files, dir, cwd);
+}
+
+type LoadedHandlers = Extract<HandlerLoad, { ok: true }>;
+
+/**
+ * Locates every handler the manifest names, then imports those that were found (all
+ * of them, in one go): the problems of both steps, or the loaded handlers when there
+ * are none (`loader: false` loads nothing).
+ */
+async function loadHandlers(
+  m: CheckedManifest, dir: string, loader: HandlerLoader | false,
+): Promise<{ findings: Finding[]; load?: LoadedHandlers }> {
+  if (loader === false) return { findings: [], load: { ok: true, handlers: new Map() } };
+  const findings: Finding[] = [];
+  const toLoad: HandlerToLoad[] = [];
+  const paths = new Map<string, (string | number)[]>();
+  for (const { path, spec } of handlerSpecs(m)) {
+    const ref = parseHandlerSpec(spec, dir);
+    const message = checkHandlerLocation(spec, ref, dir);
+    const tool = path[0] === 'tools' ? m.tools[path[1] as number] : undefined;
+    const isolate = (tool?.isolation ?? m.isolation) === 'worker';
+    const key = formatPath(path);
+    paths.set(key, path);
+    if (message) findings.push({ path, message });
+    else toLoad.push({ key, spec, ref, dir, ...(isolate && { isolate }) });
+  }
+  const load = await loader(toLoad);
+  if (!load.ok) return { findings: [...findings, ...load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))] };
+  if (findings.length === 0) return { findings, load };
+  await load.release?.();
+  return { findings };
+}
+
+function checkResourceFiles(m: CheckedManifest, dir: string): Finding[] {
+  return m.resources.flatMap((r, i) => {
+    const message = r.file === undefined ? undefined : checkFileLocation(r.file, resolve(dir, r.file), dir);
+    return message ? [{ path: ['resources', i, 'file'], message }] : [];
+  });
+}
+
+/**
+ * The document's tools, resources, templates and prompts that no finding is about, at
+ * their own indices (the others are holes, which `forEach` skips), so that their
+ * files can be checked while other parts of the document fail the schema.
+ */
+function passingItems(value: unknown, findings: readonly Finding[]): CheckedManifest {
+  const doc = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const failed = new Set(findings.map((f) => formatPath(f.path.slice(0, 2))));
+  const passing = (section: string): never[] => {
+    const list = doc[section];
+    const items: unknown[] = [];
+    if (Array.isArray(list) && !failed.has(section)) list.forEach((item, i) => !failed.has(formatPath([section, i])) && (items[i] = item));
+    return items as never[];
+  };
+  const lists = { tools: passing('tools'), resources: passing('resources'), resourceTemplates: passing('resourceTemplates'), prompts: passing('prompts') };
+  return { ...(doc as unknown as Manifest), ...lists };
 }
 
 function withLists(m: Manifest): CheckedManifest {
