@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 const MAX_GROWTH_MB = 30;
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const RUNTIME = join(ROOT, 'dist', 'src', 'runtime.js');
+const RUNTIME = join(ROOT, 'dist', 'src', 'index.js');
 if (!existsSync(RUNTIME)) {
   console.error(`${RUNTIME} is missing; run "npm run build" first`);
   process.exit(2);

@@ -13,12 +13,12 @@ import type { LoadedManifest, LoadOptions } from './config/index.js';
 import { formatError, McpOAuthError, type Problem } from './errors.js';
 import { createLogger } from './log.js';
 import type { ResolvedManifest } from './manifest.js';
-import type { Runtime, RuntimeOptions } from './runtime.js';
+import type { Runtime, RuntimeOptions } from './runtime/index.js';
 
 // Each command imports what it needs when it runs: --help, init and doctor do not pay
 // for loading the MCP SDK, and serve does not load the code generators.
 const loadManifest = async (options: LoadOptions) => (await import('./config/index.js')).loadManifest(options);
-const resourceUrlFor = async (loaded: LoadedManifest, port: number) => (await import('./snapshot.js')).resourceUrlFor(loaded, port);
+const resourceUrlFor = async (loaded: LoadedManifest, port: number) => (await import('./runtime/snapshot.js')).resourceUrlFor(loaded, port);
 
 interface Flag {
   readonly short?: string;
@@ -345,7 +345,7 @@ function synopsis(command: Command): string {
 
 async function serve(load: RuntimeOptions): Promise<number> {
   const log = createLogger();
-  const { startRuntime } = await import('./runtime.js');
+  const { startRuntime } = await import('./runtime/index.js');
   const runtime = await startRuntime({ ...load, log });
   process.stdout.write(banner(runtime, load?.watch === true) + '\n');
   await new Promise<void>((resolve) => {

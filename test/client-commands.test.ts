@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { FIXTURE_TOOLS, FIXTURES, ROOT } from './support/server.js';
 
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');

@@ -13,7 +13,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { startAuthority, type Authority } from './support/authority.js';
 import { FIXTURES, manifestProblems } from './support/server.js';
 

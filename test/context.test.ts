@@ -12,7 +12,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { FIXTURES } from './support/server.js';
 
 const tool = (name: string, inputSchema: Record<string, unknown> = { type: 'object' }) => ({ name, inputSchema, handler: `./handlers/context.js#${name}` });

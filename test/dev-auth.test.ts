@@ -15,7 +15,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { Browser } from './support/browser.js';
 import { post, toolCall } from './support/clients.js';
 import { MemoryOAuthProvider, REDIRECT_URI } from './support/oauth-client.js';

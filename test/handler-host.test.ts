@@ -9,14 +9,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
-import { startHandlerHost, type HandlerHost, type HandlerSpec, type HostExit } from '../src/handler-host.js';
-import { importHandler } from '../src/handlers.js';
-import type { AuthContext } from '../src/handler-types.js';
+import { startHandlerHost, type HandlerHost, type HostExit } from '../src/handlers/host.js';
+import type { HandlerCall, HandlerToLoad } from '../src/handlers/runner.js';
+import { importHandler } from '../src/handlers/modules.js';
+import type { AuthContext } from '../src/handlers/types.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
 const HANDLERS = join(FIXTURES, 'host', 'handlers.js');
-const spec = (tool: string, exportName = tool): HandlerSpec => ({ tool, spec: `./handlers.js#${exportName}`, file: HANDLERS, exportName });
-const noAuth = () => ({ auth: undefined, signal: new AbortController().signal });
+const spec = (key: string, exportName = key): HandlerToLoad => ({ key, ref: { spec: `./handlers.js#${exportName}`, file: HANDLERS, exportName }, dir: join(FIXTURES, 'host') });
+const SINKS = { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {}, closeStream: async () => {} };
+/** A call of the tool named `toolName`: no caller, a signal that never aborts, unless `call` says otherwise. */
+const callOf = (toolName: string, call: Partial<HandlerCall> = {}): HandlerCall => ({ auth: undefined, signal: new AbortController().signal, toolName, clientCapabilities: undefined, answers: {}, sinks: SINKS, ...call });
 
 /** A broken host tends to hang rather than fail; fail instead. */
 const QUICK = { timeout: 10_000 };
@@ -24,7 +27,7 @@ const QUICK = { timeout: 10_000 };
 const hosts: HandlerHost[] = [];
 after(() => Promise.all(hosts.map((h) => h.terminate())));
 
-async function start(specs: readonly HandlerSpec[]): Promise<HandlerHost> {
+async function start(specs: readonly HandlerToLoad[]): Promise<HandlerHost> {
   const started = await startHandlerHost(specs);
   if (!started.ok) assert.fail(started.problems.map((p) => p.message).join('\n'));
   hosts.push(started.host);
@@ -44,7 +47,7 @@ test('many calls in flight at once are answered by id', QUICK, async () => {
   const host = await start([spec('wait')]);
   const delays = [250, 50, 200, 0, 150, 100, 250, 50];
   const started = performance.now();
-  const calls = delays.map((ms, i) => host.call('wait', [{ ms, tag: `call ${i}` }], noAuth()));
+  const calls = delays.map((ms, i) => host.call('wait', [{ ms, tag: `call ${i}` }], callOf('wait')));
   assert.equal(host.pending, delays.length);
   const results = await Promise.all(calls);
   assert.deepEqual(results, delays.map((ms, i) => `waited ${ms} ms for call ${i}`));
@@ -56,9 +59,9 @@ test('many calls in flight at once are answered by id', QUICK, async () => {
 test('the handler gets the caller\'s auth context, a signal and the tool name', QUICK, async () => {
   const host = await start([spec('echo')]);
   const auth: AuthContext = { issuer: 'https://as.example.com', subject: 'alice', clientId: 'app', principal: '["https://as.example.com","alice","app"]', scopes: ['todo:read'], claims: { sub: 'alice', aud: 'https://mcp.example.com' }, expiresAt: 1_900_000_000 };
-  const seen = (await host.call('echo', [{ text: 'hi' }], { auth, signal: new AbortController().signal })) as Record<string, unknown>;
+  const seen = (await host.call('echo', [{ text: 'hi' }], callOf('echo', { auth }))) as Record<string, unknown>;
   assert.deepEqual(seen, { input: { text: 'hi' }, toolName: 'echo', auth, authFrozen: true, ctxKeys: ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName'] });
-  const anonymous = (await host.call('echo', [{}], noAuth())) as Record<string, unknown>;
+  const anonymous = (await host.call('echo', [{}], callOf('echo'))) as Record<string, unknown>;
   assert.equal(anonymous['auth'], null);
 });
 
@@ -67,7 +70,7 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
   const events = listen();
   try {
     const controller = new AbortController();
-    const call = host.call('hang', [{ tag: 'cancelled' }], { auth: undefined, signal: controller.signal });
+    const call = host.call('hang', [{ tag: 'cancelled' }], callOf('hang', { signal: controller.signal }));
     const event = events.next();
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
@@ -75,7 +78,7 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
     assert.equal(host.pending, 0);
     assert.deepEqual(await event, { tag: 'cancelled', aborted: true, reasonName: 'AbortError', reasonMessage: 'This operation was aborted', isDomException: true });
 
-    const timedOut = host.call('hang', [{ tag: 'timed out' }], { auth: undefined, signal: AbortSignal.timeout(50) });
+    const timedOut = host.call('hang', [{ tag: 'timed out' }], callOf('hang', { signal: AbortSignal.timeout(50) }));
     await assert.rejects(timedOut, { name: 'TimeoutError' });
     assert.deepEqual(await events.next(), { tag: 'timed out', aborted: true, reasonName: 'TimeoutError', reasonMessage: 'The operation was aborted due to timeout', isDomException: true });
     // The handlers never settle, yet nothing waits for them any more.
@@ -87,36 +90,36 @@ test('aborting the caller\'s signal aborts the handler\'s, with the same kind of
 
 test('a throw rejects with the handler\'s message and the worker\'s stack', QUICK, async () => {
   const host = await start([spec('fail'), spec('throwString')]);
-  const error = await host.call('fail', [{}], noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
+  const error = await host.call('fail', [{}], callOf('fail')).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
   assert.ok(error instanceof Error);
   assert.equal(error.name, 'TypeError');
   assert.equal(error.message, 'the fixture failed on purpose');
   assert.match(error.stack ?? '', /^TypeError: the fixture failed on purpose\n\s+at fail \(file:\/\/.*\/fixtures\/host\/handlers\.js:\d+:\d+\)/);
-  await assert.rejects(host.call('throwString', [{}], noAuth()), (e: unknown) => e instanceof Error && e.message === 'a plain string');
+  await assert.rejects(host.call('throwString', [{}], callOf('throwString')), (e: unknown) => e instanceof Error && e.message === 'a plain string');
 });
 
 test('a result JSON cannot carry is refused, naming the tool; other values arrive as their JSON', QUICK, async () => {
   const host = await start([spec('returnFunction'), spec('returnCycle'), spec('returnInstances'), spec('returnNothing')]);
-  await assert.rejects(host.call('returnFunction', [{}], noAuth()), {
+  await assert.rejects(host.call('returnFunction', [{}], callOf('returnFunction')), {
     message: 'tool "returnFunction" returned a value that cannot be sent as a tool result: result.items[0].save is a function; return plain data (objects, arrays, strings, numbers, booleans, null)',
   });
-  await assert.rejects(host.call('returnCycle', [{}], noAuth()), {
+  await assert.rejects(host.call('returnCycle', [{}], callOf('returnCycle')), {
     message: /^tool "returnCycle" returned a value that cannot be sent as a tool result: it cannot be written as JSON \(Converting circular structure to JSON\); return plain data/,
   });
   // As in the main thread, where the result is sent as JSON: toJSON() applies, methods do not travel.
-  assert.deepEqual(await host.call('returnInstances', [{}], noAuth()), { todo: { title: 'milk' }, price: '2.50 EUR', when: '1970-01-01T00:00:00.000Z' });
-  assert.equal(await host.call('returnNothing', [{}], noAuth()), undefined);
+  assert.deepEqual(await host.call('returnInstances', [{}], callOf('returnInstances')), { todo: { title: 'milk' }, price: '2.50 EUR', when: '1970-01-01T00:00:00.000Z' });
+  assert.equal(await host.call('returnNothing', [{}], callOf('returnNothing')), undefined);
 });
 
 test('load problems come back all at once, with the manifest loader\'s messages', QUICK, async () => {
-  const broken: HandlerSpec[] = [
+  const broken: HandlerToLoad[] = [
     spec('missing'),
     spec('notAFunction'),
-    { tool: 'broken', spec: './syntax-error.js', file: join(FIXTURES, 'host', 'syntax-error.js'), exportName: 'default' },
+    { key: 'broken', ref: { spec: './syntax-error.js', file: join(FIXTURES, 'host', 'syntax-error.js'), exportName: 'default' }, dir: join(FIXTURES, 'host') },
   ];
   const started = await startHandlerHost([spec('echo'), ...broken]);
   assert.equal(started.ok, false);
-  const expected = await Promise.all(broken.map(async (s) => ({ tool: s.tool, message: await importHandler(s.spec, s) })));
+  const expected = await Promise.all(broken.map(async (h) => ({ key: h.key, message: await importHandler(h.ref, h.dir) })));
   assert.deepEqual(started.ok ? [] : started.problems, expected);
   assert.match(expected[0]!.message as string, /^"\.\/handlers\.js#missing" has no export named "missing"; it exports "echo", /);
   assert.equal(expected[1]!.message, '"./handlers.js#notAFunction": export "notAFunction" is a number, not a function');
@@ -126,20 +129,20 @@ test('load problems come back all at once, with the manifest loader\'s messages'
 test('process.exit() in a handler ends the worker only: calls in flight reject, the exit is reported', QUICK, async () => {
   const host = await start([spec('exit'), spec('wait')]);
   const why = /the handler worker exited \(a handler called process\.exit\(1\) at exit \(file:\/\/.*handlers\.js:\d+:\d+\); a handler should return or throw instead\)/;
-  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], noAuth()), { message: new RegExp(`^tool "wait" did not answer: ${why.source}`) });
-  await assert.rejects(host.call('exit', [{}], noAuth()), { message: new RegExp(`^tool "exit" did not answer: ${why.source}`) });
+  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], callOf('wait')), { message: new RegExp(`^tool "wait" did not answer: ${why.source}`) });
+  await assert.rejects(host.call('exit', [{}], callOf('exit')), { message: new RegExp(`^tool "exit" did not answer: ${why.source}`) });
   await slow;
   const exit = await host.exited;
   assert.equal(exit.code, 1);
   assert.equal(exit.requested, false);
   assert.match(exit.reason, /^a handler called process\.exit\(1\)/);
-  await assert.rejects(host.call('wait', [{ ms: 1 }], noAuth()), { message: /^tool "wait" cannot run: its handler worker exited \(a handler called process\.exit\(1\)/ });
+  await assert.rejects(host.call('wait', [{ ms: 1 }], callOf('wait')), { message: /^tool "wait" cannot run: its handler worker exited \(a handler called process\.exit\(1\)/ });
   assert.equal(host.pending, 0);
 });
 
 test('an uncaught throw from a handler\'s stray async code ends the worker only', QUICK, async () => {
   const host = await start([spec('throwLater')]);
-  const error = await host.call('throwLater', [{}], noAuth()).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
+  const error = await host.call('throwLater', [{}], callOf('throwLater')).then(() => assert.fail('resolved'), (e: unknown) => e as Error);
   assert.match(error.message, /^tool "throwLater" did not answer: the handler worker exited \(uncaught Error: stray async failure, outside any call's promise/);
   assert.equal((error.cause as Error | undefined)?.message, 'stray async failure');
   const exit = await host.exited;
@@ -151,9 +154,9 @@ test('an uncaught throw from a handler\'s stray async code ends the worker only'
 test('running out of memory ends the worker only', QUICK, async () => {
   // In a child process with a small heap, which the worker inherits (resourceLimits are left at their defaults).
   // (Not --input-type=module: workers inherit execArgv, and that flag fails without -e.)
-  const script = `import(${JSON.stringify(new URL('../src/handler-host.js', import.meta.url).href)}).then(async ({ startHandlerHost }) => {
+  const script = `import(${JSON.stringify(new URL('../src/handlers/host.js', import.meta.url).href)}).then(async ({ startHandlerHost }) => {
     const started = await startHandlerHost([${JSON.stringify(spec('hog'))}]);
-    const message = await started.host.call('hog', [{}], { auth: undefined, signal: new AbortController().signal }).then(String, (e) => e.message);
+    const message = await started.host.call('hog', [{}], { auth: undefined, signal: new AbortController().signal, toolName: 'hog', clientCapabilities: undefined, answers: {}, sinks: { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {}, closeStream: async () => {} } }).then(String, (e) => e.message);
     console.log(JSON.stringify({ message, exit: await started.host.exited }));
   });`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=64', '-e', script]);
@@ -165,9 +168,9 @@ test('running out of memory ends the worker only', QUICK, async () => {
 test('retire() waits for the call in flight, refuses new ones, then terminates the worker', QUICK, async () => {
   const host = await start([spec('wait')]);
   const started = performance.now();
-  const slow = host.call('wait', [{ ms: 300 }], noAuth());
+  const slow = host.call('wait', [{ ms: 300 }], callOf('wait'));
   const retired = host.retire();
-  await assert.rejects(host.call('wait', [{ ms: 1 }], noAuth()), { message: 'tool "wait" cannot run: its handler host is retired; calls go to the host of the current snapshot' });
+  await assert.rejects(host.call('wait', [{ ms: 1 }], callOf('wait')), { message: 'tool "wait" cannot run: its handler host is retired; calls go to the host of the current snapshot' });
   assert.equal(host.pending, 1);
   await retired;
   assert.equal(await slow, 'waited 300 ms for wait');
@@ -177,7 +180,7 @@ test('retire() waits for the call in flight, refuses new ones, then terminates t
 
 test('terminate() stops at once: calls in flight reject', QUICK, async () => {
   const host = await start([spec('wait')]);
-  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], noAuth()), { message: 'tool "wait" did not answer: its handler host was terminated while the call was running' });
+  const slow = assert.rejects(host.call('wait', [{ ms: 5_000 }], callOf('wait')), { message: 'tool "wait" did not answer: its handler host was terminated while the call was running' });
   await host.terminate();
   await slow;
   assert.deepEqual(await host.exited, { code: 1, reason: 'terminated', requested: true });
@@ -191,15 +194,15 @@ test('a new host imports edited files afresh; the old one keeps the old code unt
     const writeGreeting = (text: string) => writeFileSync(join(dir, 'greeting.js'), `export const GREETING = ${JSON.stringify(text)};\n`);
     writeGreeting('hello from v1');
     writeFileSync(join(dir, 'greet.js'), `import { GREETING } from './greeting.js';\nexport const greet = () => GREETING;\n`);
-    const greet: HandlerSpec = { tool: 'greet', spec: './greet.js#greet', file: join(dir, 'greet.js'), exportName: 'greet' };
+    const greet: HandlerToLoad = { key: 'greet', ref: { spec: './greet.js#greet', file: join(dir, 'greet.js'), exportName: 'greet' }, dir };
     const first = await start([greet]);
-    assert.equal(await first.call('greet', [{}], noAuth()), 'hello from v1');
+    assert.equal(await first.call('greet', [{}], callOf('greet')), 'hello from v1');
     writeGreeting('hello from v2');
     const second = await start([greet]);
-    assert.equal(await second.call('greet', [{}], noAuth()), 'hello from v2');
-    assert.equal(await first.call('greet', [{}], noAuth()), 'hello from v1');
+    assert.equal(await second.call('greet', [{}], callOf('greet')), 'hello from v2');
+    assert.equal(await first.call('greet', [{}], callOf('greet')), 'hello from v1');
     await first.retire();
-    assert.equal(await second.call('greet', [{}], noAuth()), 'hello from v2');
+    assert.equal(await second.call('greet', [{}], callOf('greet')), 'hello from v2');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, test } from 'node:test';
-import { collectImportGraph, findImportsOutside } from '../src/import-graph.js';
+import { collectImportGraph, findImportsOutside } from '../src/handlers/import-graph.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'mcp-oauth-graph-')));
 after(() => rmSync(base, { recursive: true, force: true }));

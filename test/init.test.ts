@@ -14,7 +14,7 @@ import { formatInit, initServer, serverName } from '../src/commands/init.js';
 import { INIT_AUTH, INIT_FILES } from '../src/commands/init-files.js';
 import { loadDependencySpec } from '../src/commands/init-source.js';
 import { createLogger } from '../src/log.js';
-import { startRuntime } from '../src/runtime.js';
+import { startRuntime } from '../src/runtime/index.js';
 import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
 import { startAuthority, type Authority } from './support/authority.js';
 import { connectModern } from './support/clients.js';

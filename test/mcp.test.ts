@@ -1,7 +1,7 @@
 /** How a handler's return value becomes a CallToolResult. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toCallToolResult } from '../src/mcp.js';
+import { toCallToolResult } from '../src/mcp/tools.js';
 
 test('a string is text, plain data is structuredContent plus JSON text, a CallToolResult passes', () => {
   assert.deepEqual(toCallToolResult('hi'), { content: [{ type: 'text', text: 'hi' }] });

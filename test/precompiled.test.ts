@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { MANIFEST_VALIDATOR_FILE, SCHEMA_FILE, createManifestAjv, manifestValidator } from '../src/config/manifest-schema.js';
-import { META_SCHEMA_ID, META_VALIDATOR_FILE, ToolSchemas, createToolAjv, loadPrecompiled, precompiledDigest, withPrecompiledMetaSchema } from '../src/validation.js';
+import { META_SCHEMA_ID, META_VALIDATOR_FILE, ToolSchemas, createToolAjv, loadPrecompiled, precompiledDigest, withPrecompiledMetaSchema } from '../src/config/validator.js';
 
 const schemaText = readFileSync(SCHEMA_FILE, 'utf8');
 

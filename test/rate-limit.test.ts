@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { createRateLimiter } from '../src/rate-limit.js';
+import { createRateLimiter } from '../src/http/rate-limit.js';
 import { post, toolCall } from './support/clients.js';
 import { sharedProtectedServer } from './support/protected-server.js';
 import { protectedManifest } from './support/server.js';

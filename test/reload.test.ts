@@ -13,8 +13,8 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
-import { describeReload } from '../src/reload.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { describeReload } from '../src/runtime/reload.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { onlyRpc, post, toolCall } from './support/clients.js';
 
 const tool = (name: string, exportName = name, extra: Record<string, unknown> = {}) => ({

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/index.js';
 import { FIXTURES } from './support/server.js';
 
 let dir: string;

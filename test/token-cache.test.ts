@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createTokenVerifier, type Verification, type VerifierConfig } from '../src/auth/verifier.js';
+import type { Verification } from '../src/auth/types.js';
+import { createTokenVerifier, type VerifierConfig } from '../src/auth/verifier.js';
 import { startAuthority, type Authority } from './support/authority.js';
 
 const RESOURCE = 'http://127.0.0.1:9/mcp';
@@ -50,9 +51,10 @@ describe('verified-token cache', () => {
 
   test('an entry never outlives the token\'s exp', async () => {
     const v = verifier();
-    const token = await authority.mint({ scope: 'a', jti: randomUUID() }, { expiresIn: 1 });
+    // Two seconds: exp is whole seconds, so a one-second token minted late in a second may expire at once.
+    const token = await authority.mint({ scope: 'a', jti: randomUUID() }, { expiresIn: 2 });
     accepted(await v.verify(token));
-    await sleep(1_100);
+    await sleep(2_100);
     assert.deepEqual(await v.verify(token), { ok: false, error: 'invalid_token', description: 'The access token expired' });
   });
 

@@ -5,7 +5,7 @@
  * section 2.2, RFC 7662 section 2.2): a claim of the wrong type is a refusal naming it,
  * never a silent "absent" or an object handed to handlers.
  */
-import type { AuthContext } from '../handler-types.js';
+import type { AuthContext } from './types.js';
 import { scopesFromClaims } from './scopes.js';
 
 export interface ClaimsPolicy {

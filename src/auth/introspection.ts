@@ -11,7 +11,7 @@ import * as oauth from 'oauth4webapi';
 import { isLoopbackHost } from '../manifest.js';
 import { authContextFromClaims } from './claims.js';
 import { createVerdictCache } from './verdict-cache.js';
-import type { Verification } from './verifier.js';
+import type { Verification } from './types.js';
 
 export interface IntrospectionConfig {
   readonly endpoint: string;

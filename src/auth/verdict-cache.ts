@@ -6,8 +6,7 @@
  * not be able to fill the cache.
  */
 import { createHash } from 'node:crypto';
-import type { AuthContext } from '../handler-types.js';
-import type { Verification } from './verifier.js';
+import type { AuthContext, Verification } from './types.js';
 
 export type VerdictCache = (token: string, verify: () => Promise<Verification>) => Promise<Verification>;
 

@@ -6,16 +6,12 @@
  */
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { AuthContext } from '../handler-types.js';
+import type { Verification } from './types.js';
 import { describeCause, describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
 import { authContextFromClaims } from './claims.js';
 import { createIntrospector } from './introspection.js';
 import { createVerdictCache } from './verdict-cache.js';
-
-export type Verification =
-  | { ok: true; auth: AuthContext }
-  | { ok: false; error: 'invalid_token' | 'unavailable'; description: string };
 
 export interface TokenVerifier {
   verify(token: string): Promise<Verification>;

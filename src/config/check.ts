@@ -2,7 +2,7 @@
  * Manifest checks: the JSON Schema, then what a schema cannot say. Each check
  * returns problems (path + message); locating them in the file happens later.
  */
-import type { ErrorObject } from '../validation.js';
+import type { ErrorObject } from './validator.js';
 import { showValue } from '../errors.js';
 import { manifestValidator } from './manifest-schema.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest, type ScopeRequirement } from '../manifest.js';

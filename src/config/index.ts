@@ -6,13 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { McpOAuthError, formatPath, type Problem } from '../errors.js';
-import { checkFileLocation, checkHandlerLocation, importHandler, parseHandlerSpec, type HandlerRef } from '../handlers.js';
-import { createToolContext, type ContextSinks } from '../context.js';
-import { isolateHandler } from '../isolation.js';
-import type { AuthContext } from '../handler-types.js';
-import type { Manifest } from '../manifest.js';
-import type { ResolvedManifest } from '../manifest.js';
-import { ToolSchemas } from '../validation.js';
+import { importHandlers } from '../handlers/load.js';
+import { checkFileLocation, checkHandlerLocation, parseHandlerSpec } from '../handlers/modules.js';
+import type { HandlerLoad, HandlerLoader, HandlerRunner, HandlerToLoad } from '../handlers/runner.js';
+import type { Manifest, ResolvedManifest } from '../manifest.js';
+import { ToolSchemas } from './validator.js';
 import { checkForbiddenKeys, checkSchema, checkSemantics, type CheckedManifest, type Finding } from './check.js';
 import { interpolate, readDotEnv } from './env.js';
 import { parseJson } from './json.js';
@@ -52,60 +50,6 @@ export interface LoadOptions {
    */
   checkImports?: boolean;
 }
-
-/** A handler module to load; its location is already checked. `key` is where the manifest names it, e.g. `tools[0].handler`. */
-export interface HandlerToLoad {
-  readonly key: string;
-  readonly spec: string;
-  readonly ref: HandlerRef;
-  /** The manifest's directory: load problems name files relative to it. */
-  readonly dir: string;
-  /** Run in a worker of its own, replaced when a call times out (`isolation: worker`). */
-  readonly isolate?: boolean;
-}
-
-/** One call of a handler: who calls, its signal, where log/progress go, and earlier answers (see context.ts). */
-export interface HandlerCall {
-  readonly auth: AuthContext | undefined;
-  readonly signal: AbortSignal;
-  readonly toolName: string;
-  readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
-  readonly sinks: ContextSinks;
-  readonly answers: Readonly<Record<string, unknown>>;
-}
-
-/** Runs a loaded handler with its arguments (the tool's input; a resource's URI; ...), in this thread or in a worker. */
-export type HandlerRunner = (args: readonly unknown[], call: HandlerCall) => Promise<unknown>;
-
-export type HandlerLoad =
-  | { ok: true; handlers: ReadonlyMap<string, HandlerRunner>; release?: () => Promise<void> }
-  | { ok: false; problems: readonly { key: string; message: string }[] };
-
-export type HandlerLoader = (handlers: readonly HandlerToLoad[]) => Promise<HandlerLoad>;
-
-/** Imports every handler into this thread; all problems at once. */
-export const importHandlers: HandlerLoader = async (list) => {
-  const handlers = new Map<string, HandlerRunner>();
-  const problems: { key: string; message: string }[] = [];
-  const releases: (() => Promise<void>)[] = [];
-  await Promise.all(
-    list.map(async (handler) => {
-      const { key, spec, ref } = handler;
-      if (handler.isolate) {
-        const isolated = await isolateHandler(handler);
-        if (!isolated.ok) return void problems.push({ key, message: isolated.message });
-        handlers.set(key, isolated.runner);
-        return void releases.push(isolated.release);
-      }
-      const result = await importHandler(spec, ref, handler.dir);
-      if (typeof result === 'string') problems.push({ key, message: result });
-      else handlers.set(key, async (args, call) => (result as (...a: unknown[]) => unknown)(...args, createToolContext(call, call.sinks, call.answers)));
-    }),
-  );
-  const release = async () => void (await Promise.all(releases.map((r) => r())));
-  if (problems.length > 0) await release();
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, handlers, release };
-};
 
 /** A handler module and where the manifest names it, e.g. `['prompts', 0, 'handler']` → `/srv/handlers/prompts.js`. */
 export interface HandlerModule {
@@ -173,7 +117,7 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
 
 /** The import scanner, loaded only when asked for (`checkImports`). */
 async function importWarnings(files: string[], dir: string, cwd: string): Promise<string[]> {
-  return (await import('../import-graph.js')).importWarnings(files, dir, cwd);
+  return (await import('../handlers/import-graph.js')).importWarnings(files, dir, cwd);
 }
 
 type LoadedHandlers = Extract<HandlerLoad, { ok: true }>;
@@ -192,13 +136,13 @@ async function loadHandlers(
   const paths = new Map<string, (string | number)[]>();
   for (const { path, spec } of handlerSpecs(m)) {
     const ref = parseHandlerSpec(spec, dir);
-    const message = checkHandlerLocation(spec, ref, dir);
+    const message = checkHandlerLocation(ref, dir);
     const tool = path[0] === 'tools' ? m.tools[path[1] as number] : undefined;
     const isolate = (tool?.isolation ?? m.isolation) === 'worker';
     const key = formatPath(path);
     paths.set(key, path);
     if (message) findings.push({ path, message });
-    else toLoad.push({ key, spec, ref, dir, ...(isolate && { isolate }) });
+    else toLoad.push({ key, ref, dir, ...(isolate && { isolate }) });
   }
   const load = await loader(toLoad);
   if (!load.ok) return { findings: [...findings, ...load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))] };

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { createAjv, loadPrecompiled, precompiledDigest, type ValidateFunction } from '../validation.js';
+import { createAjv, loadPrecompiled, precompiledDigest, type ValidateFunction } from './validator.js';
 
 export const SCHEMA_FILE = new URL('../../../schemas/manifest.schema.json', import.meta.url);
 export const MANIFEST_VALIDATOR_FILE = new URL('./manifest-validator.cjs', import.meta.url);

@@ -1,7 +1,7 @@
 /** Applies defaults to a validated manifest and freezes it (pure). */
 import { dirname, extname, resolve } from 'node:path';
 import type { CheckedManifest } from './check.js';
-import { parseHandlerSpec } from '../handlers.js';
+import { parseHandlerSpec } from '../handlers/modules.js';
 import {
   ASYMMETRIC_ALGORITHMS, DEFAULTS, deepFreeze,
   type Completion, type Manifest, type ManifestResource, type ResolvedAuth, type ResolvedCompletion, type ResolvedManifest, type ScopePolicy, type ScopeRequirement,
@@ -9,7 +9,7 @@ import {
 
 export function resolveManifest(m: CheckedManifest, file: string): ResolvedManifest {
   const dir = dirname(file);
-  const handler = (spec: string) => ({ ...parseHandlerSpec(spec, dir), spec });
+  const handler = (spec: string) => parseHandlerSpec(spec, dir);
   const tools = m.tools.map((tool) => ({
     name: tool.name,
     ...(tool.title !== undefined && { title: tool.title }),

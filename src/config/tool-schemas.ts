@@ -6,7 +6,7 @@
 import isSafeRegex from 'safe-regex2';
 import { showValue } from '../errors.js';
 
-import type { ToolSchemas } from '../validation.js';
+import type { ToolSchemas } from './validator.js';
 import type { CheckedManifest, Finding } from './check.js';
 
 export function checkToolSchemas(m: CheckedManifest, schemas: ToolSchemas): Finding[] {

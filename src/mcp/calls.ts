@@ -4,31 +4,16 @@
  * earlier rounds (ctx.elicit / ctx.sample, see context.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, createRequestStateCodec, inputRequired, type AuthInfo, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, createRequestStateCodec, inputRequired, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
-import type { HandlerCall, HandlerRunner, LoadedManifest } from '../config/index.js';
+import type { LoadedManifest } from '../config/index.js';
+import type { ContextSinks, HandlerCall, HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
-import { InputNeeded, type ContextSinks, type Question } from '../context.js';
-import type { AuthContext } from '../handler-types.js';
+import { InputNeeded, type Question } from '../handlers/context.js';
+import type { AuthContext } from '../auth/types.js';
+import { authOf } from '../auth/auth-info.js';
 import type { ScopePolicy } from '../manifest.js';
 import type { Observer } from '../observe.js';
-
-/** The SDK's `AuthInfo` carries our verified `AuthContext` here; the raw token is never set. */
-export function toAuthInfo(auth: AuthContext, resourceUrl: string, resourceMetadataUrl: string): AuthInfo {
-  return {
-    token: '',
-    clientId: auth.clientId ?? '',
-    scopes: [...auth.scopes],
-    expiresAt: auth.expiresAt,
-    resource: new URL(resourceUrl),
-    resourceMetadataUrl,
-    extra: { auth },
-  };
-}
-
-export function authOf(info: AuthInfo | undefined): AuthContext | undefined {
-  return info?.extra?.['auth'] as AuthContext | undefined;
-}
 
 /** What a multi-round call carries between rounds: the answers so far. */
 interface RoundState {

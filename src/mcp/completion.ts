@@ -6,9 +6,10 @@
  */
 import { ProtocolError, ProtocolErrorCode, type CompleteResult, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
-import type { HandlerRunner } from '../config/index.js';
+import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedCompletion, ScopePolicy } from '../manifest.js';
-import { authOf, callHandler, type PrepareEnv } from './calls.js';
+import { authOf } from '../auth/auth-info.js';
+import { callHandler, type PrepareEnv } from './calls.js';
 
 /** Completion sources of one blueprint: by `prompt:NAME` or `template:URI_TEMPLATE`. */
 export interface Completions {

@@ -3,7 +3,7 @@
  * them. Arguments are strings; required ones are checked by the SDK.
  */
 import { ProtocolError, ProtocolErrorCode, fromJsonSchema, type GetPromptResult, type InputRequiredResult, type PromptMessage, type ServerContext } from '@modelcontextprotocol/server';
-import type { HandlerRunner } from '../config/index.js';
+import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedPrompt } from '../manifest.js';
 import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';

@@ -9,7 +9,7 @@
 import { OAuthError, OAuthErrorCode, UriTemplate, bearerAuthChallengeResponse, type AuthInfo } from '@modelcontextprotocol/server';
 import { scopeChallenge } from '../auth/scopes.js';
 import type { ResolvedResource, ResolvedResourceTemplate, ScopePolicy } from '../manifest.js';
-import { authOf } from './calls.js';
+import { authOf } from '../auth/auth-info.js';
 
 /** A 403 for a request (`body`, the parsed POST body) subscribing to a resource its token may not read, else undefined. */
 export type SubscriptionGate = (body: unknown, authInfo: AuthInfo | undefined) => Response | undefined;

@@ -1,9 +1,10 @@
 /** Tools: input validated by the shared AJV instance, scopes checked by the SDK before dispatch. */
 import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
 import { callerFields } from '../auth/claims.js';
-import type { HandlerRunner } from '../config/index.js';
+import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedTool } from '../manifest.js';
-import { CallFailed, authOf, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
+import { authOf } from '../auth/auth-info.js';
+import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {

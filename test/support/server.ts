@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest } from '../../src/config/index.js';
 import { McpOAuthError } from '../../src/errors.js';
-import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { startRuntime, type Runtime } from '../../src/runtime/index.js';
 import { createLogger } from '../../src/log.js';
 
 /** The repository root (tests run from dist/test). */

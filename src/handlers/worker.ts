@@ -1,20 +1,21 @@
 /**
  * The handler worker: a worker thread that imports one snapshot's handler modules,
  * then runs the calls the main thread posts and answers each by id. Started by
- * `startHandlerHost` (handler-host.ts); never imported by the main thread.
+ * `startHandlerHost` (host.ts); never imported by the main thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { freezeAuthContext } from './auth/claims.js';
+import { freezeAuthContext } from '../auth/claims.js';
 import { createToolContext } from './context.js';
-import { importHandler } from './handlers.js';
-import { toThrown, type FromWorker, type ToWorker, type Thrown, type WorkerInput } from './handler-host.js';
-import type { ToolHandler } from './handler-types.js';
+import { importHandler } from './modules.js';
+import { toThrown, type FromWorker, type ToWorker, type Thrown, type WorkerInput } from './host.js';
+import type { LoadProblem } from './runner.js';
+import type { ToolHandler } from './types.js';
 
 /** A value in a result that JSON cannot carry. */
 class NotSendable extends Error {}
 
 const port = parentPort;
-if (isMainThread || !port) throw new Error('handler-worker.js runs in a worker thread; start it with startHandlerHost() from handler-host.js');
+if (isMainThread || !port) throw new Error('handlers/worker.js runs in a worker thread; start it with startHandlerHost() from handlers/host.js');
 const post = (message: FromWorker) => port.postMessage(message);
 
 // In a worker, process.exit() ends this thread only. Say who called it before going,
@@ -28,13 +29,12 @@ process.exit = ((...args: Parameters<typeof process.exit>) => {
   return exit(...args);
 }) as typeof process.exit;
 
-const { specs } = workerData as WorkerInput;
 const handlers = new Map<string, ToolHandler>();
-const loaded = await Promise.all(specs.map(async (s) => ({ tool: s.tool, result: await importHandler(s.spec, s, s.dir) })));
-const problems: { tool: string; message: string }[] = [];
-for (const { tool, result } of loaded) {
-  if (typeof result === 'string') problems.push({ tool, message: result });
-  else handlers.set(tool, result);
+const loaded = await Promise.all((workerData as WorkerInput).handlers.map(async (h) => ({ key: h.key, result: await importHandler(h.ref, h.dir) })));
+const problems: LoadProblem[] = [];
+for (const { key, result } of loaded) {
+  if (typeof result === 'string') problems.push({ key, message: result });
+  else handlers.set(key, result);
 }
 
 /** Controllers of the calls running now; a call whose caller gave up is removed at once. */
@@ -50,18 +50,19 @@ port.on('message', (message: ToWorker) => {
 });
 post({ type: 'ready', problems });
 
-async function run({ id, tool, name, clientCapabilities, args, auth, answers }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
+async function run({ id, key, args, info }: Extract<ToWorker, { type: 'call' }>): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   let answer: FromWorker;
   try {
-    const handler = handlers.get(tool);
-    if (!handler) throw new Error(`the handler worker has no handler for tool "${tool}"`);
+    const handler = handlers.get(key);
+    if (!handler) throw new Error(`the handler worker has no handler for tool "${info.toolName}"`);
     // log/progress go to the main thread, which owns the request; fire and forget.
     const sink = (kind: 'log' | 'progress' | 'resourceUpdated' | 'closeStream') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
-    const ctx = createToolContext({ auth: auth && freezeAuthContext(auth), signal: controller.signal, toolName: name, clientCapabilities }, { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') }, answers);
+    const sinks = { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') };
+    const ctx = createToolContext({ ...info, auth: info.auth && freezeAuthContext(info.auth), signal: controller.signal, sinks });
     const value = await (handler as (...a: unknown[]) => unknown)(...args, ctx);
-    answer = { type: 'result', id, json: toJson(tool, value) };
+    answer = { type: 'result', id, json: toJson(info.toolName, value) };
   } catch (error) {
     answer = { type: 'error', id, error: toThrown(error) };
   }

@@ -2,28 +2,9 @@
  * Types for handler authors: `export const createTodo: ToolHandler<Input> = async (input, ctx) => ...`.
  */
 import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult, LoggingLevel } from '@modelcontextprotocol/server';
+import type { AuthContext } from '../auth/types.js';
 
-/** What a handler learns about the caller. Never the raw token. */
-export interface AuthContext {
-  /** The authorization server that issued the token (its `iss`). */
-  readonly issuer: string;
-  /** The token's `sub`. */
-  readonly subject: string | undefined;
-  /** The OAuth client the token was issued to (`client_id`, else `azp` or `cid`). */
-  readonly clientId: string | undefined;
-  /**
-   * Who is calling, as one opaque string: issuer, subject and client together. The same
-   * caller has the same principal across tokens; key per-caller state on it rather than
-   * on `subject` alone. Undefined for a token that names neither a subject nor a client.
-   */
-  readonly principal: string | undefined;
-  /** Scopes granted to the token. */
-  readonly scopes: readonly string[];
-  /** All verified claims of the access token. */
-  readonly claims: Readonly<Record<string, unknown>>;
-  /** Expiry, seconds since the epoch. */
-  readonly expiresAt: number;
-}
+export type { AuthContext };
 
 export interface ToolContext {
   /** The verified caller; undefined when the manifest uses `auth.provider: none`. */

@@ -6,31 +6,18 @@
  * terminating a retired host frees everything it loaded.
  *
  * @example
- * const started = await startHandlerHost([{ tool: 'create_todo', spec: './handlers/todo.js#createTodo', file, exportName: 'createTodo' }]);
+ * const started = await startHandlerHost([{ key: 'tools[0].handler', ref: parseHandlerSpec('./handlers/todo.js#createTodo', dir), dir }]);
  * if (!started.ok) return report(started.problems);
- * const value = await started.host.call('create_todo', { title: 'milk' }, { auth, signal });
+ * const value = await started.host.call('tools[0].handler', [{ title: 'milk' }], call);
  * // on reload: start the next host, swap, then `await old.retire()`.
  */
 import { Worker } from 'node:worker_threads';
-import { InputNeeded, type ContextSinks } from './context.js';
-import type { AuthContext } from './handler-types.js';
-
-export interface HandlerSpec {
-  /** The tool's name; `call()` takes it. */
-  readonly tool: string;
-  /** The manifest's `handler` value, for messages. */
-  readonly spec: string;
-  /** Absolute module path. */
-  readonly file: string;
-  /** Named export, or `default`. */
-  readonly exportName: string;
-  /** The manifest's directory: load problems name files relative to it. */
-  readonly dir?: string;
-}
+import { InputNeeded } from './context.js';
+import type { CallInfo, ContextSinks, HandlerCall, HandlerToLoad, LoadProblem } from './runner.js';
 
 export type HostStart =
   | { ok: true; host: HandlerHost }
-  | { ok: false; problems: { tool: string; message: string }[] };
+  | { ok: false; problems: LoadProblem[] };
 
 /** How and why a host's worker stopped. */
 export interface HostExit {
@@ -42,20 +29,9 @@ export interface HostExit {
   readonly requested: boolean;
 }
 
-/** What a call carries besides its input: the caller, its signal, and the context's sinks and earlier answers. */
-export interface HostCall {
-  readonly auth: AuthContext | undefined;
-  /** The item's name for `ctx.toolName`; default: the host's key. */
-  readonly toolName?: string;
-  readonly clientCapabilities?: Readonly<Record<string, unknown>> | undefined;
-  readonly signal: AbortSignal;
-  readonly sinks?: ContextSinks;
-  readonly answers?: Readonly<Record<string, unknown>>;
-}
-
 export interface HandlerHost {
-  /** Runs the tool's handler in the worker; resolves with its return value, rejects with an Error carrying the handler's message when it throws. */
-  call(tool: string, args: readonly unknown[], ctx: HostCall): Promise<unknown>;
+  /** Runs the handler loaded as `key` in the worker; resolves with its return value, rejects with an Error carrying the handler's message when it throws. */
+  call(key: string, args: readonly unknown[], call: HandlerCall): Promise<unknown>;
   /** Calls in flight. A call whose caller's signal aborted no longer counts, even if its handler still runs. */
   readonly pending: number;
   /** Waits until no call is in flight, then terminates the worker (and any handler still running for an aborted call). New calls after retire() reject. */
@@ -71,19 +47,19 @@ export interface HandlerHost {
  * export, not a function) come back all at once, with the messages the manifest
  * loader gives, and the worker is gone.
  */
-export async function startHandlerHost(specs: readonly HandlerSpec[]): Promise<HostStart> {
-  const host = new WorkerHost(specs);
+export async function startHandlerHost(handlers: readonly HandlerToLoad[]): Promise<HostStart> {
+  const host = new WorkerHost(handlers);
   const problems = await host.loaded;
   if (problems.length === 0) return { ok: true, host };
   await host.terminate();
   return { ok: false, problems: problems.map((p) => ({ ...p })) };
 }
 
-// ---- The protocol between host and worker (handler-worker.ts speaks it too). ----
+// ---- The protocol between host and worker (worker.ts speaks it too). ----
 
 /** `workerData` of a handler worker. */
 export interface WorkerInput {
-  readonly specs: readonly HandlerSpec[];
+  readonly handlers: readonly HandlerToLoad[];
 }
 
 /** A thrown value, flattened so it can cross the thread boundary. */
@@ -97,11 +73,11 @@ export interface Thrown {
 }
 
 export type ToWorker =
-  | { readonly type: 'call'; readonly id: number; readonly tool: string; readonly name: string; readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined; readonly args: readonly unknown[]; readonly auth: AuthContext | undefined; readonly answers: Readonly<Record<string, unknown>> }
+  | { readonly type: 'call'; readonly id: number; readonly key: string; readonly args: readonly unknown[]; readonly info: CallInfo }
   | { readonly type: 'abort'; readonly id: number; readonly reason: Thrown | undefined };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly problems: readonly { readonly tool: string; readonly message: string }[] }
+  | { readonly type: 'ready'; readonly problems: readonly LoadProblem[] }
   /** `json` is the result as JSON text; undefined when the handler returned undefined. */
   | { readonly type: 'result'; readonly id: number; readonly json: string | undefined }
   | { readonly type: 'error'; readonly id: number; readonly error: Thrown }
@@ -122,10 +98,11 @@ export function toThrown(value: unknown): Thrown {
 
 // ---- Main-thread side. ----
 
-const WORKER_URL = new URL('./handler-worker.js', import.meta.url);
+const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 interface PendingCall {
-  readonly tool: string;
+  /** The item's name, for messages. */
+  readonly name: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly sinks: ContextSinks | undefined;
@@ -135,14 +112,14 @@ interface PendingCall {
 
 class WorkerHost implements HandlerHost {
   /** The load problems, once the worker has imported every handler (or died trying). */
-  readonly loaded: Promise<readonly { tool: string; message: string }[]>;
+  readonly loaded: Promise<readonly LoadProblem[]>;
   readonly exited: Promise<HostExit>;
-  readonly #specs: readonly HandlerSpec[];
-  readonly #tools: ReadonlySet<string>;
+  readonly #handlers: readonly HandlerToLoad[];
+  readonly #keys: ReadonlySet<string>;
   readonly #worker: Worker;
   readonly #calls = new Map<number, PendingCall>();
   #nextId = 1;
-  #settleLoaded: (problems: readonly { tool: string; message: string }[]) => void = () => {};
+  #settleLoaded: (problems: readonly LoadProblem[]) => void = () => {};
   /** Why the worker is going down on its own, from its last words or its uncaught error. */
   #death: { reason: string; error?: Error } | undefined;
   /** Why new calls are refused: set once the host is retired, terminated or dead. */
@@ -151,12 +128,10 @@ class WorkerHost implements HandlerHost {
   #retired: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
 
-  constructor(specs: readonly HandlerSpec[]) {
-    this.#specs = specs;
-    this.#tools = new Set(specs.map((s) => s.tool));
-    const workerData: WorkerInput = {
-      specs: specs.map(({ tool, spec, file, exportName, dir }) => ({ tool, spec, file, exportName, ...(dir !== undefined && { dir }) })),
-    };
+  constructor(handlers: readonly HandlerToLoad[]) {
+    this.#handlers = handlers;
+    this.#keys = new Set(handlers.map((h) => h.key));
+    const workerData: WorkerInput = { handlers: handlers.map(({ key, ref, dir }) => ({ key, ref: { ...ref }, dir })) };
     // resourceLimits stay at their defaults, which are the main thread's (including any
     // --max-old-space-size): a handler gets the heap it has when it runs in the main
     // thread, so watch mode fails no differently. Reaching the limit ends the worker
@@ -174,12 +149,13 @@ class WorkerHost implements HandlerHost {
     return this.#calls.size;
   }
 
-  call(tool: string, args: readonly unknown[], ctx: HostCall): Promise<unknown> {
-    if (this.#closed !== undefined) return Promise.reject(new Error(`tool "${tool}" cannot run: ${this.#closed}`));
-    if (!this.#tools.has(tool)) {
-      return Promise.reject(new Error(`tool "${tool}" has no handler in this host; pass its HandlerSpec to startHandlerHost()`));
+  call(key: string, args: readonly unknown[], call: HandlerCall): Promise<unknown> {
+    const { signal, sinks, ...info } = call;
+    const name = info.toolName;
+    if (this.#closed !== undefined) return Promise.reject(new Error(`tool "${name}" cannot run: ${this.#closed}`));
+    if (!this.#keys.has(key)) {
+      return Promise.reject(new Error(`tool "${name}" has no handler in this host; pass ${key} to startHandlerHost()`));
     }
-    const { signal } = ctx;
     if (signal.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -191,14 +167,14 @@ class WorkerHost implements HandlerHost {
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#calls.set(id, { tool, resolve, reject, sinks: ctx.sinks, release: () => signal.removeEventListener('abort', onAbort) });
+      this.#calls.set(id, { name, resolve, reject, sinks, release: () => signal.removeEventListener('abort', onAbort) });
       // An idle host does not keep the process alive; a call in flight does.
       if (this.#calls.size === 1) this.#worker.ref();
       try {
-        this.#worker.postMessage({ type: 'call', id, tool, name: ctx.toolName ?? tool, clientCapabilities: ctx.clientCapabilities, args, auth: ctx.auth, answers: ctx.answers ?? {} } satisfies ToWorker);
+        this.#worker.postMessage({ type: 'call', id, key, args, info } satisfies ToWorker);
       } catch (error) {
         this.#take(id);
-        reject(unsendable(ctx.toolName ?? tool, error));
+        reject(unsendable(name, error));
       }
     });
   }
@@ -215,7 +191,7 @@ class WorkerHost implements HandlerHost {
     this.#closed ??= 'its handler host was terminated';
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
-      call?.reject(new Error(`tool "${call.tool}" did not answer: its handler host was terminated while the call was running`));
+      call?.reject(new Error(`tool "${call.name}" did not answer: its handler host was terminated while the call was running`));
     }
     await this.#stop('terminated');
   }
@@ -241,7 +217,7 @@ class WorkerHost implements HandlerHost {
         return;
       case 'error': {
         const call = this.#take(message.id);
-        call?.reject(toError(message.error, call.tool));
+        call?.reject(toError(message.error, call.name));
         return;
       }
       case 'sink': {
@@ -274,10 +250,10 @@ class WorkerHost implements HandlerHost {
     this.#closed ??= `its handler worker exited (${reason})`;
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
-      call?.reject(new Error(`tool "${call.tool}" did not answer: the handler worker exited (${reason})`, cause && { cause }));
+      call?.reject(new Error(`tool "${call.name}" did not answer: the handler worker exited (${reason})`, cause && { cause }));
     }
     // Dying before 'ready' is a load problem of every handler it was importing.
-    this.#settleLoaded(this.#specs.map((s) => ({ tool: s.tool, message: `"${s.spec}" failed to load: the handler worker exited while importing it (${reason})` })));
+    this.#settleLoaded(this.#handlers.map((h) => ({ key: h.key, message: `"${h.ref.spec}" failed to load: the handler worker exited while importing it (${reason})` })));
     return { code, reason, requested };
   }
 }

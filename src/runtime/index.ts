@@ -7,15 +7,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
-import { callerFields } from './auth/claims.js';
-import { loadManifest, type LoadedManifest, type LoadOptions } from './config/index.js';
-import { McpOAuthError, formatError } from './errors.js';
-import { createRequestListener, refusalReason, requestedCall } from './http.js';
-import { createLogger, type Logger } from './log.js';
-import { authOf } from './mcp.js';
-import { createObserver, type RequestRecord } from './observe.js';
+import { callerFields } from '../auth/claims.js';
+import { loadManifest, type LoadedManifest, type LoadOptions } from '../config/index.js';
+import { McpOAuthError, formatError } from '../errors.js';
+import { createRequestListener, refusalReason, requestedCall } from '../http/listener.js';
+import { createLogger, type Logger } from '../log.js';
+import { authOf } from '../auth/auth-info.js';
+import { createObserver, type RequestRecord } from '../observe.js';
 import { codeChanges, describeReload, diffManifests, listChanged, type HandlerGraph, type ManifestChanges } from './reload.js';
-import { createSessions } from './sessions.js';
+import { createSessions } from '../mcp/sessions.js';
 import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
 import type { FileWatcher } from './watch.js';
 
@@ -87,7 +87,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const log = options.log ?? createLogger();
   // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then.
   // The scanner also warns then about handler imports that leave the manifest's directory.
-  const watching = options.watch && { handlers: (await import('./worker-handlers.js')).workerHandlers, checkImports: true };
+  const watching = options.watch && { handlers: (await import('../handlers/worker-loader.js')).workerHandlers, checkImports: true };
   const loadOptions = { ...options, ...watching };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
@@ -324,7 +324,7 @@ async function prefetchKeys(snapshot: Snapshot): Promise<Runtime['keys']> {
 /** Keeps a generated `mcp-oauth.types.ts` in step with the manifest while watching (the generator loads only then). */
 async function updateTypes(loaded: LoadedManifest, log: Logger): Promise<void> {
   try {
-    const { refreshTypes } = await import('./commands/types.js');
+    const { refreshTypes } = await import('../commands/types.js');
     const file = refreshTypes(loaded.manifest);
     if (file) log.info(`types: ${relative(process.cwd(), file)} regenerated`);
   } catch (error) {
@@ -348,7 +348,7 @@ interface Watched {
  */
 async function watchedFiles(loaded: LoadedManifest): Promise<Watched> {
   const { manifest, handlerModules } = loaded;
-  const { collectImportGraph } = await import('./import-graph.js');
+  const { collectImportGraph } = await import('../handlers/import-graph.js');
   const root = await realpath(manifest.dir);
   const rooted = (file: string) => join(root, relative(manifest.dir, file));
   const entries = [...new Set(handlerModules.map((m) => rooted(m.file)))];

@@ -6,19 +6,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpHandlerRequestOptions, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from './auth/metadata.js';
-import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
-import type { DevAuthorizationServer } from './auth/dev/server.js';
-import type { LoadedManifest } from './config/index.js';
-import type { Logger } from './log.js';
-import { isLoopbackHost } from './manifest.js';
-import { createServerFactory, namedItem, prepareMcp, type McpBlueprint } from './mcp.js';
-import type { PreparedItem } from './mcp/item.js';
-import { createSubscriptionGate } from './mcp/subscriptions.js';
-import type { Observer } from './observe.js';
-import { serveReadBody, type ReadBody } from './read-body.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
-import type { Sessions } from './sessions.js';
+import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from '../auth/metadata.js';
+import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
+import type { DevAuthorizationServer } from '../auth/dev/server.js';
+import type { LoadedManifest } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { isLoopbackHost } from '../manifest.js';
+import { createServerFactory, namedItem, prepareMcp, type McpBlueprint } from '../mcp/server.js';
+import type { PreparedItem } from '../mcp/item.js';
+import { createSubscriptionGate } from '../mcp/subscriptions.js';
+import type { Observer } from '../observe.js';
+import { serveReadBody, type ReadBody } from '../http/read-body.js';
+import { createRateLimiter, type RateLimiter } from '../http/rate-limit.js';
+import type { Sessions } from '../mcp/sessions.js';
 
 export interface Snapshot {
   readonly loaded: LoadedManifest;
@@ -126,7 +126,7 @@ async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logg
   if (auth.provider === 'none') return { verifier: undefined, authorizationServer: undefined };
   if (auth.provider !== 'dev') return { verifier: createTokenVerifier(auth, resourceUrl, observer.jwksFetch), authorizationServer: undefined };
   // Loaded only here: manifests without provider "dev" never import oidc-provider.
-  const dev = await import('./auth/dev/index.js');
+  const dev = await import('../auth/dev/index.js');
   const state = await dev.openDevState(manifest.dir);
   const authorizationServer = await dev.createDevAuthorizationServer({
     resourceUrl,

@@ -5,29 +5,24 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeImportError } from './handler-load-error.js';
-import type { ToolHandler } from './handler-types.js';
+import { describeImportError } from './load-error.js';
+import type { ResolvedHandler } from '../manifest.js';
+import type { ToolHandler } from './types.js';
 
-export interface HandlerRef {
-  /** Absolute module path. */
-  readonly file: string;
-  /** Named export, or `default`. */
-  readonly exportName: string;
-}
-
-/** `./handlers/todo.js#createTodo` → module path and export name (pure). */
-export function parseHandlerSpec(spec: string, dir: string): HandlerRef {
+/** `./handlers/todo.js#createTodo` → module path and export name, the spec kept for messages (pure). */
+export function parseHandlerSpec(spec: string, dir: string): ResolvedHandler {
   const hash = spec.lastIndexOf('#');
   const modulePath = hash === -1 ? spec : spec.slice(0, hash);
   const exportName = hash === -1 || hash === spec.length - 1 ? 'default' : spec.slice(hash + 1);
-  return { file: resolve(dir, modulePath), exportName };
+  return { spec, file: resolve(dir, modulePath), exportName };
 }
 
 /**
  * Problems with where a handler lives, or undefined when it is a regular file
  * inside `dir` (after resolving symlinks, so a link cannot lead outside).
  */
-export function checkHandlerLocation(spec: string, ref: HandlerRef, dir: string): string | undefined {
+export function checkHandlerLocation(ref: ResolvedHandler, dir: string): string | undefined {
+  const { spec } = ref;
   const hash = spec.lastIndexOf('#');
   const where = checkFileLocation(hash === -1 ? spec : spec.slice(0, hash), ref.file, dir, spec, 'handlers');
   if (where) return where;
@@ -58,7 +53,8 @@ export function checkFileLocation(relativePath: string, file: string, dir: strin
  * is wrong with it (syntax error at file:line:col, CommonJS/ESM mismatch, missing
  * export, not a function). Files in messages are relative to `dir`, the manifest's directory.
  */
-export async function importHandler(spec: string, ref: HandlerRef, dir?: string): Promise<ToolHandler | string> {
+export async function importHandler(ref: ResolvedHandler, dir?: string): Promise<ToolHandler | string> {
+  const { spec } = ref;
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;

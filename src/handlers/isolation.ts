@@ -4,15 +4,14 @@
  * stopped any other way) and a fresh one takes its place; so does a worker that dies.
  * The main thread, and every other tool, keep serving meanwhile.
  */
-import type { HandlerRunner, HandlerToLoad } from './config/index.js';
-import { startHandlerHost, type HandlerHost } from './handler-host.js';
+import { startHandlerHost, type HandlerHost } from './host.js';
+import type { HandlerRunner, HandlerToLoad } from './runner.js';
 
 export type Isolated = { ok: true; runner: HandlerRunner; release: () => Promise<void> } | { ok: false; message: string };
 
 export async function isolateHandler(handler: HandlerToLoad): Promise<Isolated> {
-  const spec = { tool: handler.key, spec: handler.spec, file: handler.ref.file, exportName: handler.ref.exportName, dir: handler.dir };
   const start = async (): Promise<HandlerHost | string> => {
-    const started = await startHandlerHost([spec]);
+    const started = await startHandlerHost([handler]);
     return started.ok ? started.host : (started.problems[0]?.message ?? 'failed to load');
   };
   let released = false;

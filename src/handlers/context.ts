@@ -10,8 +10,9 @@
  * start, now getting the answers. Code before an ask may run more than once: keep it
  * free of side effects.
  */
-import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult, LoggingLevel } from '@modelcontextprotocol/server';
-import type { AuthContext, ToolContext } from './handler-types.js';
+import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult } from '@modelcontextprotocol/server';
+import type { HandlerCall } from './runner.js';
+import type { ToolContext } from './types.js';
 
 export type Question =
   | { readonly method: 'elicitation/create'; readonly params: ElicitRequestFormParams }
@@ -24,14 +25,6 @@ export class InputNeeded extends Error {
   constructor(readonly questions: Readonly<Record<string, Question>>) {
     super(`${Object.values(questions).map((q) => q.method).join(', ')} needs an answer from the client`);
   }
-}
-
-/** Where `log` and `progress` go: the SDK's request context, or the worker's port. */
-export interface ContextSinks {
-  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
-  progress(progress: number, total?: number, message?: string): Promise<void>;
-  resourceUpdated(uri: string): Promise<void>;
-  closeStream(): Promise<void>;
 }
 
 /** An answer of the right shape for its question; anything else is asked again. */
@@ -48,12 +41,9 @@ function isAnswer(method: Question['method'], answer: unknown): boolean {
   }
 }
 
-export function createToolContext(
-  base: { auth: AuthContext | undefined; signal: AbortSignal; toolName: string; clientCapabilities?: Readonly<Record<string, unknown>> | undefined },
-  sinks: ContextSinks,
-  /** Answers from earlier rounds and this one, by key. */
-  answers: Readonly<Record<string, unknown>>,
-): ToolContext {
+/** The `ctx` of one call; `call.answers` are those of earlier rounds and this one, by key. */
+export function createToolContext(call: HandlerCall): ToolContext {
+  const { sinks, answers } = call;
   let asked = 0;
   // Shared by every InputNeeded of this run, so the round carries all its questions.
   const unanswered: Record<string, Question> = {};
@@ -66,10 +56,10 @@ export function createToolContext(
     return Promise.reject(new InputNeeded(unanswered));
   };
   return {
-    auth: base.auth,
-    signal: base.signal,
-    toolName: base.toolName,
-    clientCapabilities: base.clientCapabilities,
+    auth: call.auth,
+    signal: call.signal,
+    toolName: call.toolName,
+    clientCapabilities: call.clientCapabilities,
     log: (level, data, logger) => sinks.log(level, data, logger),
     progress: (progress, total, message) => sinks.progress(progress, total, message),
     notifyResourceUpdated: (uri) => sinks.resourceUpdated(uri),

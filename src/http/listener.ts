@@ -5,15 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
-import { challengeBody, challengeHeader, challengeStatus, type Challenge } from './auth/challenge.js';
-import { readCredentials } from './auth/credentials.js';
-import type { Logger } from './log.js';
-import type { Observer } from './observe.js';
+import { challengeBody, challengeHeader, challengeStatus, type Challenge } from '../auth/challenge.js';
+import { readCredentials } from '../auth/credentials.js';
+import type { Logger } from '../log.js';
+import type { Observer } from '../observe.js';
 import { rateLimitKey } from './rate-limit.js';
 import { readBody } from './read-body.js';
 import { acceptRequestHead } from './request-head.js';
-import { toAuthInfo } from './mcp.js';
-import type { Snapshot } from './snapshot.js';
+import { toAuthInfo } from '../auth/auth-info.js';
+import type { Snapshot } from '../runtime/snapshot.js';
 
 const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
 const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';

@@ -4,19 +4,18 @@
  * request only registers the prepared items.
  */
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
-import type { HandlerRunner, LoadedManifest } from './config/index.js';
-import type { Logger } from './log.js';
-import type { Observer } from './observe.js';
-import { verifyRoundState, type PrepareEnv } from './mcp/calls.js';
-import { installCompletion, type Completions } from './mcp/completion.js';
-import type { PreparedItem } from './mcp/item.js';
-import { paginateLists, type ListKey } from './mcp/pages.js';
-import { preparePrompt } from './mcp/prompts.js';
-import { prepareResource, prepareTemplate } from './mcp/resources.js';
-import { prepareTool } from './mcp/tools.js';
+import type { LoadedManifest } from '../config/index.js';
+import type { HandlerRunner } from '../handlers/runner.js';
+import type { Logger } from '../log.js';
+import type { Observer } from '../observe.js';
+import { verifyRoundState, type PrepareEnv } from './calls.js';
+import { installCompletion, type Completions } from './completion.js';
+import type { PreparedItem } from './item.js';
+import { paginateLists, type ListKey } from './pages.js';
+import { preparePrompt } from './prompts.js';
+import { prepareResource, prepareTemplate } from './resources.js';
+import { prepareTool } from './tools.js';
 
-export { authOf, toAuthInfo } from './mcp/calls.js';
-export { toCallToolResult } from './mcp/tools.js';
 
 /** Everything a server instance needs, prepared once per manifest load. */
 export interface McpBlueprint {

@@ -1,5 +1,5 @@
 /** What a reload changed, for the one line it prints (pure). */
-import type { ResolvedManifest } from './manifest.js';
+import type { ResolvedManifest } from '../manifest.js';
 
 /** The manifest's lists of named items, in the order the reload line names them. */
 export const SECTIONS = ['tools', 'prompts', 'resources', 'resourceTemplates'] as const;

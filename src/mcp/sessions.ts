@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport, isInitializeRequest, isLegacyRequest, type AuthInfo, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import { createEventStore } from './event-store.js';
-import type { Logger } from './log.js';
-import { authOf, createLiveServer, type LiveServer, type McpBlueprint } from './mcp.js';
+import type { Logger } from '../log.js';
+import { authOf } from '../auth/auth-info.js';
+import { createLiveServer, type LiveServer, type McpBlueprint } from './server.js';
 
 export interface SessionOptions {
   readonly maxSessions: number;
