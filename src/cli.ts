@@ -18,7 +18,8 @@ import type { Runtime, RuntimeOptions } from './runtime/index.js';
 // Each command imports what it needs when it runs: --help, init and doctor do not pay
 // for loading the MCP SDK, and serve does not load the code generators.
 const loadManifest = async (options: LoadOptions) => (await import('./config/index.js')).loadManifest(options);
-const resourceUrlFor = async (loaded: LoadedManifest, port: number) => (await import('./runtime/snapshot.js')).resourceUrlFor(loaded, port);
+const resourceUrlFor = async (loaded: LoadedManifest, port: number) =>
+  (await import('./runtime/snapshot.js')).resourceUrlFor(loaded, port);
 
 interface Flag {
   readonly short?: string;
@@ -30,9 +31,17 @@ interface Flag {
 }
 
 const FLAGS = {
-  config: { short: 'c', value: 'PATH', help: 'the manifest file (default: looked up in the current directory, see mcp-serve help)' },
+  config: {
+    short: 'c',
+    value: 'PATH',
+    help: 'the manifest file (default: looked up in the current directory, see mcp-serve help)',
+  },
   host: { value: 'HOST', help: "the address to listen on (overrides the manifest's http.host)" },
-  port: { short: 'p', value: 'PORT', help: "the port, 0-65535; 0 picks a free one (overrides the manifest's http.port)" },
+  port: {
+    short: 'p',
+    value: 'PORT',
+    help: "the port, 0-65535; 0 picks a free one (overrides the manifest's http.port)",
+  },
   watch: { short: 'w', help: 'reload on every change to the manifest, .env and the handler modules' },
   scope: {
     value: 'SCOPE',
@@ -40,20 +49,37 @@ const FLAGS = {
     help: 'a scope to grant; repeat it or separate scopes with commas (default: every scope the manifest declares)',
   },
   sub: { value: 'SUBJECT', help: 'the subject (sub claim) of the token (default: dev-user)' },
-  ttl: { value: 'DURATION', help: "how long the token lives: 90s, 15m, 1h, 2d (default: the manifest's auth.accessTokenTtlSec)" },
-  out: { short: 'o', value: 'FILE', help: 'the file to write, or a directory for mcp-oauth.types.ts (default: beside the manifest)' },
+  ttl: {
+    value: 'DURATION',
+    help: "how long the token lives: 90s, 15m, 1h, 2d (default: the manifest's auth.accessTokenTtlSec)",
+  },
+  out: {
+    short: 'o',
+    value: 'FILE',
+    help: 'the file to write, or a directory for mcp-oauth.types.ts (default: beside the manifest)',
+  },
   json: { help: 'print the result as JSON on stdout (the shapes are in the README)' },
-  url: { value: 'URL', help: "the MCP endpoint to talk to (default: the URL this manifest serves)" },
-  token: { value: 'TOKEN', help: 'the bearer token to send (default: $MCP_TOKEN; with auth.provider "dev", one is minted)' },
+  url: { value: 'URL', help: 'the MCP endpoint to talk to (default: the URL this manifest serves)' },
+  token: {
+    value: 'TOKEN',
+    help: 'the bearer token to send (default: $MCP_TOKEN; with auth.provider "dev", one is minted)',
+  },
   write: { help: "merge the configuration into the client's project-level file" },
   force: { help: 'with --write: replace an entry of the same name that differs' },
-  auth: { value: 'PROVIDER', help: "the scaffold's authorization: dev (the built-in login, the default), jwt or scalekit" },
+  auth: {
+    value: 'PROVIDER',
+    help: "the scaffold's authorization: dev (the built-in login, the default), jwt or scalekit",
+  },
   help: { short: 'h', help: 'print this help' },
   version: { short: 'v', help: "print mcp-serve's version" },
 } as const satisfies Record<string, Flag>;
 
 type FlagName = keyof typeof FLAGS;
-type FlagValue<F> = F extends { readonly value: string } ? (F extends { readonly multiple: true } ? string[] : string) : boolean;
+type FlagValue<F> = F extends { readonly value: string }
+  ? F extends { readonly multiple: true }
+    ? string[]
+    : string
+  : boolean;
 /** The flags given, typed by their definitions; only those the command accepts. */
 type Values = { readonly [K in FlagName]?: FlagValue<(typeof FLAGS)[K]> };
 
@@ -132,7 +158,7 @@ const COMMANDS: readonly Command[] = [
     summary: 'write Zod schemas and handler types for the tools',
     details:
       'Checks the manifest (its handler modules need not exist yet) and writes a TypeScript module with a Zod 4 schema\n' +
-      'and a type for each tool\'s input and output, and a handler type. It imports zod: the project needs it installed.',
+      "and a type for each tool's input and output, and a handler type. It imports zod: the project needs it installed.",
     example: 'mcp-serve types --out src/mcp-oauth.types.ts',
     run: types,
   },
@@ -160,8 +186,12 @@ const COMMANDS: readonly Command[] = [
     run: async ({ arg, values }) => {
       const { formatInit, initServer } = await import('./commands/init.js');
       const { INIT_AUTH, isInitAuth } = await import('./commands/init-files.js');
-      if (values.auth !== undefined && !isInitAuth(values.auth)) return usageError(`--auth ${values.auth}: expected one of ${INIT_AUTH.join(', ')}`);
-      const options = { ...(arg !== undefined && { dir: arg }), ...(values.auth !== undefined && { auth: values.auth }) };
+      if (values.auth !== undefined && !isInitAuth(values.auth))
+        return usageError(`--auth ${values.auth}: expected one of ${INIT_AUTH.join(', ')}`);
+      const options = {
+        ...(arg !== undefined && { dir: arg }),
+        ...(values.auth !== undefined && { auth: values.auth }),
+      };
       return print(formatInit(initServer(options), process.cwd()), 0);
     },
   },
@@ -237,7 +267,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-type ParsedCommandLine = { command: Command; named: boolean; values: Values; arg: string | undefined; args: string[] } | { error: string };
+type ParsedCommandLine =
+  | { command: Command; named: boolean; values: Values; arg: string | undefined; args: string[] }
+  | { error: string };
 
 /**
  * Finds the command (the first positional argument; `serve` when there is none), then
@@ -256,7 +288,10 @@ async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
   const name = positionals[0];
   const command = COMMANDS.find((c) => c.name === (name ?? 'serve'));
   if (!command) {
-    const guess = (await import('./config/check.js')).closest(name!, COMMANDS.map((c) => c.name));
+    const guess = (await import('./config/check.js')).closest(
+      name!,
+      COMMANDS.map((c) => c.name),
+    );
     return { error: `unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; see mcp-serve help` };
   }
   const seeHelp = `see mcp-serve help ${command.name}`;
@@ -265,7 +300,9 @@ async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
     if (token.kind !== 'option') continue;
     const accepted = [...command.flags, ...GLOBAL_FLAGS];
     if (!(accepted as string[]).includes(token.name)) {
-      return { error: `unknown option ${token.rawName} for "${command.name}"${await unknownFlagHint(token.name, command)}; ${seeHelp}` };
+      return {
+        error: `unknown option ${token.rawName} for "${command.name}"${await unknownFlagHint(token.name, command)}; ${seeHelp}`,
+      };
     }
     const flag: Flag = FLAGS[token.name as FlagName];
     if (flag.value === undefined) {
@@ -282,7 +319,8 @@ async function parseCommandLine(argv: string[]): Promise<ParsedCommandLine> {
   }
   const args = name === undefined ? [] : positionals.slice(1);
   const allowed = command.arg === undefined ? 0 : 1 + (command.moreArgs?.length ?? 0);
-  if (args.length > allowed) return { error: `unexpected argument "${args[allowed]}" for "${command.name}"; ${seeHelp}` };
+  if (args.length > allowed)
+    return { error: `unexpected argument "${args[allowed]}" for "${command.name}"; ${seeHelp}` };
   return { command, named: name !== undefined, values: values as Values, arg: args[0], args };
 }
 
@@ -296,7 +334,8 @@ async function unknownFlagHint(name: string, command: Command): Promise<string> 
 
 /** Without --config, an empty directory is most likely a new project. */
 function notFoundHint(error: unknown, values: Values): string {
-  if (!(error instanceof McpOAuthError) || error.code !== 'MANIFEST_NOT_FOUND' || values.config !== undefined) return '';
+  if (!(error instanceof McpOAuthError) || error.code !== 'MANIFEST_NOT_FOUND' || values.config !== undefined)
+    return '';
   return '\nTo start a new server here, run: npx mcp-serve init';
 }
 
@@ -316,7 +355,10 @@ function overview(): string {
 function commandHelp(command: Command): string {
   const flags = [...command.flags, ...GLOBAL_FLAGS].map((name) => {
     const flag: Flag = FLAGS[name];
-    return { name: `${flag.short ? `-${flag.short}, ` : '    '}--${name}${flag.value ? ` ${flag.value}` : ''}`, help: flag.help };
+    return {
+      name: `${flag.short ? `-${flag.short}, ` : '    '}--${name}${flag.value ? ` ${flag.value}` : ''}`,
+      help: flag.help,
+    };
   });
   const width = Math.max(...flags.map((f) => f.name.length));
   return [
@@ -363,26 +405,40 @@ async function token({ values, load }: Invocation): Promise<number> {
   const loaded = await loadManifest(load);
   const m = loaded.manifest;
   if (m.auth.provider !== 'dev') {
-    return usageError(`mcp-serve token signs with the built-in dev authorization server, but auth.provider is "${m.auth.provider}"; get tokens from your authorization server, or set auth.provider: dev`);
+    return usageError(
+      `mcp-serve token signs with the built-in dev authorization server, but auth.provider is "${m.auth.provider}"; get tokens from your authorization server, or set auth.provider: dev`,
+    );
   }
   const known = m.resource.scopes_supported;
   const asked = (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
   const unknown = asked.filter((s) => !known.includes(s));
-  if (unknown.length > 0) return usageError(`Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`);
+  if (unknown.length > 0)
+    return usageError(
+      `Unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; this manifest's scopes are: ${known.join(', ') || '(none)'}`,
+    );
   const { parseTtl } = await import('./auth/dev/index.js');
   const ttlSec = values.ttl === undefined ? m.auth.accessTokenTtlSec : parseTtl(values.ttl);
   if (ttlSec === undefined) return usageError(`--ttl ${values.ttl}: expected a duration such as 90s, 15m, 1h or 2d`);
   // A token with no scopes would be refused by every tool that needs one; grant what the manifest declares.
   const scopes = values.scope === undefined ? known : asked;
   if (values.scope === undefined) {
-    process.stderr.write(known.length === 0 ? 'no --scope: the manifest declares no scopes, so the token grants none\n' : `no --scope: the token grants every scope the manifest declares: ${known.join(' ')}\n`);
+    process.stderr.write(
+      known.length === 0
+        ? 'no --scope: the manifest declares no scopes, so the token grants none\n'
+        : `no --scope: the token grants every scope the manifest declares: ${known.join(' ')}\n`,
+    );
   }
   process.stdout.write(`${await devToken(loaded, scopes, values.sub ?? 'dev-user', ttlSec)}\n`);
   return 0;
 }
 
 /** A token signed with the dev authorization server's key, for this manifest's resource URL. */
-async function devToken(loaded: LoadedManifest, scopes: readonly string[], subject: string, ttlSec: number): Promise<string> {
+async function devToken(
+  loaded: LoadedManifest,
+  scopes: readonly string[],
+  subject: string,
+  ttlSec: number,
+): Promise<string> {
   const { mintDevToken, openDevState } = await import('./auth/dev/index.js');
   const state = await openDevState(loaded.manifest.dir);
   const resourceUrl = await resourceUrlFor(loaded, loaded.manifest.http.port);
@@ -393,15 +449,24 @@ async function devToken(loaded: LoadedManifest, scopes: readonly string[], subje
  * Where list and call go, and with which token: --url or this manifest's URL; --token,
  * $MCP_TOKEN, or with provider dev a fresh token with every declared scope.
  */
-async function clientTarget({ values, load }: Invocation): Promise<{ url: string; token: string | undefined; loaded?: LoadedManifest }> {
+async function clientTarget({
+  values,
+  load,
+}: Invocation): Promise<{ url: string; token: string | undefined; loaded?: LoadedManifest }> {
   const explicit = values.token ?? (process.env['MCP_TOKEN'] || undefined);
   const needsManifest = values.url === undefined || explicit === undefined;
   const loaded = needsManifest ? await loadManifest({ ...load, handlers: false }) : undefined;
   const url = values.url ?? (await resourceUrlFor(loaded!, loaded!.manifest.http.port));
   const auth = loaded?.manifest.auth;
-  if (explicit !== undefined || loaded === undefined || auth?.provider !== 'dev') return { url, token: explicit, ...(loaded && { loaded }) };
+  if (explicit !== undefined || loaded === undefined || auth?.provider !== 'dev')
+    return { url, token: explicit, ...(loaded && { loaded }) };
   // Short-lived: it exists for this one command.
-  const token = await devToken(loaded, loaded.manifest.resource.scopes_supported, 'dev-user', Math.min(auth.accessTokenTtlSec, 300));
+  const token = await devToken(
+    loaded,
+    loaded.manifest.resource.scopes_supported,
+    'dev-user',
+    Math.min(auth.accessTokenTtlSec, 300),
+  );
   return { url, token, loaded };
 }
 
@@ -416,24 +481,44 @@ async function list(invocation: Invocation): Promise<number> {
 
 async function call(invocation: Invocation): Promise<number> {
   const [tool, json] = invocation.args;
-  if (tool === undefined) return usageError('mcp-serve call needs the tool\'s name: mcp-serve call TOOL \'{"arg":"value"}\'; see mcp-serve list');
+  if (tool === undefined)
+    return usageError(
+      'mcp-serve call needs the tool\'s name: mcp-serve call TOOL \'{"arg":"value"}\'; see mcp-serve list',
+    );
   const { callServerTool, formatCall, parseToolArguments } = await import('./commands/client.js');
   const args = parseToolArguments(json);
   const outcome = await callServerTool(await clientTarget(invocation), tool, args);
-  print(invocation.values.json ? JSON.stringify(outcome.result, null, 2) : formatCall(outcome), 0, outcome.isError ? process.stderr : process.stdout);
+  print(
+    invocation.values.json ? JSON.stringify(outcome.result, null, 2) : formatCall(outcome),
+    0,
+    outcome.isError ? process.stderr : process.stdout,
+  );
   return outcome.isError ? 1 : 0;
 }
 
 async function connect({ values, arg, load }: Invocation): Promise<number> {
   const { CLIENT_NAMES, clientSetup, isClientName, writeClientSetup } = await import('./commands/connect.js');
-  if (!isClientName(arg)) return usageError(`mcp-serve connect needs a client: ${CLIENT_NAMES.join(', ')}${arg === undefined ? '' : ` (not "${arg}")`}`);
+  if (!isClientName(arg))
+    return usageError(
+      `mcp-serve connect needs a client: ${CLIENT_NAMES.join(', ')}${arg === undefined ? '' : ` (not "${arg}")`}`,
+    );
   const loaded = await loadManifest({ ...load, handlers: false });
   const url = values.url ?? (await resourceUrlFor(loaded, loaded.manifest.http.port));
   const setup = clientSetup(arg, loaded.manifest.server.name, url);
   if (!values.write) return print(setup.instructions, 0);
-  const written = writeClientSetup(setup, loaded.manifest.server.name, dirname(loaded.manifest.file), values.force === true);
+  const written = writeClientSetup(
+    setup,
+    loaded.manifest.server.name,
+    dirname(loaded.manifest.file),
+    values.force === true,
+  );
   const file = relative(process.cwd(), written.file) || written.file;
-  return print(written.changed ? `✔ wrote ${file}: server "${loaded.manifest.server.name}" at ${url}` : `✔ ${file} already has server "${loaded.manifest.server.name}" at ${url}`, 0);
+  return print(
+    written.changed
+      ? `✔ wrote ${file}: server "${loaded.manifest.server.name}" at ${url}`
+      : `✔ ${file} already has server "${loaded.manifest.server.name}" at ${url}`,
+    0,
+  );
 }
 
 async function validate({ values, load }: Invocation): Promise<number> {
@@ -446,7 +531,8 @@ async function validate({ values, load }: Invocation): Promise<number> {
   }
   const m = loaded.manifest;
   const resourceUrl = await resourceUrlFor(loaded, m.http.port);
-  if (values.json) return print(JSON.stringify({ ...manifestReport(m, resourceUrl), warnings: loaded.warnings }, null, 2), 0);
+  if (values.json)
+    return print(JSON.stringify({ ...manifestReport(m, resourceUrl), warnings: loaded.warnings }, null, 2), 0);
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   return print(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m, resourceUrl)}`, 0);
 }
@@ -455,20 +541,37 @@ async function validate({ values, load }: Invocation): Promise<number> {
 function jsonProblems(error: McpOAuthError, load: LoadOptions): Required<Record<keyof Problem, unknown>>[] {
   const whole: Problem = { file: resolve(load.configPath ?? ''), path: '', message: error.message };
   const problems = error.problems.length > 0 ? error.problems : [whole];
-  return problems.map((p) => ({ file: p.file, line: p.line ?? null, column: p.column ?? null, path: p.path, message: p.message }));
+  return problems.map((p) => ({
+    file: p.file,
+    line: p.line ?? null,
+    column: p.column ?? null,
+    path: p.path,
+    message: p.message,
+  }));
 }
 
 /** `validate --json`: what the manifest declares once resolved; never a secret (introspection's client secret stays out). */
 function manifestReport(m: ResolvedManifest, resourceUrl: string): Record<string, unknown> {
   const a = m.auth;
   const auth =
-    a.provider === 'none' ? { provider: a.provider }
-    : a.provider === 'dev' ? { provider: a.provider, issuer: new URL(resourceUrl).origin }
-    : { provider: a.provider, issuers: a.issuers, jwksUri: a.jwksUri ?? null, authorizationServers: a.authorizationServers };
+    a.provider === 'none'
+      ? { provider: a.provider }
+      : a.provider === 'dev'
+        ? { provider: a.provider, issuer: new URL(resourceUrl).origin }
+        : {
+            provider: a.provider,
+            issuers: a.issuers,
+            jwksUri: a.jwksUri ?? null,
+            authorizationServers: a.authorizationServers,
+          };
   return {
     ok: true,
     file: m.file,
-    server: { name: m.server.name, version: m.server.version, ...(m.server.title !== undefined && { title: m.server.title }) },
+    server: {
+      name: m.server.name,
+      version: m.server.version,
+      ...(m.server.title !== undefined && { title: m.server.title }),
+    },
     resource: resourceUrl,
     auth,
     scopes: m.resource.scopes_supported,
@@ -504,12 +607,20 @@ function banner(r: Runtime, watch: boolean): string {
     `  MCP endpoint       ${r.url}`,
     `  Resource metadata  ${r.snapshot.resourceMetadataUrl}`,
     `  Authorization      ${authLine(m, r)}`,
-    ...(watch ? ['  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread'] : []),
+    ...(watch
+      ? [
+          '  Hot reload         on: the manifest, .env and the handler modules are watched; handlers run in a worker thread',
+        ]
+      : []),
   ];
   for (const warning of r.snapshot.loaded.warnings) lines.push(`  warning: ${warning}`);
   if (r.keys && 'error' in r.keys) lines.push(`  warning: ${r.keys.error}: requests get 503 until they can`);
   if (m.auth.provider === 'none') {
-    lines.push('', '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.', '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.');
+    lines.push(
+      '',
+      '  WARNING: auth.provider is "none": anyone who can reach this port can call every tool.',
+      '  Use it only for local experiments; configure provider "jwt" or "scalekit" to protect the server.',
+    );
   }
   if (m.auth.provider === 'dev') {
     lines.push(
@@ -530,7 +641,13 @@ function configHint(m: ResolvedManifest): string {
 }
 
 function summary(m: ResolvedManifest, resourceUrl: string): string {
-  return [`  server         ${m.server.name} ${m.server.version}`, `  resource       ${resourceUrl}`, `  authorization  ${authLine(m)}`, '', toolTable(m)].join('\n');
+  return [
+    `  server         ${m.server.name} ${m.server.version}`,
+    `  resource       ${resourceUrl}`,
+    `  authorization  ${authLine(m)}`,
+    '',
+    toolTable(m),
+  ].join('\n');
 }
 
 function authLine(m: ResolvedManifest, r?: Runtime): string {

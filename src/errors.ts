@@ -107,12 +107,21 @@ export function describeCause(error: unknown): string {
   const isReason = (value: unknown): value is Error | Response => value instanceof Error || value instanceof Response;
   let deepest = error;
   for (let depth = 0; depth < 10 && deepest instanceof Error; depth++) {
-    const next = isReason(deepest.cause) ? deepest.cause : deepest instanceof AggregateError ? deepest.errors.find(isReason) : undefined;
+    const next = isReason(deepest.cause)
+      ? deepest.cause
+      : deepest instanceof AggregateError
+        ? deepest.errors.find(isReason)
+        : undefined;
     if (next === undefined || next === deepest) break;
     deepest = next;
   }
   if (deepest instanceof Response) return `HTTP ${deepest.status}`;
-  const { code, address, port, hostname } = (deepest ?? {}) as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown };
+  const { code, address, port, hostname } = (deepest ?? {}) as {
+    code?: unknown;
+    address?: unknown;
+    port?: unknown;
+    hostname?: unknown;
+  };
   // A system error's code (ECONNREFUSED, EAI_AGAIN), not a library's (ERR_JOSE_GENERIC).
   if (typeof code === 'string' && /^E(?!RR_)[A-Z_]+$/.test(code)) {
     const at = typeof address === 'string' ? (port === undefined ? address : `${address}:${String(port)}`) : undefined;

@@ -20,5 +20,10 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   const at = (level: LogLevel, prefix: string) => (message: string) => {
     if (ORDER[level] >= min) write(prefix + message);
   };
-  return { debug: at('debug', 'debug: '), info: at('info', ''), warn: at('warn', 'warning: '), error: at('error', 'error: ') };
+  return {
+    debug: at('debug', 'debug: '),
+    info: at('info', ''),
+    warn: at('warn', 'warning: '),
+    error: at('error', 'error: '),
+  };
 }

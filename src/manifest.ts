@@ -175,7 +175,9 @@ export interface ResolvedResource extends ResolvedItem {
 }
 
 /** Completion per variable/argument: fixed values, or a handler. */
-export type ResolvedCompletion = Readonly<Record<string, { readonly values: readonly string[] } | { readonly handler: ResolvedHandler }>>;
+export type ResolvedCompletion = Readonly<
+  Record<string, { readonly values: readonly string[] } | { readonly handler: ResolvedHandler }>
+>;
 
 export interface ResolvedResourceTemplate extends ResolvedItem {
   readonly uriTemplate: string;
@@ -186,8 +188,15 @@ export interface ResolvedResourceTemplate extends ResolvedItem {
 }
 
 export interface ResolvedPrompt extends ResolvedItem {
-  readonly arguments: readonly { readonly name: string; readonly title?: string; readonly description?: string; readonly required: boolean }[];
-  readonly source: { readonly kind: 'messages'; readonly messages: readonly ManifestPromptMessage[] } | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
+  readonly arguments: readonly {
+    readonly name: string;
+    readonly title?: string;
+    readonly description?: string;
+    readonly required: boolean;
+  }[];
+  readonly source:
+    | { readonly kind: 'messages'; readonly messages: readonly ManifestPromptMessage[] }
+    | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
   readonly complete: ResolvedCompletion;
   readonly timeoutMs: number;
 }
@@ -210,7 +219,12 @@ export interface ResolvedJwtAuth {
   /** Required JWT `typ` header; absent means not checked. */
   readonly typ?: string;
   /** RFC 7662 introspection of opaque tokens. */
-  readonly introspection?: { readonly endpoint: string; readonly clientId: string; readonly clientSecret: string; readonly cacheSec: number };
+  readonly introspection?: {
+    readonly endpoint: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly cacheSec: number;
+  };
   /** How long fetched signing keys count as fresh; older ones are refreshed, and kept while refreshing fails. */
   readonly jwksCacheSec: number;
   /** Accepted tokens remembered (by hash) so a repeated one skips verification; 0 turns it off. */
@@ -231,7 +245,13 @@ export interface ResolvedManifest {
   readonly file: string;
   /** Directory that handler paths are relative to and must stay inside. */
   readonly dir: string;
-  readonly server: { readonly name: string; readonly version: string; readonly title?: string; readonly instructions?: string; readonly pageSize: number };
+  readonly server: {
+    readonly name: string;
+    readonly version: string;
+    readonly title?: string;
+    readonly instructions?: string;
+    readonly pageSize: number;
+  };
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -264,7 +284,17 @@ export interface ResolvedManifest {
 }
 
 export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ] as const;
 
 export const DEFAULTS = {

@@ -47,7 +47,8 @@ export function createObserver(options: { accessLog: () => boolean; write: (line
   let counters: Counters | undefined;
   let enabling: Promise<void> | undefined;
   const enableMetrics = () => (enabling ??= createCounters().then((c) => void (counters = c)));
-  const line = (type: string, record: object) => options.accessLog() && options.write(JSON.stringify({ time: new Date().toISOString(), type, ...record }));
+  const line = (type: string, record: object) =>
+    options.accessLog() && options.write(JSON.stringify({ time: new Date().toISOString(), type, ...record }));
   return {
     request(record) {
       counters?.request(record);
@@ -74,11 +75,37 @@ type Counters = Pick<Observer, 'request' | 'tool' | 'jwksFetch'> & { readonly re
 async function createCounters(): Promise<Counters> {
   const { Counter, Histogram, Registry } = await import('prom-client');
   const registry = new Registry();
-  const requests = new Counter({ name: 'mcp_oauth_requests_total', help: 'HTTP requests by method, status and decision', labelNames: ['method', 'status', 'decision'], registers: [registry] });
-  const latency = new Histogram({ name: 'mcp_oauth_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
-  const authFailures = new Counter({ name: 'mcp_oauth_auth_failures_total', help: 'Refused requests by reason', labelNames: ['reason'], registers: [registry] });
-  const tools = new Counter({ name: 'mcp_oauth_tool_calls_total', help: 'Tool calls by tool, decision and outcome', labelNames: ['tool', 'decision', 'outcome'], registers: [registry] });
-  const jwks = new Counter({ name: 'mcp_oauth_jwks_fetches_total', help: 'JWKS fetches by outcome', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({
+    name: 'mcp_oauth_requests_total',
+    help: 'HTTP requests by method, status and decision',
+    labelNames: ['method', 'status', 'decision'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'mcp_oauth_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'mcp_oauth_auth_failures_total',
+    help: 'Refused requests by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const tools = new Counter({
+    name: 'mcp_oauth_tool_calls_total',
+    help: 'Tool calls by tool, decision and outcome',
+    labelNames: ['tool', 'decision', 'outcome'],
+    registers: [registry],
+  });
+  const jwks = new Counter({
+    name: 'mcp_oauth_jwks_fetches_total',
+    help: 'JWKS fetches by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   return {
     registry,
     request(record) {
@@ -87,7 +114,11 @@ async function createCounters(): Promise<Counters> {
       if (record.decision === 'deny' && record.reason) authFailures.inc({ reason: record.reason });
     },
     tool(record) {
-      tools.inc({ tool: record.tool, decision: record.decision, outcome: record.decision === 'deny' ? 'insufficient_scope' : record.outcome });
+      tools.inc({
+        tool: record.tool,
+        decision: record.decision,
+        outcome: record.decision === 'deny' ? 'insufficient_scope' : record.outcome,
+      });
     },
     jwksFetch(outcome) {
       jwks.inc({ outcome });

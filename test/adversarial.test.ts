@@ -10,15 +10,43 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
-import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
-import { fromFetch, post, rawRequest, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
-import { FIXTURE_TOOLS, manifestProblems, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
+import {
+  CompactEncrypt,
+  type CryptoKey,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
+import { type Authority, type MintOptions, startAuthority } from './support/authority.js';
+import {
+  fromFetch,
+  post,
+  type Reply,
+  type Rpc,
+  rawRequest,
+  recordedCalls,
+  rpcMessages,
+  toolCall,
+} from './support/clients.js';
+import {
+  FIXTURE_TOOLS,
+  manifestProblems,
+  protectedManifest,
+  serveManifest,
+  type TestServer,
+} from './support/server.js';
 
 // ---------------------------------------------------------------------------------
 // Servers and helpers
@@ -57,7 +85,9 @@ const ADMIN_RESOURCES = {
     { uri: 'admin://audit-log', name: 'audit-log', text: 'who did what', scopes: ['todo:admin'] },
     { uri: 'docs://changelog', name: 'changelog', text: 'what changed' },
   ],
-  resourceTemplates: [{ uriTemplate: 'admin://users/{id}', name: 'user', handler: './handlers/record.js#whoami', scopes: ['todo:admin'] }],
+  resourceTemplates: [
+    { uriTemplate: 'admin://users/{id}', name: 'user', handler: './handlers/record.js#whoami', scopes: ['todo:admin'] },
+  ],
 };
 
 /** A schema pattern with catastrophic backtracking on a near-miss input. */
@@ -85,10 +115,17 @@ const tokens = new Set<string>();
 
 before(async () => {
   authority = await startAuthority();
-  server = await serveManifest({ ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }), ...ADMIN_RESOURCES, http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 } });
+  server = await serveManifest({
+    ...protectedManifest(authority.issuer, { tools: [...FIXTURE_TOOLS, ...EXTRA_TOOLS] }),
+    ...ADMIN_RESOURCES,
+    http: { host: '127.0.0.1', port: 0, path: '/mcp', headersTimeoutMs: 2_000 },
+  });
   other = await serveManifest(protectedManifest(authority.issuer));
   const pair = await generateKeyPair('RS256', { extractable: true });
-  attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' } };
+  attacker = {
+    privateKey: pair.privateKey,
+    jwk: { ...(await exportJWK(pair.publicKey)), kid: 'attacker-1', alg: 'RS256', use: 'sig' },
+  };
   decoy = await startDecoy(attacker.jwk);
 });
 after(async () => {
@@ -109,10 +146,11 @@ async function startDecoy(jwk: JWK): Promise<typeof decoy> {
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
   };
 }
 
@@ -127,7 +165,13 @@ async function mint(claims: JWTPayload & Record<string, unknown>, options?: Mint
 }
 const nowSec = () => Math.floor(Date.now() / 1000);
 /** Claims that `server` would accept, for tokens built by hand. */
-const goodClaims = (): JWTPayload => ({ iss: authority.issuer, aud: server.url, sub: 'mallory', exp: nowSec() + 300, scope: 'todo:read todo:write' });
+const goodClaims = (): JWTPayload => ({
+  iss: authority.issuer,
+  aud: server.url,
+  sub: 'mallory',
+  exp: nowSec() + 300,
+  scope: 'todo:read todo:write',
+});
 /** A valid token for `server` with both fixture scopes. */
 const validToken = () => mint({ aud: server.url, scope: 'todo:read todo:write' });
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -145,10 +189,23 @@ function rpcError(reply: Reply, code: number): Rpc['error'] {
   return error;
 }
 
-const META = { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'adversary', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+const META = {
+  [PROTOCOL_VERSION_META_KEY]: MODERN,
+  [CLIENT_INFO_META_KEY]: { name: 'adversary', version: '1.0.0' },
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+};
 /** A 2026-07-28 tools/call: the envelope in `_meta`, routing headers alongside. */
-const modernCall = (name: string, args: Record<string, unknown>, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: META } });
-const modernHeaders = (name: string) => ({ 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': name });
+const modernCall = (name: string, args: Record<string, unknown>, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, _meta: META },
+});
+const modernHeaders = (name: string) => ({
+  'MCP-Protocol-Version': MODERN,
+  'Mcp-Method': 'tools/call',
+  'Mcp-Name': name,
+});
 
 /** A 2025-11-25-shaped POST (no session) with a valid token unless `headers` says otherwise. */
 async function send(body: unknown, headers: Record<string, string> = {}, s: TestServer = server): Promise<Reply> {
@@ -161,7 +218,9 @@ const rawCall = (name: string, argumentsJson: string, meta = false) =>
 /** A valid call still works: the server survived whatever came before. */
 async function stillServing(s: TestServer = server): Promise<void> {
   const token = await mint({ aud: s.url, scope: 'todo:read' });
-  const reply = await fromFetch(await post(s.url, toolCall('echo', { text: 'still here' }), { headers: bearer(token) }));
+  const reply = await fromFetch(
+    await post(s.url, toolCall('echo', { text: 'still here' }), { headers: bearer(token) }),
+  );
   assert.equal(reply.status, 200, `follow-up call: ${reply.text.slice(0, 500)}`);
   assert.deepEqual(rpc(reply).result?.content, [{ type: 'text', text: 'echo: still here' }]);
 }
@@ -196,7 +255,11 @@ const invalidToken = (description: string) => (reply: Reply) => {
 
 /** Signs `goodClaims()` with the attacker's key under `header` (alg RS256, typ at+jwt added). */
 async function forge(header: Record<string, unknown>): Promise<string> {
-  return remember(await new SignJWT(goodClaims()).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', ...header }).sign(attacker.privateKey));
+  return remember(
+    await new SignJWT(goodClaims())
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', ...header })
+      .sign(attacker.privateKey),
+  );
 }
 /** Also asserts that the decoy holding the attacker's key was never asked for it. */
 const notFetched = (description: string) => (reply: Reply) => {
@@ -206,25 +269,28 @@ const notFetched = (description: string) => (reply: Reply) => {
 
 const TOKEN_ROWS: Row[] = [
   {
-    name: 'jku header pointing at the attacker\'s JWKS (signed with the attacker\'s key, its kid)',
-    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jku: `${decoy.url}/jwks.json` }))),
+    name: "jku header pointing at the attacker's JWKS (signed with the attacker's key, its kid)",
+    send: async () =>
+      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jku: `${decoy.url}/jwks.json` }))),
     status: 401,
     check: notFetched(NO_KEY),
   },
   {
-    name: 'jku header with the authority\'s kid (signed with the attacker\'s key)',
-    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', jku: `${decoy.url}/jwks.json` }))),
+    name: "jku header with the authority's kid (signed with the attacker's key)",
+    send: async () =>
+      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', jku: `${decoy.url}/jwks.json` }))),
     status: 401,
     check: notFetched(BAD_SIG),
   },
   {
-    name: 'x5u header pointing at the attacker\'s server',
-    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', x5u: `${decoy.url}/cert.pem` }))),
+    name: "x5u header pointing at the attacker's server",
+    send: async () =>
+      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', x5u: `${decoy.url}/cert.pem` }))),
     status: 401,
     check: notFetched(BAD_SIG),
   },
   {
-    name: 'embedded jwk header holding the attacker\'s public key (no kid)',
+    name: "embedded jwk header holding the attacker's public key (no kid)",
     send: async () => {
       const { kid: _kid, use: _use, ...jwk } = attacker.jwk;
       return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ jwk })));
@@ -233,7 +299,7 @@ const TOKEN_ROWS: Row[] = [
     check: notFetched(BAD_SIG),
   },
   {
-    name: 'embedded jwk header with the attacker\'s kid',
+    name: "embedded jwk header with the attacker's kid",
     send: async () => {
       const { use: _use, ...jwk } = attacker.jwk;
       return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jwk })));
@@ -242,7 +308,7 @@ const TOKEN_ROWS: Row[] = [
     check: notFetched(NO_KEY),
   },
   {
-    name: 'JWE (5-part compact, RSA-OAEP-256/A256GCM to the authority\'s public key) carrying valid claims',
+    name: "JWE (5-part compact, RSA-OAEP-256/A256GCM to the authority's public key) carrying valid claims",
     send: async () => {
       const { kty, n, e } = authority.publicJwk;
       const key = await importJWK({ kty, n, e }, 'RSA-OAEP-256');
@@ -257,15 +323,22 @@ const TOKEN_ROWS: Row[] = [
   },
   {
     // Node's default limit on the request head is 16 KB: the parser refuses it before any code runs.
-    name: '20 KB token (over Node\'s 16 KB header limit)',
-    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(remember(`${'A'.repeat(20 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`))),
+    name: "20 KB token (over Node's 16 KB header limit)",
+    send: async () =>
+      send(
+        toolCall('echo', { text: 'hi' }),
+        bearer(remember(`${'A'.repeat(20 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`)),
+      ),
     status: 431,
   },
   {
-    name: '11 KB signed token (under the header limit; foreign key, authority\'s kid)',
+    name: "11 KB signed token (under the header limit; foreign key, authority's kid)",
     send: async () => {
       const foreign = await generateKeyPair('RS256');
-      const token = await mint({ aud: server.url, scope: 'todo:read', padding: 'p'.repeat(8 * 1024) }, { key: foreign.privateKey });
+      const token = await mint(
+        { aud: server.url, scope: 'todo:read', padding: 'p'.repeat(8 * 1024) },
+        { key: foreign.privateKey },
+      );
       assert.ok(token.length > 10 * 1024 && token.length < 14 * 1024, `${token.length} characters`);
       return send(toolCall('echo', { text: 'hi' }), bearer(token));
     },
@@ -274,7 +347,16 @@ const TOKEN_ROWS: Row[] = [
   },
   {
     name: 'OIDC ID token from the same issuer (typ JWT, aud = the client id, nonce, azp)',
-    send: async () => send(toolCall('echo', { text: 'hi' }), bearer(await mint({ aud: 'test-client', azp: 'test-client', nonce: 'n-0S6_WzA2Mj', auth_time: nowSec() - 5 }, { typ: 'JWT' }))),
+    send: async () =>
+      send(
+        toolCall('echo', { text: 'hi' }),
+        bearer(
+          await mint(
+            { aud: 'test-client', azp: 'test-client', nonce: 'n-0S6_WzA2Mj', auth_time: nowSec() - 5 },
+            { typ: 'JWT' },
+          ),
+        ),
+      ),
     status: 401,
     check: invalidToken(WRONG_AUD),
   },
@@ -283,7 +365,9 @@ const TOKEN_ROWS: Row[] = [
     send: async () => {
       const token = await mint({ aud: other.url, scope: 'todo:read' });
       // Control: the same token is good where it belongs.
-      const there = await fromFetch(await post(other.url, toolCall('echo', { text: 'hi' }), { headers: bearer(token) }));
+      const there = await fromFetch(
+        await post(other.url, toolCall('echo', { text: 'hi' }), { headers: bearer(token) }),
+      );
       assert.equal(there.status, 200, there.text);
       return send(toolCall('echo', { text: 'hi' }), bearer(token));
     },
@@ -298,35 +382,63 @@ const mustBeString = (claim: string) => `The token's ${claim} claim must be a no
 
 /** RFC 7519 section 4.1, RFC 9068 section 2.2: claims typed, times in order; what reaches a handler is what the types promise. */
 const CLAIM_ROWS: Row[] = [
-  ...([
-    ['sub as an object', { sub: { id: 'alice' } }, mustBeString('sub')],
-    ['sub as an empty string', { sub: '' }, mustBeString('sub')],
-    ['sub as a number', { sub: 42 }, mustBeString('sub')],
-    ['client_id as a number', { client_id: 7 }, mustBeString('client_id')],
-    ['azp as an array (no client_id)', { client_id: undefined, azp: ['test-client'] }, mustBeString('azp')],
-    ['scope as an array (RFC 9068: a space-delimited string)', { scope: ['todo:read'] }, 'The token\'s scope claim must be a space-delimited string'],
-    ['scopes as a string', { scope: undefined, scopes: 'todo:read' }, 'The token\'s scopes claim must be an array of strings'],
-    ['scp with a non-string element', { scope: undefined, scp: ['todo:read', { admin: true }] }, 'The token\'s scp claim must be a space-delimited string or an array of strings'],
-    ['iat ten years in the future, exp in ten minutes', { iat: nowSec() + 10 * 365 * 86_400, exp: nowSec() + 600 }, 'The token was issued in the future (iat)'],
-    ['exp before iat (both within the clock tolerance of now)', { iat: nowSec() + 20, exp: nowSec() + 10 }, 'The token expires before it was issued (exp is not after iat)'],
-  ] as const).map(([what, claims, description]): Row => ({
-    name: `${what} → invalid_token naming it`,
-    send: async () => {
-      const before = recordedCalls().length;
-      const reply = await send(toolCall('whoami'), bearer(await claimsToken(claims)));
-      assert.equal(recordedCalls().length, before, 'the handler ran');
-      return reply;
-    },
-    status: 401,
-    check: invalidToken(description),
-  })),
+  ...(
+    [
+      ['sub as an object', { sub: { id: 'alice' } }, mustBeString('sub')],
+      ['sub as an empty string', { sub: '' }, mustBeString('sub')],
+      ['sub as a number', { sub: 42 }, mustBeString('sub')],
+      ['client_id as a number', { client_id: 7 }, mustBeString('client_id')],
+      ['azp as an array (no client_id)', { client_id: undefined, azp: ['test-client'] }, mustBeString('azp')],
+      [
+        'scope as an array (RFC 9068: a space-delimited string)',
+        { scope: ['todo:read'] },
+        "The token's scope claim must be a space-delimited string",
+      ],
+      [
+        'scopes as a string',
+        { scope: undefined, scopes: 'todo:read' },
+        "The token's scopes claim must be an array of strings",
+      ],
+      [
+        'scp with a non-string element',
+        { scope: undefined, scp: ['todo:read', { admin: true }] },
+        "The token's scp claim must be a space-delimited string or an array of strings",
+      ],
+      [
+        'iat ten years in the future, exp in ten minutes',
+        { iat: nowSec() + 10 * 365 * 86_400, exp: nowSec() + 600 },
+        'The token was issued in the future (iat)',
+      ],
+      [
+        'exp before iat (both within the clock tolerance of now)',
+        { iat: nowSec() + 20, exp: nowSec() + 10 },
+        'The token expires before it was issued (exp is not after iat)',
+      ],
+    ] as const
+  ).map(
+    ([what, claims, description]): Row => ({
+      name: `${what} → invalid_token naming it`,
+      send: async () => {
+        const before = recordedCalls().length;
+        const reply = await send(toolCall('whoami'), bearer(await claimsToken(claims)));
+        assert.equal(recordedCalls().length, before, 'the handler ran');
+        return reply;
+      },
+      status: 401,
+      check: invalidToken(description),
+    }),
+  ),
   {
     name: 'client credentials (no sub, client_id): accepted; the handler sees the client and no subject',
-    send: async () => send(toolCall('whoami'), bearer(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
+    send: async () =>
+      send(toolCall('whoami'), bearer(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
     status: 200,
     check: (r) => {
       const auth = rpc(r).result?.structuredContent;
-      assert.deepEqual([auth?.['subject'], auth?.['clientId'], auth?.['principal']], [undefined, 'billing-service', JSON.stringify([authority.issuer, null, 'billing-service'])]);
+      assert.deepEqual(
+        [auth?.['subject'], auth?.['clientId'], auth?.['principal']],
+        [undefined, 'billing-service', JSON.stringify([authority.issuer, null, 'billing-service'])],
+      );
     },
   },
 ];
@@ -353,7 +465,10 @@ const HTTP_ROWS: Row[] = [
   {
     // MCP 2025-11-25 basic/transports, "Sending Messages" 3: one JSON-RPC message per POST (batching removed in 2025-06-18).
     name: 'JSON-RPC batch with MCP-Protocol-Version: 2025-11-25',
-    send: () => send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)], { 'MCP-Protocol-Version': LEGACY }),
+    send: () =>
+      send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)], {
+        'MCP-Protocol-Version': LEGACY,
+      }),
     status: 400,
     check: (r) => assert.match(rpcError(r, -32600)!.message, /takes one JSON-RPC message per request, not a batch/),
   },
@@ -362,20 +477,32 @@ const HTTP_ROWS: Row[] = [
     name: 'JSON-RPC batch without MCP-Protocol-Version (2025-03-26 semantics) runs both calls',
     send: () => send([toolCall('echo', { text: 'a' }, 1), toolCall('echo', { text: 'b' }, 2)]),
     status: 200,
-    check: (r) => assert.deepEqual(messages(r).map((m) => [m.id, m.result?.content?.[0]?.text]), [[1, 'echo: a'], [2, 'echo: b']]),
+    check: (r) =>
+      assert.deepEqual(
+        messages(r).map((m) => [m.id, m.result?.content?.[0]?.text]),
+        [
+          [1, 'echo: a'],
+          [2, 'echo: b'],
+        ],
+      ),
   },
   {
     name: 'JSON-RPC batch on 2026-07-28',
-    send: () => send([modernCall('echo', { text: 'a' }, 1), modernCall('echo', { text: 'b' }, 2)], modernHeaders('echo')),
+    send: () =>
+      send([modernCall('echo', { text: 'a' }, 1), modernCall('echo', { text: 'b' }, 2)], modernHeaders('echo')),
     status: 400,
-    check: (r) => assert.match(rpcError(r, -32600)!.message, /batches may not contain requests for protocol revision 2026-07-28/),
+    check: (r) =>
+      assert.match(rpcError(r, -32600)!.message, /batches may not contain requests for protocol revision 2026-07-28/),
   },
   {
     name: 'batch smuggling write past the scope gate (token has todo:read only)',
     send: async () => {
       const before = recordedCalls().length;
       const token = await mint({ aud: server.url, scope: 'todo:read' });
-      const reply = await send([toolCall('echo', { text: 'a' }, 1), toolCall('write', { title: 'smuggled' }, 2)], bearer(token));
+      const reply = await send(
+        [toolCall('echo', { text: 'a' }, 1), toolCall('write', { title: 'smuggled' }, 2)],
+        bearer(token),
+      );
       assert.equal(recordedCalls().length, before, 'a call of the batch ran');
       return reply;
     },
@@ -393,7 +520,11 @@ const HTTP_ROWS: Row[] = [
   },
   {
     name: 'Content-Type: text/plain (2026-07-28)',
-    send: () => send(JSON.stringify(modernCall('echo', { text: 'hi' })), { ...modernHeaders('echo'), 'Content-Type': 'text/plain' }),
+    send: () =>
+      send(JSON.stringify(modernCall('echo', { text: 'hi' })), {
+        ...modernHeaders('echo'),
+        'Content-Type': 'text/plain',
+      }),
     status: 415,
     check: (r) => assert.match(rpcError(r, -32000)!.message, /^Unsupported Media Type/),
   },
@@ -446,13 +577,18 @@ const HTTP_ROWS: Row[] = [
   },
   {
     name: 'MCP-Protocol-Version header disagreeing with _meta (2026-era request)',
-    send: () => send(modernCall('echo', { text: 'hi' }), { ...modernHeaders('echo'), 'MCP-Protocol-Version': '1999-01-01' }),
+    send: () =>
+      send(modernCall('echo', { text: 'hi' }), { ...modernHeaders('echo'), 'MCP-Protocol-Version': '1999-01-01' }),
     status: 400,
     check: (r) => void rpcError(r, -32020),
   },
   {
     name: 'forged Mcp-Session-Id',
-    send: () => send(toolCall('echo', { text: 'hi' }), { 'MCP-Protocol-Version': LEGACY, 'Mcp-Session-Id': '6f1c1b1e-4d55-4a5b-9c1e-0d1f2a3b4c5d' }),
+    send: () =>
+      send(toolCall('echo', { text: 'hi' }), {
+        'MCP-Protocol-Version': LEGACY,
+        'Mcp-Session-Id': '6f1c1b1e-4d55-4a5b-9c1e-0d1f2a3b4c5d',
+      }),
     status: 404,
     check: (r) => assert.deepEqual(rpcError(r, -32001), { code: -32001, message: 'Session not found' }),
   },
@@ -482,7 +618,10 @@ function notPolluted(reply: Reply): void {
   // `constructor` arrives as a plain own key; `__proto__` is dropped (never applied as a prototype).
   assert.ok(Object.hasOwn(input, 'constructor'));
   assert.deepEqual(input['constructor'], { prototype: { polluted: 'yes' } });
-  assert.ok(!Object.hasOwn(input, '__proto__') || typeof Object.getOwnPropertyDescriptor(input, '__proto__')?.value === 'object');
+  assert.ok(
+    !Object.hasOwn(input, '__proto__') ||
+      typeof Object.getOwnPropertyDescriptor(input, '__proto__')?.value === 'object',
+  );
 }
 
 const TOOL_ROWS: Row[] = [
@@ -549,12 +688,20 @@ async function runRow(row: Row): Promise<void> {
   const reply = await row.send();
   assert.notEqual(reply.status, 500, reply.text.slice(0, 500));
   const allowed = typeof row.status === 'number' ? [row.status] : row.status;
-  assert.ok(allowed.includes(reply.status), `status ${reply.status}, expected ${allowed.join(' or ')}; body: ${reply.text.slice(0, 500)}`);
+  assert.ok(
+    allowed.includes(reply.status),
+    `status ${reply.status}, expected ${allowed.join(' or ')}; body: ${reply.text.slice(0, 500)}`,
+  );
   await row.check?.(reply);
   await stillServing();
 }
 
-for (const [title, rows] of [['tokens', TOKEN_ROWS], ['claims', CLAIM_ROWS], ['HTTP', HTTP_ROWS], ['tool calls', TOOL_ROWS]] as const) {
+for (const [title, rows] of [
+  ['tokens', TOKEN_ROWS],
+  ['claims', CLAIM_ROWS],
+  ['HTTP', HTTP_ROWS],
+  ['tool calls', TOOL_ROWS],
+] as const) {
   describe(`adversarial: ${title}`, () => {
     for (const row of rows) {
       const label = `${row.name} → ${typeof row.status === 'number' ? row.status : row.status.join('/')}`;
@@ -576,25 +723,42 @@ async function openSession(token: string): Promise<{ id: string; close(): Promis
 }
 
 const subscribe = (uri: string) => ({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri } });
-const listen = (uris: string[]) => ({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { resourceSubscriptions: uris }, _meta: META } });
+const listen = (uris: string[]) => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'subscriptions/listen',
+  params: { notifications: { resourceSubscriptions: uris }, _meta: META },
+});
 const listenHeaders = { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'subscriptions/listen' };
 
 /** A listen's answer, without waiting for a stream that stays open: status, headers and the first event at most. */
 async function sendListen(uris: string[], token: string): Promise<Reply> {
   const controller = new AbortController();
-  const response = await post(server.url, listen(uris), { headers: { ...bearer(token), ...listenHeaders }, signal: controller.signal });
+  const response = await post(server.url, listen(uris), {
+    headers: { ...bearer(token), ...listenHeaders },
+    signal: controller.signal,
+  });
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return fromFetch(response);
   const reader = response.body!.getReader();
   const first = await reader.read();
   controller.abort();
-  return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text: new TextDecoder().decode(first.value) };
+  return {
+    status: response.status,
+    header: (name) => response.headers.get(name) ?? undefined,
+    text: new TextDecoder().decode(first.value),
+  };
 }
 
 /** 403 insufficient_scope naming exactly `scope`, with `description`, in the header and the JSON body. */
-const insufficientScope = (description: string, scope = 'todo:admin') => (reply: Reply) => {
-  assert.equal(reply.header('www-authenticate'), `Bearer error="insufficient_scope", error_description="${description}", scope="${scope}", resource_metadata="${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp"`);
-  assert.deepEqual(JSON.parse(reply.text), { error: 'insufficient_scope', error_description: description });
-};
+const insufficientScope =
+  (description: string, scope = 'todo:admin') =>
+  (reply: Reply) => {
+    assert.equal(
+      reply.header('www-authenticate'),
+      `Bearer error="insufficient_scope", error_description="${description}", scope="${scope}", resource_metadata="${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    assert.deepEqual(JSON.parse(reply.text), { error: 'insufficient_scope', error_description: description });
+  };
 const AUDIT_LOG = 'Subscribing to the resource admin://audit-log needs scope todo:admin';
 
 describe('adversarial: subscriptions', () => {
@@ -603,22 +767,36 @@ describe('adversarial: subscriptions', () => {
   test('2025-11-25 session: a read-only token subscribing to an admin resource gets 403, and the session is not subscribed', async () => {
     const session = await openSession(await readOnly());
     try {
-      const reply = await fromFetch(await post(server.url, subscribe('admin://audit-log'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      const reply = await fromFetch(
+        await post(server.url, subscribe('admin://audit-log'), {
+          headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
+        }),
+      );
       assert.equal(reply.status, 403, reply.text);
       insufficientScope(AUDIT_LOG)(reply);
       // A resource without scopes may be subscribed to on the same session.
-      const open = await fromFetch(await post(server.url, subscribe('docs://changelog'), { headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY } }));
+      const open = await fromFetch(
+        await post(server.url, subscribe('docs://changelog'), {
+          headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
+        }),
+      );
       assert.equal(open.status, 200, open.text);
     } finally {
       await session.close();
     }
   });
 
-  test('2025-11-25 without a session, and a URI only a template matches: 403 naming the template\'s scope', async () => {
-    const direct = await send(subscribe('admin://audit-log'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+  test("2025-11-25 without a session, and a URI only a template matches: 403 naming the template's scope", async () => {
+    const direct = await send(subscribe('admin://audit-log'), {
+      ...bearer(await readOnly()),
+      'MCP-Protocol-Version': LEGACY,
+    });
     assert.equal(direct.status, 403, direct.text);
     insufficientScope(AUDIT_LOG)(direct);
-    const templated = await send(subscribe('admin://users/42'), { ...bearer(await readOnly()), 'MCP-Protocol-Version': LEGACY });
+    const templated = await send(subscribe('admin://users/42'), {
+      ...bearer(await readOnly()),
+      'MCP-Protocol-Version': LEGACY,
+    });
     assert.equal(templated.status, 403, templated.text);
     insufficientScope('Subscribing to the resource template admin://users/{id} needs scope todo:admin')(templated);
   });
@@ -629,9 +807,12 @@ describe('adversarial: subscriptions', () => {
     insufficientScope(AUDIT_LOG)(reply);
   });
 
-  test('with the resource\'s scope, subscribing works in both revisions', async () => {
+  test("with the resource's scope, subscribing works in both revisions", async () => {
     const admin = await mint({ aud: server.url, scope: 'todo:read todo:admin' });
-    assert.equal((await send(subscribe('admin://audit-log'), { ...bearer(admin), 'MCP-Protocol-Version': LEGACY })).status, 200);
+    assert.equal(
+      (await send(subscribe('admin://audit-log'), { ...bearer(admin), 'MCP-Protocol-Version': LEGACY })).status,
+      200,
+    );
     const listened = await sendListen(['admin://audit-log'], admin);
     assert.equal(listened.status, 200, listened.text);
     assert.match(listened.text, /notifications\/subscriptions\/acknowledged/);
@@ -646,19 +827,33 @@ describe('adversarial: requestState', () => {
   const ELICIT_META = { ...META, [CLIENT_CAPABILITIES_META_KEY]: { elicitation: { form: {} } } };
   /** One 2026-07-28 round of the survey tool, with earlier answers sealed in `requestState`. */
   async function round(token: string, extra: Record<string, unknown> = {}): Promise<Rpc> {
-    const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'survey', arguments: {}, _meta: ELICIT_META, ...extra } };
-    return rpc(await fromFetch(await post(server.url, body, { headers: { ...bearer(token), ...modernHeaders('survey') } })));
+    const body = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'survey', arguments: {}, _meta: ELICIT_META, ...extra },
+    };
+    return rpc(
+      await fromFetch(await post(server.url, body, { headers: { ...bearer(token), ...modernHeaders('survey') } })),
+    );
   }
   const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
 
   test('a state sealed for one principal is refused for another whose parts would run together ("c" + "x\\0y" vs "c\\0x" + "y")', async () => {
     const victim = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c', sub: 'x\0y' });
     const first = await round(victim);
-    const second = await round(victim, { inputResponses: { q0: accept({ name: 'Victoria' }) }, requestState: first.result?.['requestState'] });
+    const second = await round(victim, {
+      inputResponses: { q0: accept({ name: 'Victoria' }) },
+      requestState: first.result?.['requestState'],
+    });
     const sealed = second.result?.['requestState'];
     assert.equal(typeof sealed, 'string', JSON.stringify(second));
     // Control: the victim finishes the survey with the state.
-    assert.deepEqual((await round(victim, { inputResponses: { q1: accept({ color: 'green' }) }, requestState: sealed })).result?.content, [{ type: 'text', text: 'Victoria likes green' }]);
+    assert.deepEqual(
+      (await round(victim, { inputResponses: { q1: accept({ color: 'green' }) }, requestState: sealed })).result
+        ?.content,
+      [{ type: 'text', text: 'Victoria likes green' }],
+    );
     const attacker = await mint({ aud: server.url, scope: 'todo:read', client_id: 'c\0x', sub: 'y' });
     const replayed = await round(attacker, { inputResponses: { q1: accept({ color: 'red' }) }, requestState: sealed });
     assert.equal(replayed.error?.code, -32602, JSON.stringify(replayed));
@@ -713,10 +908,14 @@ describe('adversarial: slowloris', () => {
     const { headersTimeout, requestTimeout } = server.runtime.server;
     const drip = slowloris(server.url, 100);
     try {
-      while (drip.closedAt() === undefined && Date.now() - drip.opened < SLOW_DEADLINE_MS) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (drip.closedAt() === undefined && Date.now() - drip.opened < SLOW_DEADLINE_MS)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       await stillServing();
       const closedAt = drip.closedAt();
-      assert.ok(closedAt !== undefined, `still open after ${Date.now() - drip.opened} ms (headersTimeout ${headersTimeout} ms, requestTimeout ${requestTimeout} ms)`);
+      assert.ok(
+        closedAt !== undefined,
+        `still open after ${Date.now() - drip.opened} ms (headersTimeout ${headersTimeout} ms, requestTimeout ${requestTimeout} ms)`,
+      );
     } finally {
       drip.stop();
     }
@@ -731,14 +930,32 @@ describe('adversarial: manifest', () => {
   const load = (tools: unknown[]) => manifestProblems(protectedManifest(authority.issuer, { tools }));
 
   test(`a pattern with catastrophic backtracking (^(a+)+$; "${REDOS_INPUT}" would block the server for hours) is refused at load`, async () => {
-    assert.deepEqual(await load([REDOS_TOOL, { ...REDOS_TOOL, name: 'keys', inputSchema: { type: 'object', patternProperties: { '^(b*)*$': { type: 'string' } } } }]), [
-      'tools[0].inputSchema.properties.s.pattern: "^(a+)+$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
-      'tools[1].inputSchema.patternProperties["^(b*)*$"]: "^(b*)*$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
-    ]);
+    assert.deepEqual(
+      await load([
+        REDOS_TOOL,
+        {
+          ...REDOS_TOOL,
+          name: 'keys',
+          inputSchema: { type: 'object', patternProperties: { '^(b*)*$': { type: 'string' } } },
+        },
+      ]),
+      [
+        'tools[0].inputSchema.properties.s.pattern: "^(a+)+$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
+        'tools[1].inputSchema.patternProperties["^(b*)*$"]: "^(b*)*$" can take exponential time on some inputs (ReDoS: nested or overlapping repetition), and a check blocks the whole server; rewrite it without a repeated group of repeats, e.g. ^a+$ instead of ^(a+)+$',
+      ],
+    );
   });
 
   test('a linear pattern loads', async () => {
-    assert.deepEqual(await load([{ ...REDOS_TOOL, inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } } } }]), []);
+    assert.deepEqual(
+      await load([
+        {
+          ...REDOS_TOOL,
+          inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } } },
+        },
+      ]),
+      [],
+    );
   });
 });
 
@@ -755,7 +972,8 @@ test('no token sent above appears in any server log line', () => {
     const signature = token.split('.').at(-1) ?? '';
     for (const line of lines) {
       assert.ok(!line.includes(token), `a log line contains a token: ${line.slice(0, 200)}`);
-      if (signature.length >= 16) assert.ok(!line.includes(signature), `a log line contains a token signature: ${line.slice(0, 200)}`);
+      if (signature.length >= 16)
+        assert.ok(!line.includes(signature), `a log line contains a token signature: ${line.slice(0, 200)}`);
     }
   }
 });
@@ -780,18 +998,26 @@ describe('adversarial: methods on the MCP endpoint', () => {
       test(`${method} /mcp with ${who} → 405 with Allow, before the bearer gate, nothing logged`, async () => {
         const auth = who === 'no token' ? '' : `\r\nAuthorization: Bearer ${await validToken()}`;
         let reply: Reply | undefined;
-        const lines = await logged(server, async () => void (reply = await rawRequest(server.url, `${method} /mcp HTTP/1.1\r\nHost: ${hostOf(server)}${auth}`)));
+        const lines = await logged(
+          server,
+          async () =>
+            void (reply = await rawRequest(server.url, `${method} /mcp HTTP/1.1\r\nHost: ${hostOf(server)}${auth}`)),
+        );
         assert.equal(reply!.status, 405, reply!.text);
         assert.equal(reply!.header('allow'), 'GET, POST, DELETE, OPTIONS');
         assert.equal(reply!.header('www-authenticate'), undefined);
-        if (method !== 'HEAD') assert.deepEqual(JSON.parse(reply!.text), { error: 'method_not_allowed', error_description: `The MCP endpoint takes GET, POST, DELETE, OPTIONS, not ${method}` });
+        if (method !== 'HEAD')
+          assert.deepEqual(JSON.parse(reply!.text), {
+            error: 'method_not_allowed',
+            error_description: `The MCP endpoint takes GET, POST, DELETE, OPTIONS, not ${method}`,
+          });
         assert.deepEqual(lines, []);
         await stillServing();
       });
     }
   }
 
-  test('TRACK and unknown methods are refused by Node\'s parser (400), before any code of ours', async () => {
+  test("TRACK and unknown methods are refused by Node's parser (400), before any code of ours", async () => {
     for (const method of ['TRACK', 'FOO']) {
       const reply = await rawRequest(server.url, `${method} /mcp HTTP/1.1\r\nHost: ${hostOf(server)}`);
       assert.equal(reply.status, 400, method);
@@ -799,7 +1025,15 @@ describe('adversarial: methods on the MCP endpoint', () => {
   });
 
   test('paths off the endpoint keep their answers: TRACE on the metadata → 405, elsewhere → 404', async () => {
-    assert.equal((await rawRequest(server.url, `TRACE /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nHost: ${hostOf(server)}`)).status, 405);
+    assert.equal(
+      (
+        await rawRequest(
+          server.url,
+          `TRACE /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nHost: ${hostOf(server)}`,
+        )
+      ).status,
+      405,
+    );
     assert.equal((await rawRequest(server.url, `TRACE /elsewhere HTTP/1.1\r\nHost: ${hostOf(server)}`)).status, 404);
   });
 });
@@ -815,14 +1049,25 @@ describe('adversarial: repeated single-valued headers', () => {
     ['Content-Type', `Host: HOST\r\nContent-Type: application/json`, 'RFC 9110 section 5.3'],
     ['Origin', `Host: HOST\r\nOrigin: http://localhost\r\nOrigin: https://evil.example`, 'RFC 9110 section 5.3'],
     ['Mcp-Session-Id', `Host: HOST\r\nMcp-Session-Id: a\r\nmcp-session-id: b`, 'RFC 9110 section 5.3'],
-    ['MCP-Protocol-Version', `Host: HOST\r\nMCP-Protocol-Version: ${LEGACY}\r\nMCP-Protocol-Version: ${LEGACY}`, 'RFC 9110 section 5.3'],
+    [
+      'MCP-Protocol-Version',
+      `Host: HOST\r\nMCP-Protocol-Version: ${LEGACY}\r\nMCP-Protocol-Version: ${LEGACY}`,
+      'RFC 9110 section 5.3',
+    ],
     ['Mcp-Method', `Host: HOST\r\nMcp-Method: tools/call\r\nMcp-Method: tools/call`, 'RFC 9110 section 5.3'],
   ];
   for (const [name, extra, rfc] of rows) {
     test(`two ${name} header lines (${extra.split('\r\n').slice(-2).join(' / ').replaceAll('HOST', '<host>')}) → 400`, async () => {
-      const reply = await rawRequest(server.url, head(await validToken(), extra.replaceAll('HOST', hostOf(server))), call);
+      const reply = await rawRequest(
+        server.url,
+        head(await validToken(), extra.replaceAll('HOST', hostOf(server))),
+        call,
+      );
       assert.equal(reply.status, 400, reply.text);
-      assert.deepEqual(JSON.parse(reply.text), { error: 'invalid_request', error_description: `The request has more than one ${name} header; send it once (${rfc})` });
+      assert.deepEqual(JSON.parse(reply.text), {
+        error: 'invalid_request',
+        error_description: `The request has more than one ${name} header; send it once (${rfc})`,
+      });
       await stillServing();
     });
   }
@@ -834,15 +1079,27 @@ describe('adversarial: repeated single-valued headers', () => {
       assert.equal(reply.status, 400, `${host}: ${reply.text}`);
       assert.match(reply.text, /is not a host name with an optional port \(RFC 9110 section 7.2\)/);
     }
-    const absolute = await rawRequest(server.url, head(await validToken(), `Host: evil.example`).replace('POST /mcp', `POST ${server.url}`), call);
+    const absolute = await rawRequest(
+      server.url,
+      head(await validToken(), `Host: evil.example`).replace('POST /mcp', `POST ${server.url}`),
+      call,
+    );
     assert.equal(absolute.status, 200, absolute.text);
     assert.deepEqual(rpc(absolute).result?.content, [{ type: 'text', text: 'echo: hi' }]);
-    const rebound = await rawRequest(server.url, head(await validToken(), `Host: ${hostOf(server)}`).replace('POST /mcp', 'POST http://evil.example/mcp'), call);
+    const rebound = await rawRequest(
+      server.url,
+      head(await validToken(), `Host: ${hostOf(server)}`).replace('POST /mcp', 'POST http://evil.example/mcp'),
+      call,
+    );
     assert.equal(rebound.status, 403, rebound.text);
   });
 
   test('repeated list-valued headers (Accept) are fine', async () => {
-    const reply = await rawRequest(server.url, head(await validToken(), `Host: ${hostOf(server)}\r\nAccept: application/json`), call);
+    const reply = await rawRequest(
+      server.url,
+      head(await validToken(), `Host: ${hostOf(server)}\r\nAccept: application/json`),
+      call,
+    );
     assert.equal(reply.status, 200, reply.text);
   });
 });
@@ -850,7 +1107,16 @@ describe('adversarial: repeated single-valued headers', () => {
 describe('adversarial: deeply nested arguments and the log', () => {
   let isolated: TestServer;
   before(async () => {
-    const tools = [{ name: 'deep', description: 'Any object, in a worker', inputSchema: { type: 'object' }, isolation: 'worker', handler: './handlers/record.js#whoami' }, ...FIXTURE_TOOLS];
+    const tools = [
+      {
+        name: 'deep',
+        description: 'Any object, in a worker',
+        inputSchema: { type: 'object' },
+        isolation: 'worker',
+        handler: './handlers/record.js#whoami',
+      },
+      ...FIXTURE_TOOLS,
+    ];
     isolated = await serveManifest(protectedManifest(authority.issuer, { tools }));
   });
   after(() => isolated.close());
@@ -858,11 +1124,19 @@ describe('adversarial: deeply nested arguments and the log', () => {
   test('arguments nested 10,000 levels for an isolation: worker tool → a tool error and one log line without a stack', async () => {
     const token = await mint({ aud: isolated.url, scope: 'todo:read' });
     let reply: Reply | undefined;
-    const lines = await logged(isolated, async () => void (reply = await send(rawCall('deep', `{"d":${nested(10_000)}}`), bearer(token), isolated)));
+    const lines = await logged(
+      isolated,
+      async () => void (reply = await send(rawCall('deep', `{"d":${nested(10_000)}}`), bearer(token), isolated)),
+    );
     assert.equal(reply!.status, 200);
     const result = rpc(reply!).result;
     assert.equal(result?.isError, true);
-    assert.deepEqual(result?.content, [{ type: 'text', text: 'tool "deep": its input cannot be sent to the handler\'s worker thread (it is nested too deeply); send arguments nested less deeply' }]);
+    assert.deepEqual(result?.content, [
+      {
+        type: 'text',
+        text: 'tool "deep": its input cannot be sent to the handler\'s worker thread (it is nested too deeply); send arguments nested less deeply',
+      },
+    ]);
     assert.ok(lines.length <= 1, lines.join('\n'));
     for (const line of lines) assert.doesNotMatch(line, STACK_FRAME);
     await stillServing(isolated);
@@ -876,7 +1150,8 @@ describe('adversarial: deeply nested arguments and the log', () => {
 
   test('arguments nested 10,000 and 100,000 levels in the main thread → answers, and no stack in the log', async () => {
     const lines = await logged(server, async () => {
-      for (const depth of [10_000, 100_000]) assert.notEqual((await send(rawCall('anything', `{"d":${nested(depth)}}`))).status, 500);
+      for (const depth of [10_000, 100_000])
+        assert.notEqual((await send(rawCall('anything', `{"d":${nested(depth)}}`))).status, 500);
     });
     for (const line of lines) assert.doesNotMatch(line, STACK_FRAME);
   });

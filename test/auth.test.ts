@@ -17,10 +17,21 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
-import { exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey as JoseCryptoKey, type JWTPayload } from 'jose';
-import { startAuthority, type Authority, type MintOptions } from './support/authority.js';
-import { fromFetch, post, recordedCalls, rpcMessages, toolCall, type Reply, type Rpc } from './support/clients.js';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
+import {
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey as JoseCryptoKey,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
+import { type Authority, type MintOptions, startAuthority } from './support/authority.js';
+import { fromFetch, post, type Reply, type Rpc, recordedCalls, rpcMessages, toolCall } from './support/clients.js';
 import { FIXTURE_TOOLS, protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
 // ---------------------------------------------------------------------------------
@@ -39,14 +50,21 @@ const MAX_BODY = 2048;
 const MODERN = '2026-07-28';
 
 /** Union of the fixture tools' scopes, in declaration order (what scopes_supported is derived from). */
-const SCOPES_SUPPORTED = [...new Set(FIXTURE_TOOLS.flatMap((t) => {
-  const s = (t as { scopes?: readonly string[] | { anyOf: readonly string[] } }).scopes;
-  return s === undefined ? [] : Array.isArray(s) ? s : (s as { anyOf: readonly string[] }).anyOf;
-}))];
+const SCOPES_SUPPORTED = [
+  ...new Set(
+    FIXTURE_TOOLS.flatMap((t) => {
+      const s = (t as { scopes?: readonly string[] | { anyOf: readonly string[] } }).scopes;
+      return s === undefined ? [] : Array.isArray(s) ? s : (s as { anyOf: readonly string[] }).anyOf;
+    }),
+  ),
+];
 
 before(async () => {
   authority = await startAuthority();
-  server = await start({ ...protectedManifest(authority.issuer), http: { host: '127.0.0.1', port: 0, path: '/mcp', maxBodyBytes: MAX_BODY } });
+  server = await start({
+    ...protectedManifest(authority.issuer),
+    http: { host: '127.0.0.1', port: 0, path: '/mcp', maxBodyBytes: MAX_BODY },
+  });
 });
 after(async () => {
   await server.close();
@@ -68,10 +86,17 @@ function remember(token: string): string {
   return token;
 }
 
-const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64url = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const nowSec = () => Math.floor(Date.now() / 1000);
 /** Claims that would be accepted, for hand-built tokens. */
-const goodClaims = (s: TestServer): JWTPayload => ({ iss: authority.issuer, aud: s.url, sub: 'mallory', exp: nowSec() + 300, scope: 'todo:read' });
+const goodClaims = (s: TestServer): JWTPayload => ({
+  iss: authority.issuer,
+  aud: s.url,
+  sub: 'mallory',
+  exp: nowSec() + 300,
+  scope: 'todo:read',
+});
 
 function metadataUrl(s: TestServer): string {
   return `${new URL(s.url).origin}/.well-known/oauth-protected-resource/mcp`;
@@ -86,19 +111,30 @@ function bearer(s: TestServer, params: [string, string][]): string {
 function raw(url: string, options: { method?: string; headers: string[]; body?: string }): Promise<Reply> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: options.method ?? 'POST', headers: options.headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0,
-        header: (name) => {
-          const v = res.headers[name.toLowerCase()];
-          return Array.isArray(v) ? v.join(', ') : v;
-        },
-        text,
-      }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: options.method ?? 'POST',
+        headers: options.headers,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            header: (name) => {
+              const v = res.headers[name.toLowerCase()];
+              return Array.isArray(v) ? v.join(', ') : v;
+            },
+            text,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -112,15 +148,33 @@ async function callEcho(s: TestServer, headers: Record<string, string>, url = s.
 }
 
 /** A tools/call shaped like the v2 SDK client's 2026-07-28 requests (envelope in `_meta`, routing headers). */
-async function modernCall(s: TestServer, token: string, name: string, args: Record<string, unknown>, headerName = name): Promise<Reply> {
+async function modernCall(
+  s: TestServer,
+  token: string,
+  name: string,
+  args: Record<string, unknown>,
+  headerName = name,
+): Promise<Reply> {
   const body = {
-    jsonrpc: '2.0', id: 7, method: 'tools/call',
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
     params: {
-      name, arguments: args,
-      _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'raw-test', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} },
+      name,
+      arguments: args,
+      _meta: {
+        [PROTOCOL_VERSION_META_KEY]: MODERN,
+        [CLIENT_INFO_META_KEY]: { name: 'raw-test', version: '1.0.0' },
+        [CLIENT_CAPABILITIES_META_KEY]: {},
+      },
     },
   };
-  const headers = { Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': headerName };
+  const headers = {
+    Authorization: `Bearer ${token}`,
+    'MCP-Protocol-Version': MODERN,
+    'Mcp-Method': 'tools/call',
+    'Mcp-Name': headerName,
+  };
   return fromFetch(await post(s.url, body, { headers }));
 }
 
@@ -153,8 +207,9 @@ interface Row {
 
 const bearerAuth = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** Sends `Authorization: Bearer <minted token>`. */
-const withToken = (claims: (s: TestServer) => JWTPayload & Record<string, unknown>, options?: MintOptions) =>
-  async (s: TestServer) => callEcho(s, bearerAuth(await mint(claims(s), options)));
+const withToken =
+  (claims: (s: TestServer) => JWTPayload & Record<string, unknown>, options?: MintOptions) => async (s: TestServer) =>
+    callEcho(s, bearerAuth(await mint(claims(s), options)));
 
 // RFC 6750 section 3.1: no credentials, so no error code and no other error information;
 // scope and resource_metadata tell the client how to get a token.
@@ -166,13 +221,19 @@ const NO_CREDENTIALS = {
 
 const invalidToken = (description: string) => ({
   status: 401 as const,
-  challenge: [['error', 'invalid_token'], ['error_description', description]] as [string, string][],
+  challenge: [
+    ['error', 'invalid_token'],
+    ['error_description', description],
+  ] as [string, string][],
   body: { error: 'invalid_token', error_description: description },
 });
 
 const invalidRequest = (description: string, quoted = description) => ({
   status: 400 as const,
-  challenge: [['error', 'invalid_request'], ['error_description', quoted]] as [string, string][],
+  challenge: [
+    ['error', 'invalid_request'],
+    ['error_description', quoted],
+  ] as [string, string][],
   body: { error: 'invalid_request', error_description: description },
 });
 
@@ -190,7 +251,11 @@ const ROWS: Row[] = [
   // -- no bearer credentials: the bare challenge
   { name: 'no Authorization header', send: (s) => callEcho(s, {}), expect: NO_CREDENTIALS },
   { name: 'Basic scheme', send: (s) => callEcho(s, { Authorization: 'Basic dXNlcjpwYXNz' }), expect: NO_CREDENTIALS },
-  { name: 'DPoP scheme (not supported)', send: async (s) => callEcho(s, { Authorization: `DPoP ${await mint({ aud: s.url })}` }), expect: NO_CREDENTIALS },
+  {
+    name: 'DPoP scheme (not supported)',
+    send: async (s) => callEcho(s, { Authorization: `DPoP ${await mint({ aud: s.url })}` }),
+    expect: NO_CREDENTIALS,
+  },
 
   // -- malformed requests: 400 invalid_request
   {
@@ -203,7 +268,20 @@ const ROWS: Row[] = [
     send: async (s) => {
       const a = await mint({ aud: s.url, scope: 'todo:read' });
       const body = JSON.stringify(toolCall('echo', { text: 'hi' }));
-      return raw(s.url, { headers: ['Host', new URL(s.url).host, ...JSON_HEADERS, 'Authorization', `Bearer ${a}`, 'Authorization', `Bearer ${a}`, 'Content-Length', String(Buffer.byteLength(body))], body });
+      return raw(s.url, {
+        headers: [
+          'Host',
+          new URL(s.url).host,
+          ...JSON_HEADERS,
+          'Authorization',
+          `Bearer ${a}`,
+          'Authorization',
+          `Bearer ${a}`,
+          'Content-Length',
+          String(Buffer.byteLength(body)),
+        ],
+        body,
+      });
     },
     expect: invalidRequest('More than one Authorization header'),
   },
@@ -211,35 +289,81 @@ const ROWS: Row[] = [
     name: '"Bearer" without a token',
     send: (s) => callEcho(s, { Authorization: 'Bearer' }),
     // The header value cannot carry a double quote: the description's quotes become single quotes there.
-    expect: invalidRequest('Malformed Authorization header; expected "Bearer <token>"', "Malformed Authorization header; expected 'Bearer <token>'"),
+    expect: invalidRequest(
+      'Malformed Authorization header; expected "Bearer <token>"',
+      "Malformed Authorization header; expected 'Bearer <token>'",
+    ),
   },
 
   // -- tokens that are not acceptable: 401 invalid_token
-  { name: 'expired (120 s ago, beyond the 30 s tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { expiresIn: -120 }), expect: invalidToken(EXPIRED) },
-  { name: 'no exp claim', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { expiresIn: null }), expect: invalidToken(NO_EXP) },
-  { name: 'nbf 120 s in the future (beyond the 30 s tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', nbf: nowSec() + 120 })), expect: invalidToken(NOT_YET) },
-  { name: 'wrong iss', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iss: 'https://evil-issuer.example' })), expect: invalidToken(WRONG_ISS) },
-  { name: 'iss with a trailing slash (exact match required)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iss: `${authority.issuer}/` })), expect: invalidToken(WRONG_ISS) },
-  { name: 'wrong aud (another resource)', send: withToken(() => ({ aud: 'https://other.example/mcp', scope: 'todo:read' })), expect: invalidToken(WRONG_AUD) },
-  { name: 'aud of another path on the same host', send: withToken((s) => ({ aud: new URL('/other', s.url).href, scope: 'todo:read' })), expect: invalidToken(WRONG_AUD) },
-  { name: 'aud of the bare origin', send: withToken((s) => ({ aud: new URL(s.url).origin, scope: 'todo:read' })), expect: invalidToken(WRONG_AUD) },
-  { name: 'aud with a trailing slash', send: withToken((s) => ({ aud: `${s.url}/`, scope: 'todo:read' })), expect: invalidToken(WRONG_AUD) },
+  {
+    name: 'expired (120 s ago, beyond the 30 s tolerance)',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { expiresIn: -120 }),
+    expect: invalidToken(EXPIRED),
+  },
+  {
+    name: 'no exp claim',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { expiresIn: null }),
+    expect: invalidToken(NO_EXP),
+  },
+  {
+    name: 'nbf 120 s in the future (beyond the 30 s tolerance)',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read', nbf: nowSec() + 120 })),
+    expect: invalidToken(NOT_YET),
+  },
+  {
+    name: 'wrong iss',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iss: 'https://evil-issuer.example' })),
+    expect: invalidToken(WRONG_ISS),
+  },
+  {
+    name: 'iss with a trailing slash (exact match required)',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iss: `${authority.issuer}/` })),
+    expect: invalidToken(WRONG_ISS),
+  },
+  {
+    name: 'wrong aud (another resource)',
+    send: withToken(() => ({ aud: 'https://other.example/mcp', scope: 'todo:read' })),
+    expect: invalidToken(WRONG_AUD),
+  },
+  {
+    name: 'aud of another path on the same host',
+    send: withToken((s) => ({ aud: new URL('/other', s.url).href, scope: 'todo:read' })),
+    expect: invalidToken(WRONG_AUD),
+  },
+  {
+    name: 'aud of the bare origin',
+    send: withToken((s) => ({ aud: new URL(s.url).origin, scope: 'todo:read' })),
+    expect: invalidToken(WRONG_AUD),
+  },
+  {
+    name: 'aud with a trailing slash',
+    send: withToken((s) => ({ aud: `${s.url}/`, scope: 'todo:read' })),
+    expect: invalidToken(WRONG_AUD),
+  },
   { name: 'no aud claim', send: withToken(() => ({ scope: 'todo:read' })), expect: invalidToken(WRONG_AUD) },
   {
     name: 'alg none (unsigned)',
-    send: (s) => callEcho(s, bearerAuth(remember(`${b64url({ alg: 'none', typ: 'at+jwt' })}.${b64url(goodClaims(s))}.`))),
+    send: (s) =>
+      callEcho(s, bearerAuth(remember(`${b64url({ alg: 'none', typ: 'at+jwt' })}.${b64url(goodClaims(s))}.`))),
     expect: invalidToken(BAD_ALG),
   },
   {
-    name: 'alg none with the authority\'s kid',
-    send: (s) => callEcho(s, bearerAuth(remember(`${b64url({ alg: 'none', kid: 'rsa-1', typ: 'at+jwt' })}.${b64url(goodClaims(s))}.`))),
+    name: "alg none with the authority's kid",
+    send: (s) =>
+      callEcho(
+        s,
+        bearerAuth(remember(`${b64url({ alg: 'none', kid: 'rsa-1', typ: 'at+jwt' })}.${b64url(goodClaims(s))}.`)),
+      ),
     expect: invalidToken(BAD_ALG),
   },
   {
     name: 'HS256 keyed with the RSA public key as PEM (key confusion)',
     send: async (s) => {
-      const pem = await exportSPKI(await importJWK(authority.publicJwk, 'RS256') as JoseCryptoKey);
-      const token = await new SignJWT(goodClaims(s)).setProtectedHeader({ alg: 'HS256', kid: 'rsa-1', typ: 'at+jwt' }).sign(new TextEncoder().encode(pem));
+      const pem = await exportSPKI((await importJWK(authority.publicJwk, 'RS256')) as JoseCryptoKey);
+      const token = await new SignJWT(goodClaims(s))
+        .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1', typ: 'at+jwt' })
+        .sign(new TextEncoder().encode(pem));
       return callEcho(s, bearerAuth(remember(token)));
     },
     expect: invalidToken(BAD_ALG),
@@ -248,7 +372,9 @@ const ROWS: Row[] = [
     name: 'HS256 keyed with the RSA public JWK bytes (key confusion)',
     send: async (s) => {
       const secret = new TextEncoder().encode(JSON.stringify(authority.publicJwk));
-      const token = await new SignJWT(goodClaims(s)).setProtectedHeader({ alg: 'HS256', kid: 'rsa-1', typ: 'at+jwt' }).sign(secret);
+      const token = await new SignJWT(goodClaims(s))
+        .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1', typ: 'at+jwt' })
+        .sign(secret);
       return callEcho(s, bearerAuth(remember(token)));
     },
     expect: invalidToken(BAD_ALG),
@@ -267,7 +393,13 @@ const ROWS: Row[] = [
     name: 'scope escalation in the payload, original signature',
     send: async (s) => {
       const [h, , sig] = (await mint({ aud: s.url, scope: 'todo:read' })).split('.') as [string, string, string];
-      const forged = b64url({ iss: authority.issuer, aud: s.url, sub: 'alice', exp: nowSec() + 300, scope: 'todo:read todo:write todo:admin' });
+      const forged = b64url({
+        iss: authority.issuer,
+        aud: s.url,
+        sub: 'alice',
+        exp: nowSec() + 300,
+        scope: 'todo:read todo:write todo:admin',
+      });
       return callEcho(s, bearerAuth(remember(`${h}.${forged}.${sig}`)));
     },
     expect: invalidToken(BAD_SIG),
@@ -280,17 +412,49 @@ const ROWS: Row[] = [
     },
     expect: invalidToken(BAD_SIG),
   },
-  { name: 'unknown kid', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { kid: 'unknown-kid' }), expect: invalidToken(NO_KEY) },
-  { name: 'garbage (Bearer abc)', send: (s) => callEcho(s, { Authorization: 'Bearer abc' }), expect: invalidToken(MALFORMED) },
+  {
+    name: 'unknown kid',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { kid: 'unknown-kid' }),
+    expect: invalidToken(NO_KEY),
+  },
+  {
+    name: 'garbage (Bearer abc)',
+    send: (s) => callEcho(s, { Authorization: 'Bearer abc' }),
+    expect: invalidToken(MALFORMED),
+  },
 
   // -- accepted
-  { name: 'RS256, aud = resource URL', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' })), expect: { status: 200 } },
-  { name: 'ES256', send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { alg: 'ES256' }), expect: { status: 200 } },
-  { name: 'lowercase "bearer" scheme', send: async (s) => callEcho(s, { Authorization: `bearer ${await mint({ aud: s.url, scope: 'todo:read' })}` }), expect: { status: 200 } },
-  { name: 'aud array containing the resource URL', send: withToken((s) => ({ aud: ['https://other.example/api', s.url], scope: 'todo:read' })), expect: { status: 200 } },
-  { name: 'nbf 10 s in the future (within tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', nbf: nowSec() + 10 })), expect: { status: 200 } },
+  {
+    name: 'RS256, aud = resource URL',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read' })),
+    expect: { status: 200 },
+  },
+  {
+    name: 'ES256',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read' }), { alg: 'ES256' }),
+    expect: { status: 200 },
+  },
+  {
+    name: 'lowercase "bearer" scheme',
+    send: async (s) => callEcho(s, { Authorization: `bearer ${await mint({ aud: s.url, scope: 'todo:read' })}` }),
+    expect: { status: 200 },
+  },
+  {
+    name: 'aud array containing the resource URL',
+    send: withToken((s) => ({ aud: ['https://other.example/api', s.url], scope: 'todo:read' })),
+    expect: { status: 200 },
+  },
+  {
+    name: 'nbf 10 s in the future (within tolerance)',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read', nbf: nowSec() + 10 })),
+    expect: { status: 200 },
+  },
   // Issued before it expired: exp must come after iat.
-  { name: 'expired 10 s ago (within tolerance)', send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iat: nowSec() - 300 }), { expiresIn: -10 }), expect: { status: 200 } },
+  {
+    name: 'expired 10 s ago (within tolerance)',
+    send: withToken((s) => ({ aud: s.url, scope: 'todo:read', iat: nowSec() - 300 }), { expiresIn: -10 }),
+    expect: { status: 200 },
+  },
 ];
 
 describe('bearer token table', () => {
@@ -310,7 +474,7 @@ describe('bearer token table', () => {
     });
   }
 
-  test('the resource_metadata URL of a challenge serves this resource\'s metadata', async () => {
+  test("the resource_metadata URL of a challenge serves this resource's metadata", async () => {
     const reply = await callEcho(server, {});
     const url = /resource_metadata="([^"]+)"/.exec(reply.header('www-authenticate') ?? '')?.[1];
     assert.ok(url);
@@ -321,11 +485,17 @@ describe('bearer token table', () => {
   test('unknown kids cause at most one extra JWKS fetch per cooldown (the server started < 30 s ago)', async () => {
     const before = authority.jwksRequests;
     for (let i = 0; i < 5; i++) {
-      const reply = await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: `spray-${i}` })));
+      const reply = await callEcho(
+        server,
+        bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: `spray-${i}` })),
+      );
       assert.equal(reply.status, 401);
       assert.deepEqual(jsonBody(reply), { error: 'invalid_token', error_description: NO_KEY });
     }
-    assert.ok(authority.jwksRequests - before <= 1, `${authority.jwksRequests - before} JWKS fetches for 5 unknown kids`);
+    assert.ok(
+      authority.jwksRequests - before <= 1,
+      `${authority.jwksRequests - before} JWKS fetches for 5 unknown kids`,
+    );
   });
 });
 
@@ -351,14 +521,25 @@ describe('protected resource metadata', () => {
     });
 
     test(`OPTIONS ${path} (CORS preflight) → 204`, async () => {
-      const reply = await fromFetch(await fetch(new URL(path, server.url), { method: 'OPTIONS', headers: { Origin: 'https://client.example', 'Access-Control-Request-Method': 'GET' } }));
+      const reply = await fromFetch(
+        await fetch(new URL(path, server.url), {
+          method: 'OPTIONS',
+          headers: { Origin: 'https://client.example', 'Access-Control-Request-Method': 'GET' },
+        }),
+      );
       assert.equal(reply.status, 204);
       assert.equal(reply.header('access-control-allow-origin'), '*');
       assert.match(reply.header('access-control-allow-methods') ?? '', /\bGET\b/);
     });
 
     test(`POST ${path} → 405`, async () => {
-      const reply = await fromFetch(await fetch(new URL(path, server.url), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }));
+      const reply = await fromFetch(
+        await fetch(new URL(path, server.url), {
+          method: 'POST',
+          body: '{}',
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      );
       assert.equal(reply.status, 405);
       assert.equal(reply.header('allow'), 'GET, OPTIONS');
       assert.deepEqual(jsonBody(reply), { error: 'method_not_allowed' });
@@ -397,7 +578,10 @@ describe('HTTP', () => {
   });
 
   test('Origin: https://evil.example → 403, even with a valid token', async () => {
-    const reply = await callEcho(server, { ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })), Origin: 'https://evil.example' });
+    const reply = await callEcho(server, {
+      ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })),
+      Origin: 'https://evil.example',
+    });
     assert.equal(reply.status, 403);
     assert.equal(jsonBody(reply)['error'], 'forbidden');
     assert.equal(reply.header('access-control-allow-origin'), undefined);
@@ -406,11 +590,15 @@ describe('HTTP', () => {
   const expectCors = (reply: Reply, origin: string) => {
     assert.equal(reply.header('access-control-allow-origin'), origin);
     const exposed = (reply.header('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
-    for (const h of ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version']) assert.ok(exposed.includes(h), `${h} not exposed: ${exposed.join(', ')}`);
+    for (const h of ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version'])
+      assert.ok(exposed.includes(h), `${h} not exposed: ${exposed.join(', ')}`);
   };
 
   test('Origin: http://localhost:3000 is allowed, echoed, and the MCP headers are exposed', async () => {
-    const reply = await callEcho(server, { ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })), Origin: 'http://localhost:3000' });
+    const reply = await callEcho(server, {
+      ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })),
+      Origin: 'http://localhost:3000',
+    });
     assert.equal(reply.status, 200);
     expectCors(reply, 'http://localhost:3000');
     assert.match(reply.header('vary') ?? '', /Origin/);
@@ -424,20 +612,35 @@ describe('HTTP', () => {
   });
 
   test('CORS preflight OPTIONS /mcp without a token → 204', async () => {
-    const reply = await fromFetch(await fetch(server.url, {
-      method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version, mcp-method, mcp-name' },
-    }));
+    const reply = await fromFetch(
+      await fetch(server.url, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'http://localhost:3000',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version, mcp-method, mcp-name',
+        },
+      }),
+    );
     assert.equal(reply.status, 204);
     assert.equal(reply.header('www-authenticate'), undefined);
     expectCors(reply, 'http://localhost:3000');
     assert.match(reply.header('access-control-allow-methods') ?? '', /\bPOST\b/);
     const allowed = (reply.header('access-control-allow-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
-    for (const h of ['authorization', 'content-type', 'mcp-protocol-version', 'mcp-method', 'mcp-name']) assert.ok(allowed.includes(h), `${h} not allowed`);
+    for (const h of ['authorization', 'content-type', 'mcp-protocol-version', 'mcp-method', 'mcp-name'])
+      assert.ok(allowed.includes(h), `${h} not allowed`);
   });
 
   const echoBody = JSON.stringify(toolCall('echo', { text: 'hi' }));
-  const echoHeaders = (host: string, token: string) => ['Host', host, ...JSON_HEADERS, 'Authorization', `Bearer ${token}`, 'Content-Length', String(Buffer.byteLength(echoBody))];
+  const echoHeaders = (host: string, token: string) => [
+    'Host',
+    host,
+    ...JSON_HEADERS,
+    'Authorization',
+    `Bearer ${token}`,
+    'Content-Length',
+    String(Buffer.byteLength(echoBody)),
+  ];
 
   test('Host: evil.example on the loopback-bound server → 403 (DNS rebinding), even with a valid token', async () => {
     const token = await mint({ aud: server.url, scope: 'todo:read' });
@@ -445,13 +648,27 @@ describe('HTTP', () => {
     assert.equal(reply.status, 403);
     assert.equal(jsonBody(reply)['error'], 'forbidden');
     // Control: the same request with the server's own Host is served.
-    assert.equal((await raw(server.url, { headers: echoHeaders(new URL(server.url).host, token), body: echoBody })).status, 200);
+    assert.equal(
+      (await raw(server.url, { headers: echoHeaders(new URL(server.url).host, token), body: echoBody })).status,
+      200,
+    );
   });
 
   test(`Content-Length over http.maxBodyBytes (${MAX_BODY}) → 413`, async () => {
     const token = await mint({ aud: server.url, scope: 'todo:read' });
     const big = JSON.stringify(toolCall('echo', { text: 'x'.repeat(MAX_BODY + 500) }));
-    const reply = await raw(server.url, { headers: ['Host', new URL(server.url).host, ...JSON_HEADERS, 'Authorization', `Bearer ${token}`, 'Content-Length', String(Buffer.byteLength(big))], body: big });
+    const reply = await raw(server.url, {
+      headers: [
+        'Host',
+        new URL(server.url).host,
+        ...JSON_HEADERS,
+        'Authorization',
+        `Bearer ${token}`,
+        'Content-Length',
+        String(Buffer.byteLength(big)),
+      ],
+      body: big,
+    });
     assert.equal(reply.status, 413);
     assert.equal((jsonBody(reply)['error'] as { code: number }).code, -32600);
   });
@@ -459,7 +676,18 @@ describe('HTTP', () => {
   test(`a chunked body over http.maxBodyBytes (${MAX_BODY}) → 413`, async () => {
     const token = await mint({ aud: server.url, scope: 'todo:read' });
     const big = JSON.stringify(toolCall('echo', { text: 'x'.repeat(MAX_BODY + 500) }));
-    const reply = await raw(server.url, { headers: ['Host', new URL(server.url).host, ...JSON_HEADERS, 'Authorization', `Bearer ${token}`, 'Transfer-Encoding', 'chunked'], body: big });
+    const reply = await raw(server.url, {
+      headers: [
+        'Host',
+        new URL(server.url).host,
+        ...JSON_HEADERS,
+        'Authorization',
+        `Bearer ${token}`,
+        'Transfer-Encoding',
+        'chunked',
+      ],
+      body: big,
+    });
     assert.equal(reply.status, 413);
   });
 });
@@ -469,8 +697,11 @@ describe('HTTP', () => {
 // ---------------------------------------------------------------------------------
 
 describe('per-tool scopes (403 step-up)', () => {
-  const insufficient = (tool: string, scope: string): [string, string][] =>
-    [['error', 'insufficient_scope'], ['error_description', `The ${tool} tool needs scope ${scope}`], ['scope', scope]];
+  const insufficient = (tool: string, scope: string): [string, string][] => [
+    ['error', 'insufficient_scope'],
+    ['error_description', `The ${tool} tool needs scope ${scope}`],
+    ['scope', scope],
+  ];
 
   const expect403 = (reply: Reply, tool: string, scope: string) => {
     assert.equal(reply.status, 403, reply.text);
@@ -484,14 +715,23 @@ describe('per-tool scopes (403 step-up)', () => {
 
   test('2025-11-25 shape: todo:read calling write → 403 naming todo:write; write never runs', async () => {
     const before = writeCalls();
-    const reply = await fromFetch(await post(server.url, toolCall('write', { title: 'x' }), { headers: { ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })), 'MCP-Protocol-Version': '2025-11-25' } }));
+    const reply = await fromFetch(
+      await post(server.url, toolCall('write', { title: 'x' }), {
+        headers: {
+          ...bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })),
+          'MCP-Protocol-Version': '2025-11-25',
+        },
+      }),
+    );
     expect403(reply, 'write', 'todo:write');
     assert.equal(writeCalls(), before);
   });
 
   test('2026-07-28 shape: todo:read calling write → 403 naming todo:write; write never runs', async () => {
     const before = writeCalls();
-    const reply = await modernCall(server, await mint({ aud: server.url, scope: 'todo:read' }), 'write', { title: 'x' });
+    const reply = await modernCall(server, await mint({ aud: server.url, scope: 'todo:read' }), 'write', {
+      title: 'x',
+    });
     expect403(reply, 'write', 'todo:write');
     assert.equal(writeCalls(), before);
   });
@@ -503,7 +743,12 @@ describe('per-tool scopes (403 step-up)', () => {
 
   test('control: with todo:write the same 2026-07-28 call runs write', async () => {
     const before = writeCalls();
-    const reply = await modernCall(server, await mint({ aud: server.url, scope: 'todo:read todo:write', sub: 'stepped-up' }), 'write', { title: 'x' });
+    const reply = await modernCall(
+      server,
+      await mint({ aud: server.url, scope: 'todo:read todo:write', sub: 'stepped-up' }),
+      'write',
+      { title: 'x' },
+    );
     assert.equal(reply.status, 200, reply.text);
     assert.deepEqual(rpc(reply).result?.structuredContent, { title: 'x', subject: 'stepped-up' });
     assert.equal(writeCalls(), before + 1);
@@ -511,7 +756,13 @@ describe('per-tool scopes (403 step-up)', () => {
 
   test('the gate decides from the body: Mcp-Name: echo with body name write does not run write', async () => {
     const before = writeCalls();
-    const reply = await modernCall(server, await mint({ aud: server.url, scope: 'todo:read' }), 'write', { title: 'smuggled' }, 'echo');
+    const reply = await modernCall(
+      server,
+      await mint({ aud: server.url, scope: 'todo:read' }),
+      'write',
+      { title: 'smuggled' },
+      'echo',
+    );
     assert.notEqual(reply.status, 200, reply.text);
     assert.ok(reply.status === 400 || reply.status === 403, `status ${reply.status}: ${reply.text}`);
     assert.equal(writeCalls(), before);
@@ -540,7 +791,10 @@ const clock = {
 };
 const PAST_COOLDOWN = 31_000;
 
-const UNAVAILABLE = { error: 'temporarily_unavailable', error_description: 'The authorization server\'s keys are unavailable; try again shortly' };
+const UNAVAILABLE = {
+  error: 'temporarily_unavailable',
+  error_description: "The authorization server's keys are unavailable; try again shortly",
+};
 
 function expect503(reply: Reply): void {
   assert.equal(reply.status, 503, reply.text);
@@ -554,10 +808,13 @@ async function countingJwks(): Promise<{ url: string; readonly hits: number; clo
   let hits = 0;
   const proxy: Server = createServer((_req, res) => {
     hits++;
-    fetch(authority.jwksUri).then(async (r) => {
-      res.writeHead(r.status, { 'Content-Type': 'application/json' });
-      res.end(await r.text());
-    }, () => res.writeHead(502).end());
+    fetch(authority.jwksUri).then(
+      async (r) => {
+        res.writeHead(r.status, { 'Content-Type': 'application/json' });
+        res.end(await r.text());
+      },
+      () => res.writeHead(502).end(),
+    );
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return {
@@ -565,10 +822,11 @@ async function countingJwks(): Promise<{ url: string; readonly hits: number; clo
     get hits() {
       return hits;
     },
-    close: () => new Promise<void>((resolve) => {
-      proxy.close(() => resolve());
-      proxy.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        proxy.closeAllConnections();
+      }),
   };
 }
 
@@ -592,7 +850,10 @@ describe('key rotation and JWKS outages', () => {
     clock.advance(PAST_COOLDOWN);
     const before = authority.jwksRequests;
     for (let i = 0; i < 5; i++) {
-      const reply = await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: `rotated-${i}` })));
+      const reply = await callEcho(
+        server,
+        bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: `rotated-${i}` })),
+      );
       assert.equal(reply.status, 401);
       assert.equal(reply.header('www-authenticate'), bearer(server, invalidToken(NO_KEY).challenge));
     }
@@ -602,8 +863,16 @@ describe('key rotation and JWKS outages', () => {
   test('a new kid while the JWKS is down → 503 (not 401, not a crash); valid tokens keep working', async () => {
     clock.advance(PAST_COOLDOWN);
     authority.down = true;
-    expect503(await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: 'rotated-while-down' }))));
-    assert.ok(server.logs.some((l) => l.startsWith('warning: The signing keys are unavailable')), server.logs.join('\n'));
+    expect503(
+      await callEcho(
+        server,
+        bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: 'rotated-while-down' })),
+      ),
+    );
+    assert.ok(
+      server.logs.some((l) => l.startsWith('warning: The signing keys are unavailable')),
+      server.logs.join('\n'),
+    );
     // The cached keys still verify; the server is alive.
     const valid = await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })));
     assert.equal(valid.status, 200, valid.text);
@@ -618,17 +887,30 @@ describe('key rotation and JWKS outages', () => {
     try {
       const valid = await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })));
       assert.equal(valid.status, 200, valid.text);
-      expect503(await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: 'unknown-while-stale' }))));
+      expect503(
+        await callEcho(
+          server,
+          bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: 'unknown-while-stale' })),
+        ),
+      );
       assert.equal((await fetch(new URL('/readyz', server.url))).status, 200);
-      assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
+      assert.equal(
+        (await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status,
+        200,
+      );
     } finally {
       authority.down = false;
     }
     clock.advance(6_000); // past the pause that follows a failed fetch
     const before = authority.jwksRequests;
     assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
-    for (let i = 0; i < 100 && authority.jwksRequests === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(authority.jwksRequests - before, 1, 'stale keys are refreshed in the background once the authority answers');
+    for (let i = 0; i < 100 && authority.jwksRequests === before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(
+      authority.jwksRequests - before,
+      1,
+      'stale keys are refreshed in the background once the authority answers',
+    );
     // Fresh again: the next token costs no fetch.
     assert.equal((await callEcho(server, bearerAuth(await mint({ aud: server.url, scope: 'todo:read' })))).status, 200);
     assert.equal(authority.jwksRequests - before, 1);
@@ -662,7 +944,13 @@ describe('key rotation and JWKS outages', () => {
     authority.down = true;
     try {
       const before = jwks.hits;
-      for (let i = 0; i < 5; i++) expect503(await callEcho(explicit, bearerAuth(await mint({ aud: explicit.url, scope: 'todo:read' }, { kid: `burst-${i}` }))));
+      for (let i = 0; i < 5; i++)
+        expect503(
+          await callEcho(
+            explicit,
+            bearerAuth(await mint({ aud: explicit.url, scope: 'todo:read' }, { kid: `burst-${i}` })),
+          ),
+        );
       assert.ok(jwks.hits - before <= 1, `${jwks.hits - before} JWKS fetches for 5 unknown kids`);
     } finally {
       authority.down = false;
@@ -705,7 +993,8 @@ test('no token ever appears in any server log', () => {
     const signature = token.split('.')[2] ?? '';
     for (const line of lines) {
       assert.ok(!line.includes(token), `a log line contains a token: ${line}`);
-      if (signature.length >= 16) assert.ok(!line.includes(signature), `a log line contains a token signature: ${line}`);
+      if (signature.length >= 16)
+        assert.ok(!line.includes(signature), `a log line contains a token signature: ${line}`);
     }
   }
 });

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -28,7 +28,12 @@ class LoopbackClient extends MemoryOAuthProvider {
   navigation: Promise<unknown> | undefined;
   private readonly open: (url: URL) => Promise<unknown>;
 
-  private constructor(server: Server, callback: string, callbackHit: Promise<URL>, open: (url: URL) => Promise<unknown>) {
+  private constructor(
+    server: Server,
+    callback: string,
+    callbackHit: Promise<URL>,
+    open: (url: URL) => Promise<unknown>,
+  ) {
     super();
     this.server = server;
     this.callback = callback;
@@ -42,7 +47,9 @@ class LoopbackClient extends MemoryOAuthProvider {
     const callbackHit = new Promise<URL>((resolve) => (hit = resolve));
     const server = createServer((req, res) => {
       hit(new URL(req.url ?? '/', `http://${req.headers.host}`));
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Signed in</title><p>You can close this tab.</p>');
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+        .end('<!doctype html><title>Signed in</title><p>You can close this tab.</p>');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -66,7 +73,10 @@ class LoopbackClient extends MemoryOAuthProvider {
 
 const connect = (server: TestServer, oauth: LoopbackClient) => {
   const transport = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: oauth as never });
-  const client = new Client({ name: 'browser-e2e', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'browser-e2e', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   return { transport, client, connected: client.connect(transport) };
 };
 
@@ -113,7 +123,11 @@ describe('the dev authorization server in headless Chromium', { skip: SKIP_WITHO
       // 401 → protected resource metadata → authorization server metadata → registration.
       const first = connect(server, oauth);
       await assert.rejects(first.connected, /Unauthorized/i);
-      assert.deepEqual(oauth.client?.['redirect_uris'], [oauth.callback], 'the client registered its loopback callback');
+      assert.deepEqual(
+        oauth.client?.['redirect_uris'],
+        [oauth.callback],
+        'the client registered its loopback callback',
+      );
       assert.equal(oauth.authorizationUrl?.searchParams.get('resource'), server.url);
 
       // The SDK opened the authorization URL; Chromium followed it to the consent page.
@@ -122,7 +136,9 @@ describe('the dev authorization server in headless Chromium', { skip: SKIP_WITHO
       assert.equal(await page.title(), 'Authorize Browser test client');
 
       // The user signs in as alice and grants todo:read only, with real clicks.
-      const offered = await Promise.all((await page.locator('input[name="scope"]').all()).map((box) => box.getAttribute('value')));
+      const offered = await Promise.all(
+        (await page.locator('input[name="scope"]').all()).map((box) => box.getAttribute('value')),
+      );
       assert.deepEqual(offered.sort(), ['todo:admin', 'todo:read', 'todo:write']);
       await page.getByLabel('Sign in as').fill('alice');
       await page.getByLabel('todo:write').uncheck();
@@ -140,7 +156,10 @@ describe('the dev authorization server in headless Chromium', { skip: SKIP_WITHO
       // What let it through: form-action names the callback's origin; framing stays refused.
       const headers = consent!.headers();
       assert.equal(headers['content-security-policy'], contentSecurityPolicy(oauth.callback));
-      assert.match(headers['content-security-policy']!, / frame-ancestors 'none';.* form-action 'self' http:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(
+        headers['content-security-policy']!,
+        / frame-ancestors 'none';.* form-action 'self' http:\/\/127\.0\.0\.1:\d+$/,
+      );
       assert.equal(headers['x-frame-options'], 'DENY');
 
       // The client exchanges the code and calls tools with the token.
@@ -148,10 +167,14 @@ describe('the dev authorization server in headless Chromium', { skip: SKIP_WITHO
       assert.equal(decodeJwt(oauth.stored!.access_token).scope, 'todo:read');
       const { client, connected } = connect(server, oauth);
       await connected;
-      const who = (await client.callTool({ name: 'whoami', arguments: {} })) as { structuredContent: { subject: string; scopes: string[] } };
+      const who = (await client.callTool({ name: 'whoami', arguments: {} })) as {
+        structuredContent: { subject: string; scopes: string[] };
+      };
       assert.equal(who.structuredContent.subject, 'alice');
       assert.deepEqual(who.structuredContent.scopes, ['todo:read']);
-      const echo = (await client.callTool({ name: 'echo', arguments: { text: 'from the browser' } })) as { isError?: boolean };
+      const echo = (await client.callTool({ name: 'echo', arguments: { text: 'from the browser' } })) as {
+        isError?: boolean;
+      };
       assert.notEqual(echo.isError, true);
       await client.close();
     } finally {
@@ -182,13 +205,29 @@ describe("the consent page's Content-Security-Policy", () => {
   const base = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'";
   const cases: [string, string | undefined, string][] = [
     ['no redirect URI: forms go to this server only', undefined, base],
-    ['a loopback IP redirect adds its origin, port kept, path and query dropped', 'http://127.0.0.1:6274/oauth/callback?x=1', `${base} http://127.0.0.1:6274`],
+    [
+      'a loopback IP redirect adds its origin, port kept, path and query dropped',
+      'http://127.0.0.1:6274/oauth/callback?x=1',
+      `${base} http://127.0.0.1:6274`,
+    ],
     ['localhost with a port', 'http://localhost:53121/callback', `${base} http://localhost:53121`],
     ['https on the default port', 'https://app.example.com/cb', `${base} https://app.example.com`],
-    ['an IPv6 loopback, which the grammar cannot carry: the scheme alone', 'http://[::1]:8080/callback', `${base} http:`],
-    ['a custom scheme with a host', 'cursor://anysphere.cursor-retrieval/oauth/callback', `${base} cursor://anysphere.cursor-retrieval`],
+    [
+      'an IPv6 loopback, which the grammar cannot carry: the scheme alone',
+      'http://[::1]:8080/callback',
+      `${base} http:`,
+    ],
+    [
+      'a custom scheme with a host',
+      'cursor://anysphere.cursor-retrieval/oauth/callback',
+      `${base} cursor://anysphere.cursor-retrieval`,
+    ],
     ['a custom scheme without a host: the scheme alone', 'com.example.app:/oauth', `${base} com.example.app:`],
-    ['a host the CSP grammar cannot carry cannot add directives: the scheme alone', 'http://a;script-src-elem/', `${base} http:`],
+    [
+      'a host the CSP grammar cannot carry cannot add directives: the scheme alone',
+      'http://a;script-src-elem/',
+      `${base} http:`,
+    ],
     ['not a URL: nothing added', 'not a url', base],
   ];
   for (const [description, redirectUri, expected] of cases) {

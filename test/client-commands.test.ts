@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime/index.js';
+import { type Runtime, startRuntime } from '../src/runtime/index.js';
 import { FIXTURE_TOOLS, FIXTURES, ROOT } from './support/server.js';
 
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
@@ -26,7 +26,12 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-client-'));
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
   config = join(dir, 'mcp-oauth.config.json');
-  const manifest = { server: { name: 'client-fixture', version: '1.0.0' }, http: { port: 0 }, auth: { provider: 'dev' }, tools: FIXTURE_TOOLS };
+  const manifest = {
+    server: { name: 'client-fixture', version: '1.0.0' },
+    http: { port: 0 },
+    auth: { provider: 'dev' },
+    tools: FIXTURE_TOOLS,
+  };
   writeFileSync(config, JSON.stringify(manifest, null, 2));
   runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }), drainMs: 500 });
   port = new URL(runtime.url).port;
@@ -58,7 +63,10 @@ describe('mcp-serve list', () => {
   test('lists the tools through an MCP client, with the scopes the manifest gives them, on a minted dev token', async () => {
     const run = await cli('list', ...target());
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`^${runtime.url.replace(/[.]/g, '\\.')}\\n\\n  Tools \\(${FIXTURE_TOOLS.length}\\)`));
+    assert.match(
+      run.stdout,
+      new RegExp(`^${runtime.url.replace(/[.]/g, '\\.')}\\n\\n  Tools \\(${FIXTURE_TOOLS.length}\\)`),
+    );
     assert.match(run.stdout, /^ {4}echo +Echo the text back \[todo:read\]$/m);
     assert.match(run.stdout, /^ {4}write +Needs todo:write \[todo:write\]$/m);
   });
@@ -67,13 +75,19 @@ describe('mcp-serve list', () => {
     const run = await cli('list', '--json', ...target());
     assert.equal(run.code, 0, run.stderr);
     const listing = JSON.parse(run.stdout) as { tools: { name: string }[] };
-    assert.deepEqual(listing.tools.map((t) => t.name), FIXTURE_TOOLS.map((t) => t.name));
+    assert.deepEqual(
+      listing.tools.map((t) => t.name),
+      FIXTURE_TOOLS.map((t) => t.name),
+    );
   });
 
   test('a server that is not there is named, with what to check', async () => {
     const run = await cli('list', '--url', 'http://127.0.0.1:1/mcp', '--token', 'x');
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^http:\/\/127\.0\.0\.1:1\/mcp did not answer as an MCP server \(.+\); is it running \(npx mcp-serve\), and is this its URL \(--url\)\?$/m);
+    assert.match(
+      run.stderr,
+      /^http:\/\/127\.0\.0\.1:1\/mcp did not answer as an MCP server \(.+\); is it running \(npx mcp-serve\), and is this its URL \(--url\)\?$/m,
+    );
   });
 });
 
@@ -87,7 +101,10 @@ describe('mcp-serve call', () => {
   test('structured content comes as JSON, and --json prints the whole result', async () => {
     const run = await cli('call', 'write', '{"title":"milk"}', '--json', ...target());
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual((JSON.parse(run.stdout) as { structuredContent: unknown }).structuredContent, { title: 'milk', subject: 'dev-user' });
+    assert.deepEqual((JSON.parse(run.stdout) as { structuredContent: unknown }).structuredContent, {
+      title: 'milk',
+      subject: 'dev-user',
+    });
   });
 
   test('a tool error exits 1 with its message', async () => {
@@ -100,7 +117,10 @@ describe('mcp-serve call', () => {
     const token = (await cli('token', '--scope', 'todo:read', ...target())).stdout.trim();
     const run = await cli('call', 'write', '{"title":"x"}', '--token', token, ...target());
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^403 insufficient_scope: it needs the scope todo:write; pass a token that carries it \(--token\), or with provider dev: npx mcp-serve token --scope todo:write$/m);
+    assert.match(
+      run.stderr,
+      /^403 insufficient_scope: it needs the scope todo:write; pass a token that carries it \(--token\), or with provider dev: npx mcp-serve token --scope todo:write$/m,
+    );
   });
 
   test('a refused token gets the 401 advice', async () => {
@@ -134,7 +154,9 @@ describe('mcp-serve connect', () => {
     test(`${client} prints JSON that names the URL`, async () => {
       const run = await cli('connect', client, ...target());
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))), { [key]: { 'client-fixture': entry(url()) } });
+      assert.deepEqual(JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))), {
+        [key]: { 'client-fixture': entry(url()) },
+      });
     });
   }
 
@@ -152,9 +174,16 @@ describe('mcp-serve connect', () => {
     const file = join(dir, '.vscode', 'mcp.json');
     const first = await cli('connect', 'vscode', '--write', ...target());
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { servers: { 'client-fixture': { type: 'http', url: url() } } });
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+      servers: { 'client-fixture': { type: 'http', url: url() } },
+    });
 
-    writeFileSync(file, JSON.stringify({ servers: { other: { type: 'stdio', command: 'x' }, 'client-fixture': { type: 'http', url: 'http://old/mcp' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        servers: { other: { type: 'stdio', command: 'x' }, 'client-fixture': { type: 'http', url: 'http://old/mcp' } },
+      }),
+    );
     const refused = await cli('connect', 'vscode', '--write', ...target());
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /already has a server "client-fixture" that differs/);
@@ -162,12 +191,17 @@ describe('mcp-serve connect', () => {
 
     const forced = await cli('connect', 'vscode', '--write', '--force', ...target());
     assert.equal(forced.code, 0, forced.stderr);
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { servers: { other: { type: 'stdio', command: 'x' }, 'client-fixture': { type: 'http', url: url() } } });
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+      servers: { other: { type: 'stdio', command: 'x' }, 'client-fixture': { type: 'http', url: url() } },
+    });
   });
 
   test('an unknown client names the known ones', async () => {
     const run = await cli('connect', 'emacs', ...target());
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /mcp-serve connect needs a client: claude-code, cursor, vscode, inspector, claude-desktop \(not "emacs"\)/);
+    assert.match(
+      run.stderr,
+      /mcp-serve connect needs a client: claude-code, cursor, vscode, inspector, claude-desktop \(not "emacs"\)/,
+    );
   });
 });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadManifest, SEARCH_PLACES, type LoadOptions } from '../src/config/index.js';
+import { type LoadOptions, loadManifest, SEARCH_PLACES } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';
 import { scratchDirectories } from './support/scratch.js';
 import { FIXTURES, ROOT } from './support/server.js';
@@ -27,7 +27,10 @@ const JWT = 'auth: {provider: jwt, issuer: https://issuer.example.com}';
 const TOOLS = [SERVER, JWT, 'tools:'];
 /** A handler module with two function exports and one that is not a function. */
 const writeGreet = (dir: string) =>
-  writeFileSync(join(dir, 'handlers', 'greet.js'), 'export function hello() { return "hi"; }\nexport const bye = () => "bye";\nexport const version = "1.0.0";\n');
+  writeFileSync(
+    join(dir, 'handlers', 'greet.js'),
+    'export function hello() { return "hi"; }\nexport const bye = () => "bye";\nexport const version = "1.0.0";\n',
+  );
 const oneTool = (handler: string, inputSchema = '{type: object}') =>
   yaml(...TOOLS, '  - name: echo', `    inputSchema: ${inputSchema}`, `    handler: ${handler}`);
 
@@ -50,18 +53,46 @@ const CASES: Case[] = [
   // Scopes
   {
     name: 'a scope with a space gets the colon form suggested',
-    text: yaml(...TOOLS, '  - name: echo', '    inputSchema: {type: object}', '    scopes: [todo write]', '    handler: ./handlers/record.js#echo'),
-    problems: [[6, 14, 'tools[0].scopes[0]', '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?']],
+    text: yaml(
+      ...TOOLS,
+      '  - name: echo',
+      '    inputSchema: {type: object}',
+      '    scopes: [todo write]',
+      '    handler: ./handlers/record.js#echo',
+    ),
+    problems: [
+      [6, 14, 'tools[0].scopes[0]', '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?'],
+    ],
   },
   {
     name: 'a scope with a space inside scopes.anyOf',
-    text: yaml(...TOOLS, '  - name: echo', '    inputSchema: {type: object}', '    scopes: {anyOf: [todo:read, todo write]}', '    handler: ./handlers/record.js#echo'),
-    problems: [[6, 33, 'tools[0].scopes.anyOf[1]', '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?']],
+    text: yaml(
+      ...TOOLS,
+      '  - name: echo',
+      '    inputSchema: {type: object}',
+      '    scopes: {anyOf: [todo:read, todo write]}',
+      '    handler: ./handlers/record.js#echo',
+    ),
+    problems: [
+      [
+        6,
+        33,
+        'tools[0].scopes.anyOf[1]',
+        '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?',
+      ],
+    ],
   },
   {
     name: 'a scope with a space in resource.scopes_supported',
     text: yaml(SERVER, JWT, 'resource: {scopes_supported: [todo write]}', 'tools: []'),
-    problems: [[3, 31, 'resource.scopes_supported[0]', '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?']],
+    problems: [
+      [
+        3,
+        31,
+        'resource.scopes_supported[0]',
+        '"todo write" is not a valid scope token (no spaces); did you mean "todo:write"?',
+      ],
+    ],
   },
   // Keys, types and enums (the JSON Schema)
   {
@@ -77,7 +108,9 @@ const CASES: Case[] = [
   {
     name: 'an unknown key with no near match lists the allowed keys',
     text: yaml('server: {name: fixture, version: 1.0.0, colour: red}', JWT, 'tools: []'),
-    problems: [[1, 41, 'server.colour', 'unknown key "colour"; allowed keys: name, version, title, instructions, pageSize']],
+    problems: [
+      [1, 41, 'server.colour', 'unknown key "colour"; allowed keys: name, version, title, instructions, pageSize'],
+    ],
   },
   {
     name: 'an unknown key in a JSON manifest is located and gets a suggestion',
@@ -90,7 +123,11 @@ const CASES: Case[] = [
     text: yaml(
       'server: {name: fixture}',
       'auth: {provider: jwk, issuer: https://issuer.example.com}',
-      'tools:', '  - name: echo', '    inputSchema: {type: object}', '    handler: ./handlers/record.js#echo', '    timeoutMs: soon',
+      'tools:',
+      '  - name: echo',
+      '    inputSchema: {type: object}',
+      '    handler: ./handlers/record.js#echo',
+      '    timeoutMs: soon',
     ),
     problems: [
       [1, 9, 'server', 'missing required key "version"'],
@@ -100,8 +137,22 @@ const CASES: Case[] = [
   },
   {
     name: 'HS256 in auth.algorithms is refused with the asymmetric list',
-    text: yaml(SERVER, 'auth:', '  provider: jwt', '  issuer: https://issuer.example.com', '  algorithms: [RS256, HS256]', 'tools: []'),
-    problems: [[5, 23, 'auth.algorithms[1]', '"HS256" is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519']],
+    text: yaml(
+      SERVER,
+      'auth:',
+      '  provider: jwt',
+      '  issuer: https://issuer.example.com',
+      '  algorithms: [RS256, HS256]',
+      'tools: []',
+    ),
+    problems: [
+      [
+        5,
+        23,
+        'auth.algorithms[1]',
+        '"HS256" is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519',
+      ],
+    ],
   },
   // Tool names
   {
@@ -115,88 +166,193 @@ const CASES: Case[] = [
     ),
     problems: [
       [5, 12, 'tools[1].name', 'duplicate tool name "echo" (also tools[0]); tool names must be unique'],
-      [6, 12, 'tools[2].name', '"my tool" is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "my_tool"?'],
-      [7, 12, 'tools[3].name', `"${'a'.repeat(65)}" is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "${'a'.repeat(64)}"?`],
+      [
+        6,
+        12,
+        'tools[2].name',
+        '"my tool" is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "my_tool"?',
+      ],
+      [
+        7,
+        12,
+        'tools[3].name',
+        `"${'a'.repeat(65)}" is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "${'a'.repeat(64)}"?`,
+      ],
     ],
   },
   // Handlers
   {
     name: 'a handler file that does not exist',
     text: oneTool('./handlers/missing.js#echo'),
-    problems: (dir) => [[6, 14, 'tools[0].handler', `"./handlers/missing.js#echo": no file at ${join(dir, 'handlers', 'missing.js')}; check the path (relative to the manifest)`]],
+    problems: (dir) => [
+      [
+        6,
+        14,
+        'tools[0].handler',
+        `"./handlers/missing.js#echo": no file at ${join(dir, 'handlers', 'missing.js')}; check the path (relative to the manifest)`,
+      ],
+    ],
   },
   {
     name: 'a handler path with .. escaping the manifest directory',
     text: oneTool(`../${basename(OUTSIDE)}/outside.js#x`),
-    problems: [[6, 14, 'tools[0].handler', `"../${basename(OUTSIDE)}/outside.js#x" points outside the manifest's directory; handlers must live beside the manifest or below it`]],
+    problems: [
+      [
+        6,
+        14,
+        'tools[0].handler',
+        `"../${basename(OUTSIDE)}/outside.js#x" points outside the manifest's directory; handlers must live beside the manifest or below it`,
+      ],
+    ],
   },
   {
     name: 'a handler that is a symlink to a file outside the directory',
     text: oneTool('./handlers/link.js#x'),
     setup: (dir) => symlinkSync(join(OUTSIDE, 'outside.js'), join(dir, 'handlers', 'link.js')),
-    problems: [[6, 14, 'tools[0].handler', `"./handlers/link.js#x" is a symlink that leads outside the manifest's directory (${realpathSync(join(OUTSIDE, 'outside.js'))}); copy the module inside instead`]],
+    problems: [
+      [
+        6,
+        14,
+        'tools[0].handler',
+        `"./handlers/link.js#x" is a symlink that leads outside the manifest's directory (${realpathSync(join(OUTSIDE, 'outside.js'))}); copy the module inside instead`,
+      ],
+    ],
   },
   {
     name: 'a handler without the named export lists the functions the module exports',
     text: oneTool('./handlers/greet.js#helo'),
     setup: writeGreet,
-    problems: [[6, 14, 'tools[0].handler', '"./handlers/greet.js#helo" has no export named "helo"; it exports "bye", "hello"']],
+    problems: [
+      [6, 14, 'tools[0].handler', '"./handlers/greet.js#helo" has no export named "helo"; it exports "bye", "hello"'],
+    ],
   },
   {
     name: 'a handler without #export and without a default export',
     text: oneTool('./handlers/greet.js'),
     setup: writeGreet,
-    problems: [[6, 14, 'tools[0].handler', '"./handlers/greet.js" has no default export; it exports "bye", "hello"; add "#<name>" to name an export']],
+    problems: [
+      [
+        6,
+        14,
+        'tools[0].handler',
+        '"./handlers/greet.js" has no default export; it exports "bye", "hello"; add "#<name>" to name an export',
+      ],
+    ],
   },
   {
     name: 'a handler with a syntax error',
     text: oneTool('./handlers/broken.js#x'),
     setup: (dir) => writeFileSync(join(dir, 'handlers', 'broken.js'), 'export const x = () => { return 1 +; };\n'),
-    problems: [[6, 14, 'tools[0].handler', '"./handlers/broken.js#x" failed to load: syntax error at handlers/broken.js:1:36: Unexpected token \';\'']],
+    problems: [
+      [
+        6,
+        14,
+        'tools[0].handler',
+        '"./handlers/broken.js#x" failed to load: syntax error at handlers/broken.js:1:36: Unexpected token \';\'',
+      ],
+    ],
   },
   // Tool schemas
   {
     name: 'an inputSchema of another type than object',
     text: oneTool('./handlers/record.js#echo', '{type: array}'),
-    problems: [[5, 25, 'tools[0].inputSchema.type', 'inputSchema must be an object schema: add "type": "object" (MCP tool arguments and structured results are JSON objects)']],
+    problems: [
+      [
+        5,
+        25,
+        'tools[0].inputSchema.type',
+        'inputSchema must be an object schema: add "type": "object" (MCP tool arguments and structured results are JSON objects)',
+      ],
+    ],
   },
   {
     name: 'an inputSchema without a type',
     text: oneTool('./handlers/record.js#echo', '{properties: {}}'),
-    problems: [[5, 18, 'tools[0].inputSchema.type', 'inputSchema must be an object schema: add "type": "object" (MCP tool arguments and structured results are JSON objects)']],
+    problems: [
+      [
+        5,
+        18,
+        'tools[0].inputSchema.type',
+        'inputSchema must be an object schema: add "type": "object" (MCP tool arguments and structured results are JSON objects)',
+      ],
+    ],
   },
   {
     name: 'an inputSchema with a remote $ref',
     text: oneTool('./handlers/record.js#echo', '{type: object, properties: {a: {$ref: "https://example.com/a.json"}}}'),
-    problems: [[5, 56, 'tools[0].inputSchema.properties.a.$ref', '"https://example.com/a.json" is not a local reference; only "#/..." refs are allowed (no remote or file $ref): inline the schema or put it under $defs']],
+    problems: [
+      [
+        5,
+        56,
+        'tools[0].inputSchema.properties.a.$ref',
+        '"https://example.com/a.json" is not a local reference; only "#/..." refs are allowed (no remote or file $ref): inline the schema or put it under $defs',
+      ],
+    ],
   },
   {
     name: 'an inputSchema with a file $ref',
     text: oneTool('./handlers/record.js#echo', '{type: object, properties: {a: {$ref: "./a.schema.json#/a"}}}'),
-    problems: [[5, 56, 'tools[0].inputSchema.properties.a.$ref', '"./a.schema.json#/a" is not a local reference; only "#/..." refs are allowed (no remote or file $ref): inline the schema or put it under $defs']],
+    problems: [
+      [
+        5,
+        56,
+        'tools[0].inputSchema.properties.a.$ref',
+        '"./a.schema.json#/a" is not a local reference; only "#/..." refs are allowed (no remote or file $ref): inline the schema or put it under $defs',
+      ],
+    ],
   },
   {
     name: 'an inputSchema that does not compile',
     text: oneTool('./handlers/record.js#echo', '{type: object, properties: {a: {type: nope}}}'),
-    problems: [[5, 18, 'tools[0].inputSchema', 'does not compile as JSON Schema 2020-12: schema is invalid: data/properties/a/type must be equal to one of the allowed values, data/properties/a/type must be array, data/properties/a/type must match a schema in anyOf']],
+    problems: [
+      [
+        5,
+        18,
+        'tools[0].inputSchema',
+        'does not compile as JSON Schema 2020-12: schema is invalid: data/properties/a/type must be equal to one of the allowed values, data/properties/a/type must be array, data/properties/a/type must match a schema in anyOf',
+      ],
+    ],
   },
   // Prototype keys
   {
     name: 'a __proto__ key (JSON)',
     file: 'mcp-oauth.config.json',
     text: '{\n  "server": { "name": "fixture", "version": "1.0.0" },\n  "auth": { "provider": "jwt", "issuer": "https://issuer.example.com", "__proto__": { "admin": true } },\n  "tools": []\n}\n',
-    problems: [[3, 72, 'auth.__proto__', 'the key "__proto__" is not allowed anywhere in a manifest (prototype pollution); rename or remove it']],
+    problems: [
+      [
+        3,
+        72,
+        'auth.__proto__',
+        'the key "__proto__" is not allowed anywhere in a manifest (prototype pollution); rename or remove it',
+      ],
+    ],
   },
   {
     name: 'a constructor key, even deep inside an inputSchema',
     text: oneTool('./handlers/record.js#echo', '{type: object, properties: {constructor: {type: string}}}'),
-    problems: [[5, 46, 'tools[0].inputSchema.properties.constructor', 'the key "constructor" is not allowed anywhere in a manifest (prototype pollution); rename or remove it']],
+    problems: [
+      [
+        5,
+        46,
+        'tools[0].inputSchema.properties.constructor',
+        'the key "constructor" is not allowed anywhere in a manifest (prototype pollution); rename or remove it',
+      ],
+    ],
   },
   // Unsafe or malformed YAML and JSON
   {
     name: 'a YAML merge key <<',
-    text: yaml('base: &base {provider: jwt}', SERVER, 'auth:', '  <<: *base', '  issuer: https://issuer.example.com', 'tools: []'),
-    problems: [[4, 3, '', 'YAML merge keys (<<) are not supported in a manifest; write the keys out where they are used']],
+    text: yaml(
+      'base: &base {provider: jwt}',
+      SERVER,
+      'auth:',
+      '  <<: *base',
+      '  issuer: https://issuer.example.com',
+      'tools: []',
+    ),
+    problems: [
+      [4, 3, '', 'YAML merge keys (<<) are not supported in a manifest; write the keys out where they are used'],
+    ],
   },
   {
     // Billion laughs, six levels deep (9^6 strings): enough to trip the limit, small
@@ -205,13 +361,29 @@ const CASES: Case[] = [
     text: yaml(
       'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
       ...['b', 'c', 'd', 'e', 'f'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcde'[i]}`).join(', ')}]`),
-      SERVER, JWT, 'tools: []',
+      SERVER,
+      JWT,
+      'tools: []',
     ),
-    problems: [[2, 8, '', 'YAML aliases expand too far (Excessive alias count indicates a resource exhaustion attack); a manifest may reuse a node through aliases at most 100 times']],
+    problems: [
+      [
+        2,
+        8,
+        '',
+        'YAML aliases expand too far (Excessive alias count indicates a resource exhaustion attack); a manifest may reuse a node through aliases at most 100 times',
+      ],
+    ],
   },
   {
     name: 'a duplicate YAML key',
-    text: yaml(SERVER, 'auth:', '  provider: jwt', '  issuer: https://a.example.com', '  issuer: https://b.example.com', 'tools: []'),
+    text: yaml(
+      SERVER,
+      'auth:',
+      '  provider: jwt',
+      '  issuer: https://a.example.com',
+      '  issuer: https://b.example.com',
+      'tools: []',
+    ),
     problems: [[5, 3, '', 'YAML syntax: Map keys must be unique']],
   },
   {
@@ -223,24 +395,58 @@ const CASES: Case[] = [
   // URLs and paths
   {
     name: 'resource.resource with a trailing slash is not the canonical publicUrl + path',
-    text: yaml(SERVER, 'http: {publicUrl: https://mcp.example.com, path: /mcp}', JWT, 'resource: {resource: https://mcp.example.com/mcp/}', 'tools: []'),
-    problems: [[4, 22, 'resource.resource', '"https://mcp.example.com/mcp/" must equal publicUrl + path exactly, "https://mcp.example.com/mcp" (the canonical form has no trailing slash) (RFC 9728 section 3.3); or leave it out and it is derived']],
+    text: yaml(
+      SERVER,
+      'http: {publicUrl: https://mcp.example.com, path: /mcp}',
+      JWT,
+      'resource: {resource: https://mcp.example.com/mcp/}',
+      'tools: []',
+    ),
+    problems: [
+      [
+        4,
+        22,
+        'resource.resource',
+        '"https://mcp.example.com/mcp/" must equal publicUrl + path exactly, "https://mcp.example.com/mcp" (the canonical form has no trailing slash) (RFC 9728 section 3.3); or leave it out and it is derived',
+      ],
+    ],
   },
   {
     name: 'a publicUrl with a path',
     text: yaml(SERVER, 'http: {publicUrl: https://mcp.example.com/mcp}', JWT, 'tools: []'),
-    problems: [[2, 19, 'http.publicUrl', '"https://mcp.example.com/mcp" has a path; publicUrl is the origin only (e.g. "https://mcp.example.com") and the path goes in http.path (e.g. "/mcp")']],
+    problems: [
+      [
+        2,
+        19,
+        'http.publicUrl',
+        '"https://mcp.example.com/mcp" has a path; publicUrl is the origin only (e.g. "https://mcp.example.com") and the path goes in http.path (e.g. "/mcp")',
+      ],
+    ],
   },
   {
     name: 'an http.path with a trailing slash',
     text: yaml(SERVER, 'http: {path: /mcp/}', JWT, 'tools: []'),
-    problems: [[2, 14, 'http.path', '"/mcp/" ends with "/"; write "/mcp": the resource URL clients compare is canonical, without a trailing slash']],
+    problems: [
+      [
+        2,
+        14,
+        'http.path',
+        '"/mcp/" ends with "/"; write "/mcp": the resource URL clients compare is canonical, without a trailing slash',
+      ],
+    ],
   },
   // Providers
   {
     name: 'provider none on host 0.0.0.0',
     text: yaml(SERVER, 'http: {host: 0.0.0.0}', 'auth: {provider: none}', 'tools: []'),
-    problems: [[3, 18, 'auth.provider', 'provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "0.0.0.0"); bind 127.0.0.1 or configure provider "jwt"']],
+    problems: [
+      [
+        3,
+        18,
+        'auth.provider',
+        'provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "0.0.0.0"); bind 127.0.0.1 or configure provider "jwt"',
+      ],
+    ],
   },
   {
     name: 'provider jwt without an issuer',
@@ -250,18 +456,34 @@ const CASES: Case[] = [
   {
     name: 'provider scalekit without a resourceId',
     text: yaml(SERVER, 'auth: {provider: scalekit, environmentUrl: https://acme.scalekit.dev}', 'tools: []'),
-    problems: [[2, 7, 'auth', 'auth.provider "scalekit" needs auth.resourceId (the res_... id of this MCP server in Scalekit)']],
+    problems: [
+      [2, 7, 'auth', 'auth.provider "scalekit" needs auth.resourceId (the res_... id of this MCP server in Scalekit)'],
+    ],
   },
   {
     name: 'an http issuer on a non-loopback host',
     text: yaml(SERVER, 'auth: {provider: jwt, issuer: http://auth.example.com}', 'tools: []'),
-    problems: [[2, 31, 'auth.issuer', '"http://auth.example.com" must use https (plain http is accepted only for loopback addresses)']],
+    problems: [
+      [
+        2,
+        31,
+        'auth.issuer',
+        '"http://auth.example.com" must use https (plain http is accepted only for loopback addresses)',
+      ],
+    ],
   },
   // Environment
   {
     name: 'a missing environment variable is named, once, where it is used',
     text: yaml(SERVER, 'auth:', '  provider: jwt', '  issuer: ${ISSUER}', 'tools: []'),
-    problems: [[4, 11, 'auth.issuer', 'environment variable ISSUER is not set; set it in the environment or in a .env file beside the manifest, or give a default: ${ISSUER:-value}']],
+    problems: [
+      [
+        4,
+        11,
+        'auth.issuer',
+        'environment variable ISSUER is not set; set it in the environment or in a .env file beside the manifest, or give a default: ${ISSUER:-value}',
+      ],
+    ],
   },
   {
     name: 'an environment value that is not a number where one is expected',
@@ -273,18 +495,33 @@ const CASES: Case[] = [
   {
     name: 'a mistake in package.json#mcp-oauth is located inside package.json',
     file: 'package.json',
-    text: JSON.stringify({ name: 'app', 'mcp-oauth': { server: { name: 'fixture', version: '1.0.0' }, auth: { provider: 'jwk', issuer: 'https://issuer.example.com' }, tools: [] } }, null, 2),
+    text: JSON.stringify(
+      {
+        name: 'app',
+        'mcp-oauth': {
+          server: { name: 'fixture', version: '1.0.0' },
+          auth: { provider: 'jwk', issuer: 'https://issuer.example.com' },
+          tools: [],
+        },
+      },
+      null,
+      2,
+    ),
     problems: [[9, 19, 'auth.provider', '"jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?']],
   },
   {
     name: 'an empty manifest file found by the search is reported as empty, not as missing',
     text: '',
-    problems: [[1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init']],
+    problems: [
+      [1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init'],
+    ],
   },
   {
     name: 'a manifest whose document is null (only a comment) is reported as empty, not as missing',
     text: '# nothing yet\n',
-    problems: [[1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init']],
+    problems: [
+      [1, 1, '', 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init'],
+    ],
   },
 ];
 
@@ -316,16 +553,26 @@ describe('manifest-error table', () => {
       writeFileSync(file, c.text);
       const error = await loadError({ cwd: dir, env: c.env ?? {} });
       assert.equal(error.code, 'MANIFEST_INVALID');
-      const expected = (typeof c.problems === 'function' ? c.problems(dir) : c.problems).map(([line, column, path, message]) => ({
-        file, path, message, ...(line !== undefined && { line, column }),
-      }));
+      const expected = (typeof c.problems === 'function' ? c.problems(dir) : c.problems).map(
+        ([line, column, path, message]) => ({
+          file,
+          path,
+          message,
+          ...(line !== undefined && { line, column }),
+        }),
+      );
       assert.deepEqual(error.problems, expected);
     });
   }
 });
 
 describe('environment interpolation', () => {
-  const manifest = yaml(SERVER, 'http: {port: "${PORT:-3000}"}', 'auth: {provider: jwt, issuer: "${ISSUER}"}', 'tools: []');
+  const manifest = yaml(
+    SERVER,
+    'http: {port: "${PORT:-3000}"}',
+    'auth: {provider: jwt, issuer: "${ISSUER}"}',
+    'tools: []',
+  );
 
   test('${PORT:-3000} falls back to its default, coerced to a number; a set PORT wins', async () => {
     const dir = manifestDir({ 'mcp-oauth.config.yaml': manifest });
@@ -336,19 +583,30 @@ describe('environment interpolation', () => {
   });
 
   test('a .env beside the manifest supplies variables; the environment wins over it', async () => {
-    const dir = manifestDir({ 'mcp-oauth.config.yaml': manifest, '.env': 'ISSUER=https://dotenv.example.com\nPORT=4000\n' });
+    const dir = manifestDir({
+      'mcp-oauth.config.yaml': manifest,
+      '.env': 'ISSUER=https://dotenv.example.com\nPORT=4000\n',
+    });
     const fromDotEnv = await loadManifest({ cwd: dir, env: {} });
-    assert.deepEqual(fromDotEnv.manifest.auth.provider === 'jwt' && fromDotEnv.manifest.auth.issuers, ['https://dotenv.example.com']);
+    assert.deepEqual(fromDotEnv.manifest.auth.provider === 'jwt' && fromDotEnv.manifest.auth.issuers, [
+      'https://dotenv.example.com',
+    ]);
     assert.equal(fromDotEnv.manifest.http.port, 4000);
     assert.deepEqual(fromDotEnv.dotEnv, { ISSUER: 'https://dotenv.example.com', PORT: '4000' });
     const envWins = await loadManifest({ cwd: dir, env: { ISSUER: 'https://env.example.com' } });
-    assert.deepEqual(envWins.manifest.auth.provider === 'jwt' && envWins.manifest.auth.issuers, ['https://env.example.com']);
+    assert.deepEqual(envWins.manifest.auth.provider === 'jwt' && envWins.manifest.auth.issuers, [
+      'https://env.example.com',
+    ]);
     assert.equal(envWins.manifest.http.port, 4000);
   });
 });
 
 describe('finding the manifest', () => {
-  const valid = { server: { name: 'found', version: '1.0.0' }, auth: { provider: 'jwt', issuer: 'https://issuer.example.com' }, tools: [] };
+  const valid = {
+    server: { name: 'found', version: '1.0.0' },
+    auth: { provider: 'jwt', issuer: 'https://issuer.example.com' },
+    tools: [],
+  };
 
   test('the search finds .mcp-oauthrc.yaml', async () => {
     const dir = manifestDir({ '.mcp-oauthrc.yaml': yaml('server: {name: found, version: 1.0.0}', JWT, 'tools: []') });
@@ -370,7 +628,10 @@ describe('finding the manifest', () => {
       const error = await loadError({ cwd: dir, env: {} });
       assert.equal(error.code, 'MANIFEST_NOT_FOUND');
       assert.deepEqual(error.problems, []);
-      assert.match(error.message, new RegExp(`^No manifest found in ${dir}\\. Create mcp-oauth\\.config\\.json \\(or \\.yaml\\)`));
+      assert.match(
+        error.message,
+        new RegExp(`^No manifest found in ${dir}\\. Create mcp-oauth\\.config\\.json \\(or \\.yaml\\)`),
+      );
       assert.match(error.message, /pass --config PATH/);
       assert.ok(error.message.endsWith(`\nLooked for: ${SEARCH_PLACES.join(', ')}`), error.message);
       // It must not send the user to a command that does not exist (the CLI has serve and validate only).
@@ -389,17 +650,27 @@ describe('finding the manifest', () => {
 describe('mcp-serve on a bad manifest', () => {
   const BIN = join(ROOT, 'dist', 'src', 'bin.js');
   const THREE = 'test/fixtures/manifests/three-mistakes.yaml';
-  const THREE_LINES = [
-    '3 problems in the manifest:',
-    `  ${THREE}:3:3  server: missing required key "version"`,
-    `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
-    `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
-  ].join('\n') + '\n';
+  const THREE_LINES =
+    [
+      '3 problems in the manifest:',
+      `  ${THREE}:3:3  server: missing required key "version"`,
+      `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
+      `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
+    ].join('\n') + '\n';
 
   /** Runs the CLI from the repository root, without test-runner or manifest variables in its environment. */
   function cli(args: string[], env: Record<string, string> = {}) {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['ISSUER', 'PORT', 'MCP_PUBLIC_URL', 'NODE_TEST_CONTEXT'].includes(k)));
-    const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 15_000, env: { ...inherited, ...env } });
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !['ISSUER', 'PORT', 'MCP_PUBLIC_URL', 'NODE_TEST_CONTEXT'].includes(k),
+      ),
+    );
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 15_000,
+      env: { ...inherited, ...env },
+    });
     assert.equal(result.error, undefined, 'the CLI should exit on its own');
     assert.equal(result.signal, null, 'the CLI should exit on its own, not be killed');
     return result;
@@ -427,13 +698,22 @@ describe('mcp-serve on a bad manifest', () => {
     const { status, stdout, stderr } = cli(['--config', 'test/fixtures/manifests/syntax-error.json', '--port', '0']);
     assert.equal(status, 1);
     assert.equal(stdout, '');
-    assert.equal(stderr, '1 problem in the manifest:\n  test/fixtures/manifests/syntax-error.json:3:32  JSON syntax: Expected double-quoted property name\n');
+    assert.equal(
+      stderr,
+      '1 problem in the manifest:\n  test/fixtures/manifests/syntax-error.json:3:32  JSON syntax: Expected double-quoted property name\n',
+    );
     noStackTrace(stderr);
   });
 
   test('--config pointing to a missing file exits 1 naming the path', () => {
     for (const args of [['validate'], []]) {
-      const { status, stdout, stderr } = cli([...args, '--config', 'test/fixtures/manifests/missing.yaml', '--port', '0']);
+      const { status, stdout, stderr } = cli([
+        ...args,
+        '--config',
+        'test/fixtures/manifests/missing.yaml',
+        '--port',
+        '0',
+      ]);
       assert.equal(status, 1);
       assert.equal(stdout, '');
       assert.equal(stderr, `No manifest at ${join(ROOT, 'test/fixtures/manifests/missing.yaml')}; check --config\n`);
@@ -441,23 +721,28 @@ describe('mcp-serve on a bad manifest', () => {
   });
 
   test('validate on the todo example exits 0 and prints the tool table', () => {
-    const { status, stdout, stderr } = cli(['validate', '--config', 'examples/todo/mcp-oauth.config.yaml'], { ISSUER: 'http://127.0.0.1:9' });
+    const { status, stdout, stderr } = cli(['validate', '--config', 'examples/todo/mcp-oauth.config.yaml'], {
+      ISSUER: 'http://127.0.0.1:9',
+    });
     assert.equal(stderr, '');
     assert.equal(status, 0);
-    assert.equal(stdout, [
-      '✔ examples/todo/mcp-oauth.config.yaml is valid',
-      '  server         todo 1.0.0',
-      '  resource       http://127.0.0.1:3000/mcp',
-      '  authorization  jwt: issuer http://127.0.0.1:9 (JWKS discovered from the issuer)',
-      '',
-      '  Tools (5)',
-      '    name         scopes',
-      '    create_todo  todo:write',
-      '    list_todos   todo:read',
-      '    get_todo     todo:read',
-      '    update_todo  todo:write',
-      '    delete_todo  any of: todo:write, todo:admin',
-      '',
-    ].join('\n'));
+    assert.equal(
+      stdout,
+      [
+        '✔ examples/todo/mcp-oauth.config.yaml is valid',
+        '  server         todo 1.0.0',
+        '  resource       http://127.0.0.1:3000/mcp',
+        '  authorization  jwt: issuer http://127.0.0.1:9 (JWKS discovered from the issuer)',
+        '',
+        '  Tools (5)',
+        '    name         scopes',
+        '    create_todo  todo:write',
+        '    list_todos   todo:read',
+        '    get_todo     todo:read',
+        '    update_todo  todo:write',
+        '    delete_todo  any of: todo:write, todo:admin',
+        '',
+      ].join('\n'),
+    );
   });
 });

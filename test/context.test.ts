@@ -7,21 +7,38 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client as ModernClient, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import {
+  LOG_LEVEL_META_KEY,
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime/index.js';
+import { type Runtime, startRuntime } from '../src/runtime/index.js';
 import { FIXTURES } from './support/server.js';
 
-const tool = (name: string, inputSchema: Record<string, unknown> = { type: 'object' }) => ({ name, inputSchema, handler: `./handlers/context.js#${name}` });
+const tool = (name: string, inputSchema: Record<string, unknown> = { type: 'object' }) => ({
+  name,
+  inputSchema,
+  handler: `./handlers/context.js#${name}`,
+});
 const MANIFEST = {
   server: { name: 'context-fixture', version: '1.0.0' },
   http: { host: '127.0.0.1', port: 0 },
   auth: { provider: 'none' },
   tools: [
-    tool('logs'), tool('steps'), tool('survey'), tool('waitForCancel'), tool('both'),
+    tool('logs'),
+    tool('steps'),
+    tool('survey'),
+    tool('waitForCancel'),
+    tool('both'),
     tool('confirm', { type: 'object', properties: { item: { type: 'string' } }, required: ['item'] }),
     tool('haiku', { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic'] }),
   ],
@@ -32,17 +49,34 @@ interface Answers {
 }
 
 interface Connected {
-  call(name: string, args?: Record<string, unknown>, options?: { onprogress?: (p: { progress: number; total?: number; message?: string }) => void; signal?: AbortSignal }): Promise<string>;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: {
+      onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+      signal?: AbortSignal;
+    },
+  ): Promise<string>;
   logs: unknown[];
   close(): Promise<void>;
 }
 
 const ROOTS = { roots: [{ uri: 'file:///work', name: 'work' }] };
-const SAMPLE = { model: 'test-model', role: 'assistant' as const, content: { type: 'text' as const, text: 'leaves fall softly' } };
+const SAMPLE = {
+  model: 'test-model',
+  role: 'assistant' as const,
+  content: { type: 'text' as const, text: 'leaves fall softly' },
+};
 
 const CLIENTS: Record<string, (url: string, answers: Answers) => Promise<Connected>> = {
   async '2026-07-28'(url, answers) {
-    const client = new ModernClient({ name: 'ctx', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} } });
+    const client = new ModernClient(
+      { name: 'ctx', version: '1.0.0' },
+      {
+        versionNegotiation: { mode: { pin: '2026-07-28' } },
+        capabilities: { elicitation: { form: {} }, sampling: {}, roots: {} },
+      },
+    );
     client.setRequestHandler('elicitation/create', async (request) => answers.elicit(request.params.message) as never);
     client.setRequestHandler('sampling/createMessage', async () => SAMPLE);
     client.setRequestHandler('roots/list', async () => ROOTS);
@@ -52,12 +86,18 @@ const CLIENTS: Record<string, (url: string, answers: Answers) => Promise<Connect
     return {
       logs,
       // 2026-07-28 has no logging/setLevel: the level travels with each request.
-      call: async (name, args = {}, options = {}) => text(await client.callTool({ name, arguments: args, _meta: { [LOG_LEVEL_META_KEY]: 'info' } }, options as never)),
+      call: async (name, args = {}, options = {}) =>
+        text(
+          await client.callTool({ name, arguments: args, _meta: { [LOG_LEVEL_META_KEY]: 'info' } }, options as never),
+        ),
       close: () => client.close(),
     };
   },
   async '2025-11-25'(url, answers) {
-    const client = new LegacyClient({ name: 'ctx', version: '1.0.0' }, { capabilities: { elicitation: {}, sampling: {}, roots: {} } });
+    const client = new LegacyClient(
+      { name: 'ctx', version: '1.0.0' },
+      { capabilities: { elicitation: {}, sampling: {}, roots: {} } },
+    );
     client.setRequestHandler(ElicitRequestSchema, async (request) => answers.elicit(request.params.message) as never);
     client.setRequestHandler(CreateMessageRequestSchema, async () => SAMPLE);
     client.setRequestHandler(ListRootsRequestSchema, async () => ROOTS);
@@ -67,7 +107,8 @@ const CLIENTS: Record<string, (url: string, answers: Answers) => Promise<Connect
     await client.setLoggingLevel('info');
     return {
       logs,
-      call: async (name, args = {}, options = {}) => text(await client.callTool({ name, arguments: args }, undefined, options as never)),
+      call: async (name, args = {}, options = {}) =>
+        text(await client.callTool({ name, arguments: args }, undefined, options as never)),
       close: () => client.close(),
     };
   },
@@ -86,7 +127,13 @@ for (const watch of [false, true]) {
       dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-ctx-'));
       cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
       writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(MANIFEST));
-      runtime = await startRuntime({ cwd: dir, watch, http: { port: 0 }, log: createLogger({ write: () => {} }), drainMs: 500 });
+      runtime = await startRuntime({
+        cwd: dir,
+        watch,
+        http: { port: 0 },
+        log: createLogger({ write: () => {} }),
+        drainMs: 500,
+      });
     });
     after(async () => {
       await runtime.close();
@@ -112,7 +159,14 @@ for (const watch of [false, true]) {
           assert.equal(client.logs.length, 1, 'debug is below the level the client set');
 
           const progress: string[] = [];
-          assert.equal(await client.call('steps', {}, { onprogress: (p) => void progress.push(`${p.progress}/${p.total} ${p.message}`) }), 'stepped');
+          assert.equal(
+            await client.call(
+              'steps',
+              {},
+              { onprogress: (p) => void progress.push(`${p.progress}/${p.total} ${p.message}`) },
+            ),
+            'stepped',
+          );
           assert.deepEqual(progress, ['1/3 step 1', '2/3 step 2', '3/3 step 3']);
 
           assert.equal(await client.call('confirm', { item: 'milk' }), 'deleted milk');
@@ -139,8 +193,16 @@ for (const watch of [false, true]) {
           controller.abort();
           await assert.rejects(call);
           if (!watch) {
-            for (let i = 0; i < 40 && !((globalThis as Record<string, unknown>)['__mcpOAuthCancelled'] as string[] | undefined)?.length; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-            assert.ok(((globalThis as Record<string, unknown>)['__mcpOAuthCancelled'] as string[]).includes('waitForCancel'));
+            for (
+              let i = 0;
+              i < 40 &&
+              !((globalThis as Record<string, unknown>)['__mcpOAuthCancelled'] as string[] | undefined)?.length;
+              i++
+            )
+              await new Promise((resolve) => setTimeout(resolve, 25));
+            assert.ok(
+              ((globalThis as Record<string, unknown>)['__mcpOAuthCancelled'] as string[]).includes('waitForCancel'),
+            );
             ((globalThis as Record<string, unknown>)['__mcpOAuthCancelled'] as string[]).length = 0;
           }
         } finally {
@@ -156,10 +218,16 @@ test('2026-07-28: asking a client for what it did not declare is a JSON-RPC erro
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(MANIFEST));
   const runtime = await startRuntime({ cwd: dir, http: { port: 0 }, log: createLogger({ write: () => {} }) });
-  const client = new ModernClient({ name: 'ctx', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} } } });
+  const client = new ModernClient(
+    { name: 'ctx', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { elicitation: { form: {} } } },
+  );
   try {
     await client.connect(new ModernTransport(new URL(runtime.url)));
-    await assert.rejects(client.callTool({ name: 'haiku', arguments: { topic: 'x' } }), (error: { code?: number; message: string }) => error.code === -32021 && /sampling/.test(error.message));
+    await assert.rejects(
+      client.callTool({ name: 'haiku', arguments: { topic: 'x' } }),
+      (error: { code?: number; message: string }) => error.code === -32021 && /sampling/.test(error.message),
+    );
   } finally {
     await client.close();
     await runtime.close();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,11 +15,11 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { createLogger } from '../src/log.js';
-import { startRuntime, type Runtime } from '../src/runtime/index.js';
+import { type Runtime, startRuntime } from '../src/runtime/index.js';
 import { Browser } from './support/browser.js';
 import { post, toolCall } from './support/clients.js';
 import { MemoryOAuthProvider, REDIRECT_URI } from './support/oauth-client.js';
-import { FIXTURE_TOOLS, FIXTURES, ROOT, manifestProblems } from './support/server.js';
+import { FIXTURE_TOOLS, FIXTURES, manifestProblems, ROOT } from './support/server.js';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
@@ -53,7 +53,15 @@ after(async () => {
 });
 
 interface EraClient {
-  connect(oauth: MemoryOAuthProvider): Promise<{ finish(callback: URL): Promise<void>; connected: Promise<unknown>; client: { callTool(p: unknown): Promise<unknown>; listTools(): Promise<{ tools: { name: string }[] }>; close(): Promise<void> } }>;
+  connect(oauth: MemoryOAuthProvider): Promise<{
+    finish(callback: URL): Promise<void>;
+    connected: Promise<unknown>;
+    client: {
+      callTool(p: unknown): Promise<unknown>;
+      listTools(): Promise<{ tools: { name: string }[] }>;
+      close(): Promise<void>;
+    };
+  }>;
   /** What the SDK does on a 403 insufficient_scope; resolves once the user is sent to authorize again. */
   stepUp(call: Promise<unknown>, oauth: MemoryOAuthProvider): Promise<void>;
 }
@@ -62,9 +70,16 @@ const ERAS: Record<string, EraClient> = {
   '2026-07-28': {
     async connect(oauth) {
       const transport = new ModernTransport(new URL(runtime.url), { authProvider: oauth as never });
-      const client = new ModernClient({ name: 'dev-e2e', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const client = new ModernClient(
+        { name: 'dev-e2e', version: '1.0.0' },
+        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
       // The v2 client checks the callback's `iss` (RFC 9207), so it takes all the parameters.
-      return { finish: (callback) => transport.finishAuth(callback.searchParams), client: client as never, connected: client.connect(transport) };
+      return {
+        finish: (callback) => transport.finishAuth(callback.searchParams),
+        client: client as never,
+        connected: client.connect(transport),
+      };
     },
     // v2 re-authorizes with the union of scopes on its own.
     async stepUp(call) {
@@ -75,7 +90,11 @@ const ERAS: Record<string, EraClient> = {
     async connect(oauth) {
       const transport = new LegacyTransport(new URL(runtime.url), { authProvider: oauth as never });
       const client = new LegacyClient({ name: 'dev-e2e', version: '1.0.0' });
-      return { finish: (callback) => transport.finishAuth(callback.searchParams.get('code')!), client: client as never, connected: client.connect(transport) };
+      return {
+        finish: (callback) => transport.finishAuth(callback.searchParams.get('code')!),
+        client: client as never,
+        connected: client.connect(transport),
+      };
     },
     // v1 first refreshes (same scopes, so 403 again) and gives up; the application
     // then drops its tokens and connects again, which sends the user to authorize.
@@ -101,7 +120,10 @@ for (const [era, sdk] of Object.entries(ERAS)) {
     assert.equal(authorization.searchParams.get('resource'), runtime.url);
 
     // 2. The user grants todo:read only.
-    const back = await browser.authorize(authorization, REDIRECT_URI, { scopes: ['todo:read'], subject: `alice-${era}` });
+    const back = await browser.authorize(authorization, REDIRECT_URI, {
+      scopes: ['todo:read'],
+      subject: `alice-${era}`,
+    });
     assert.deepEqual(browser.page!.offered.sort(), ['todo:admin', 'todo:read', 'todo:write']);
     await first.finish(back);
     const token = oauth.stored!.access_token;
@@ -115,8 +137,13 @@ for (const [era, sdk] of Object.entries(ERAS)) {
     // 3. Connected: list and call.
     const { client, finish, connected } = await sdk.connect(oauth);
     await connected;
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), FIXTURE_TOOLS.map((t) => t.name));
-    const who = (await client.callTool({ name: 'whoami', arguments: {} })) as { structuredContent: { subject: string; scopes: string[]; clientId: string } };
+    assert.deepEqual(
+      (await client.listTools()).tools.map((t) => t.name),
+      FIXTURE_TOOLS.map((t) => t.name),
+    );
+    const who = (await client.callTool({ name: 'whoami', arguments: {} })) as {
+      structuredContent: { subject: string; scopes: string[]; clientId: string };
+    };
     assert.equal(who.structuredContent.subject, `alice-${era}`);
     assert.deepEqual(who.structuredContent.scopes, ['todo:read']);
     assert.equal(who.structuredContent.clientId, oauth.client!['client_id']);
@@ -126,15 +153,23 @@ for (const [era, sdk] of Object.entries(ERAS)) {
     await sdk.stepUp(client.callTool({ name: 'write', arguments: { title: 'milk' } }), oauth);
     const stepUp = oauth.authorizationUrl as URL | undefined;
     assert.ok(stepUp, 'the 403 started a new authorization');
-    assert.ok(stepUp.searchParams.get('scope')!.split(' ').includes('todo:write'), `step-up asks for todo:write: ${stepUp.searchParams.get('scope')}`);
+    assert.ok(
+      stepUp.searchParams.get('scope')!.split(' ').includes('todo:write'),
+      `step-up asks for todo:write: ${stepUp.searchParams.get('scope')}`,
+    );
 
     // 5. The user grants it; the same call now succeeds.
-    const again = await browser.authorize(stepUp, REDIRECT_URI, { scopes: ['todo:read', 'todo:write'], subject: `alice-${era}` });
+    const again = await browser.authorize(stepUp, REDIRECT_URI, {
+      scopes: ['todo:read', 'todo:write'],
+      subject: `alice-${era}`,
+    });
     await finish(again);
     assert.deepEqual(decodeJwt(oauth.stored!.access_token).scope, 'todo:read todo:write');
     const second = await sdk.connect(oauth);
     await second.connected;
-    const written = (await second.client.callTool({ name: 'write', arguments: { title: 'milk' } })) as { structuredContent: unknown };
+    const written = (await second.client.callTool({ name: 'write', arguments: { title: 'milk' } })) as {
+      structuredContent: unknown;
+    };
     assert.deepEqual(written.structuredContent, { title: 'milk', subject: `alice-${era}` });
     await second.client.close();
     await client.close().catch(() => {});
@@ -145,14 +180,23 @@ describe('the dev authorization server', () => {
   const origin = () => new URL(runtime.url).origin;
 
   test('serves RFC 8414 and OIDC metadata with the same issuer; the PRM names it', async () => {
-    const rfc8414 = (await (await fetch(`${origin()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
-    const oidc = (await (await fetch(`${origin()}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const rfc8414 = (await (await fetch(`${origin()}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
+    const oidc = (await (await fetch(`${origin()}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(rfc8414['issuer'], origin());
     assert.deepEqual(rfc8414, oidc);
     assert.deepEqual(rfc8414['code_challenge_methods_supported'], ['S256']);
     assert.deepEqual(rfc8414['response_types_supported'], ['code']);
     assert.ok(rfc8414['registration_endpoint']);
-    const prm = (await (await fetch(`${origin()}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    const prm = (await (await fetch(`${origin()}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(prm['authorization_servers'], [origin()]);
   });
 
@@ -160,12 +204,18 @@ describe('the dev authorization server', () => {
     const { oauth } = await signIn(['todo:read']);
     const response = await fetch(`${origin()}/oauth/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: oauth.stored!.refresh_token!, client_id: String(oauth.client!['client_id']) }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: oauth.stored!.refresh_token!,
+        client_id: String(oauth.client!['client_id']),
+      }),
     });
     assert.equal(response.status, 200);
     const refreshed = (await response.json()) as { access_token: string; refresh_token?: string };
     assert.notEqual(refreshed.access_token, oauth.stored!.access_token);
-    const call = await post(runtime.url, toolCall('echo', { text: 'hi' }), { headers: { Authorization: `Bearer ${refreshed.access_token}` } });
+    const call = await post(runtime.url, toolCall('echo', { text: 'hi' }), {
+      headers: { Authorization: `Bearer ${refreshed.access_token}` },
+    });
     assert.equal(call.status, 200);
   });
 
@@ -195,20 +245,41 @@ describe('the dev authorization server', () => {
   });
 
   test('a JWT signed with the dev key but not typed at+jwt is refused (RFC 9068)', async () => {
-    const state = JSON.parse(readFileSync(join(dir, '.mcp-oauth', 'dev-authorization-server.json'), 'utf8')) as { signingKey: Record<string, string> };
+    const state = JSON.parse(readFileSync(join(dir, '.mcp-oauth', 'dev-authorization-server.json'), 'utf8')) as {
+      signingKey: Record<string, string>;
+    };
     const key = await importJWK(state.signingKey, 'RS256');
     const mint = (typ: string) =>
-      new SignJWT({ scope: 'todo:read' }).setProtectedHeader({ alg: 'RS256', typ, kid: state.signingKey['kid']! })
-        .setIssuer(origin()).setAudience(runtime.url).setSubject('mallory').setIssuedAt().setExpirationTime('5m').sign(key);
-    const asIdToken = await post(runtime.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${await mint('JWT')}` } });
+      new SignJWT({ scope: 'todo:read' })
+        .setProtectedHeader({ alg: 'RS256', typ, kid: state.signingKey['kid']! })
+        .setIssuer(origin())
+        .setAudience(runtime.url)
+        .setSubject('mallory')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key);
+    const asIdToken = await post(runtime.url, toolCall('echo', { text: 'x' }), {
+      headers: { Authorization: `Bearer ${await mint('JWT')}` },
+    });
     assert.equal(asIdToken.status, 401);
-    assert.match(asIdToken.headers.get('www-authenticate') ?? '', /error="invalid_token", error_description="The token is not an access token/);
-    const proper = await post(runtime.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${await mint('at+jwt')}` } });
+    assert.match(
+      asIdToken.headers.get('www-authenticate') ?? '',
+      /error="invalid_token", error_description="The token is not an access token/,
+    );
+    const proper = await post(runtime.url, toolCall('echo', { text: 'x' }), {
+      headers: { Authorization: `Bearer ${await mint('at+jwt')}` },
+    });
     assert.equal(proper.status, 200, 'the control token with typ at+jwt passes');
   });
 
   test('its state lives in a git-ignored, owner-only file beside the manifest', () => {
-    assert.equal(readFileSync(join(dir, '.mcp-oauth', '.gitignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(), '*');
+    assert.equal(
+      readFileSync(join(dir, '.mcp-oauth', '.gitignore'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .join(),
+      '*',
+    );
     assert.equal(statSync(join(dir, '.mcp-oauth', 'dev-authorization-server.json')).mode & 0o777, 0o600);
   });
 });
@@ -221,11 +292,17 @@ test('keys and registrations survive a restart: an old token and refresh token s
   await server.close();
   server = await start(own, port);
   try {
-    const call = await post(server.url, toolCall('echo', { text: 'again' }), { headers: { Authorization: `Bearer ${oauth.stored!.access_token}` } });
+    const call = await post(server.url, toolCall('echo', { text: 'again' }), {
+      headers: { Authorization: `Bearer ${oauth.stored!.access_token}` },
+    });
     assert.equal(call.status, 200);
     const refreshed = await fetch(`${new URL(server.url).origin}/oauth/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: oauth.stored!.refresh_token!, client_id: String(oauth.client!['client_id']) }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: oauth.stored!.refresh_token!,
+        client_id: String(oauth.client!['client_id']),
+      }),
     });
     assert.equal(refreshed.status, 200, await refreshed.clone().text());
   } finally {
@@ -237,29 +314,70 @@ test('keys and registrations survive a restart: an old token and refresh token s
 test('mcp-serve token prints a token the running server accepts, with exactly the asked scopes', async () => {
   const port = new URL(runtime.url).port;
   const config = join(dir, 'mcp-oauth.config.json');
-  const { stdout } = await run(process.execPath, [BIN, 'token', '--config', config, '--port', port, '--scope', 'todo:read', '--sub', 'carol', '--ttl', '10m']);
+  const { stdout } = await run(process.execPath, [
+    BIN,
+    'token',
+    '--config',
+    config,
+    '--port',
+    port,
+    '--scope',
+    'todo:read',
+    '--sub',
+    'carol',
+    '--ttl',
+    '10m',
+  ]);
   const token = stdout.trim();
   const claims = decodeJwt(token);
   assert.equal(claims.sub, 'carol');
   assert.equal(claims.exp! - claims.iat!, 600);
-  const read = await post(runtime.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${token}` } });
+  const read = await post(runtime.url, toolCall('echo', { text: 'x' }), {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   assert.equal(read.status, 200);
-  const write = await post(runtime.url, toolCall('write', { title: 'x' }), { headers: { Authorization: `Bearer ${token}` } });
+  const write = await post(runtime.url, toolCall('write', { title: 'x' }), {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   assert.equal(write.status, 403);
 
-  const unknown = await run(process.execPath, [BIN, 'token', '--config', config, '--scope', 'todo:wrte']).catch((e: { code: number; stderr: string }) => e);
+  const unknown = await run(process.execPath, [BIN, 'token', '--config', config, '--scope', 'todo:wrte']).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   assert.equal((unknown as { code: number }).code, 2);
-  assert.match((unknown as { stderr: string }).stderr, /Unknown scope todo:wrte; this manifest's scopes are: todo:read, todo:write, todo:admin/);
-  const badTtl = await run(process.execPath, [BIN, 'token', '--config', config, '--scope', 'todo:read', '--ttl', 'soon']).catch((e: { code: number; stderr: string }) => e);
+  assert.match(
+    (unknown as { stderr: string }).stderr,
+    /Unknown scope todo:wrte; this manifest's scopes are: todo:read, todo:write, todo:admin/,
+  );
+  const badTtl = await run(process.execPath, [
+    BIN,
+    'token',
+    '--config',
+    config,
+    '--scope',
+    'todo:read',
+    '--ttl',
+    'soon',
+  ]).catch((e: { code: number; stderr: string }) => e);
   assert.match((badTtl as { stderr: string }).stderr, /--ttl soon: expected a duration such as 90s, 15m, 1h or 2d/);
 });
 
 test('mcp-serve token refuses manifests that do not use provider dev', async () => {
   const other = projectDir({ ...devManifest(), auth: { provider: 'none' } });
   try {
-    const result = await run(process.execPath, [BIN, 'token', '--config', join(other, 'mcp-oauth.config.json'), '--scope', 'todo:read']).catch((e: { code: number; stderr: string }) => e);
+    const result = await run(process.execPath, [
+      BIN,
+      'token',
+      '--config',
+      join(other, 'mcp-oauth.config.json'),
+      '--scope',
+      'todo:read',
+    ]).catch((e: { code: number; stderr: string }) => e);
     assert.equal((result as { code: number }).code, 2);
-    assert.match((result as { stderr: string }).stderr, /auth.provider is "none"; get tokens from your authorization server, or set auth.provider: dev/);
+    assert.match(
+      (result as { stderr: string }).stderr,
+      /auth.provider is "none"; get tokens from your authorization server, or set auth.provider: dev/,
+    );
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
@@ -292,7 +410,10 @@ describe('provider dev in the manifest', () => {
 async function signIn(scopes: string[], server: Runtime = runtime): Promise<{ oauth: MemoryOAuthProvider }> {
   const oauth = new MemoryOAuthProvider();
   const transport = new ModernTransport(new URL(server.url), { authProvider: oauth as never });
-  const client = new ModernClient({ name: 'dev-e2e', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new ModernClient(
+    { name: 'dev-e2e', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   await assert.rejects(client.connect(transport));
   const back = await new Browser().authorize(oauth.authorizationUrl!, REDIRECT_URI, { scopes });
   await transport.finishAuth(back.searchParams);

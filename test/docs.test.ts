@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { loadManifest } from '../src/config/index.js';
-import { checkSchema } from '../src/config/check.js';
 import { generateTypes } from '../src/commands/types.js';
+import { checkSchema } from '../src/config/check.js';
+import { loadManifest } from '../src/config/index.js';
 import { ROOT } from './support/server.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -21,7 +21,11 @@ const env = {
   MCP_URL: 'https://mcp.example.com',
 };
 
-for (const configPath of ['mcp-oauth.config.json', 'examples/todo/mcp-oauth.config.yaml', 'examples/scalekit/mcp-oauth.config.yaml']) {
+for (const configPath of [
+  'mcp-oauth.config.json',
+  'examples/todo/mcp-oauth.config.yaml',
+  'examples/scalekit/mcp-oauth.config.yaml',
+]) {
   test(`${configPath} loads: schema, semantics and handlers`, async () => {
     const loaded = await loadManifest({ cwd: ROOT, configPath, env });
     assert.ok(loaded.manifest.tools.length > 0);
@@ -31,25 +35,34 @@ for (const configPath of ['mcp-oauth.config.json', 'examples/todo/mcp-oauth.conf
 
 test('the README opens with the two set-up commands', () => {
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  const commands = firstBlock.split('\n').filter((line) => line.trim() !== '').map((line) => line.replace(/\s+#.*$/, '').trim());
+  const commands = firstBlock
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.replace(/\s+#.*$/, '').trim());
   assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
   assert.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /npm ci[\s\S]*npm test/);
 });
 
 test('every manifest snippet in the README passes the schema', () => {
-  const snippets = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((text) => /^(\$schema|server):/m.test(text));
+  const snippets = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((text) => /^(\$schema|server):/m.test(text));
   assert.ok(snippets.length >= 2);
   for (const snippet of snippets) assert.deepEqual(checkSchema(parse(snippet)), [], snippet);
 });
 
 test('every property in the schema has a description', () => {
-  const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'manifest.schema.json'), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'manifest.schema.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const undocumented: string[] = [];
   const walk = (node: unknown, path: string) => {
     if (node === null || typeof node !== 'object') return;
     const properties = (node as { properties?: Record<string, Record<string, unknown>> }).properties;
     for (const [key, value] of Object.entries(properties ?? {})) {
-      if (typeof value['description'] !== 'string' && typeof value['$ref'] !== 'string') undocumented.push(`${path}.${key}`);
+      if (typeof value['description'] !== 'string' && typeof value['$ref'] !== 'string')
+        undocumented.push(`${path}.${key}`);
     }
     for (const [key, value] of Object.entries(node)) walk(value, `${path}.${key}`);
   };

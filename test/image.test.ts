@@ -9,7 +9,7 @@
  * saying what the README claims.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,9 +17,9 @@ import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadManifest } from '../src/config/index.js';
 import { findImportsOutside } from '../src/handlers/import-graph.js';
-import { startRuntime } from '../src/runtime/index.js';
 import { createLogger } from '../src/log.js';
-import { startAuthority, type Authority } from './support/authority.js';
+import { startRuntime } from '../src/runtime/index.js';
+import { type Authority, startAuthority } from './support/authority.js';
 import { connectModern } from './support/clients.js';
 import { scratchDirectories } from './support/scratch.js';
 import { FIXTURES, ROOT } from './support/server.js';
@@ -60,7 +60,11 @@ const build = DOCKERFILE.filter((i) => i.stage < RUNTIME_STAGE);
 
 function only(list: Instruction[], keyword: string, contains = ''): Instruction {
   const found = list.filter((i) => i.keyword === keyword && i.args.includes(contains));
-  assert.equal(found.length, 1, `expected one ${keyword} containing "${contains}" in the Dockerfile, found ${found.length}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected one ${keyword} containing "${contains}" in the Dockerfile, found ${found.length}`,
+  );
   return found[0]!;
 }
 
@@ -71,7 +75,10 @@ function shellOf(run: Instruction): string {
 
 /** The image's paths moved to where this test keeps them, in one pass (the new paths may contain the old names). */
 function relocate(text: string, paths: Partial<Record<'app' | 'srv' | 'tmp', string>>): string {
-  return text.replace(/(?<![\w.-])\/(app|srv|tmp)(?=\/|\s|"|$)/g, (whole, name: 'app' | 'srv' | 'tmp') => paths[name] ?? whole);
+  return text.replace(
+    /(?<![\w.-])\/(app|srv|tmp)(?=\/|\s|"|$)/g,
+    (whole, name: 'app' | 'srv' | 'tmp') => paths[name] ?? whole,
+  );
 }
 
 function sh(command: string, cwd: string): void {
@@ -90,7 +97,10 @@ function documentedApps(): string[] {
 }
 
 /** How each documented APP is configured in a container, and a call that proves its handlers load. */
-const APPS: Record<string, (authority: Authority, origin: string) => Promise<{ env: Record<string, string>; token: string }>> = {
+const APPS: Record<
+  string,
+  (authority: Authority, origin: string) => Promise<{ env: Record<string, string>; token: string }>
+> = {
   'examples/todo': async (authority, origin) => ({
     env: { ISSUER: authority.issuer, MCP_PUBLIC_URL: origin },
     token: await authority.mint({ aud: `${origin}/mcp`, scope: 'todo:write' }),
@@ -112,7 +122,10 @@ function imageApp(): Promise<string> {
   return (installed ??= (async () => {
     const tmp = scratch();
     const app = join(scratch(), 'app');
-    execFileSync(NPM, ['pack', '--silent', '--pack-destination', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(NPM, ['pack', '--silent', '--pack-destination', tmp], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     sh(relocate(shellOf(only(build, 'RUN', 'npm ci --omit=dev')), { app, tmp }), ROOT);
     return app;
   })());
@@ -142,8 +155,12 @@ interface Container {
 /** Starts ENTRYPOINT + CMD with the runtime stage's ENV, in WORKDIR /srv, with only the variables given. */
 async function startContainer(srv: string, env: Record<string, string>): Promise<Container> {
   const app = await imageApp();
-  const argv = [only(runtime, 'ENTRYPOINT'), only(runtime, 'CMD')].flatMap((i) => JSON.parse(relocate(i.args, { app, srv })) as string[]);
-  const imageEnv = Object.fromEntries(runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args.split('=') as [string, string]));
+  const argv = [only(runtime, 'ENTRYPOINT'), only(runtime, 'CMD')].flatMap(
+    (i) => JSON.parse(relocate(i.args, { app, srv })) as string[],
+  );
+  const imageEnv = Object.fromEntries(
+    runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args.split('=') as [string, string]),
+  );
   const fullEnv = { PATH: process.env['PATH'] ?? '', ...imageEnv, ...env };
   const [command, ...args] = argv;
   assert.equal(command, 'node', 'ENTRYPOINT starts node itself (exec form), so node is PID 1 and gets SIGTERM');
@@ -184,7 +201,9 @@ test('the documented APPs are the ones this file runs (the Dockerfile default an
 });
 
 for (const [name, configure] of Object.entries(APPS)) {
-  test(`${name}, alone in the image, starts on 0.0.0.0, turns healthy, serves a tool call and drains on SIGTERM`, { timeout: 120_000 }, async () => {
+  test(`${name}, alone in the image, starts on 0.0.0.0, turns healthy, serves a tool call and drains on SIGTERM`, {
+    timeout: 120_000,
+  }, async () => {
     const srv = imageSrv(join(ROOT, name));
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -208,14 +227,19 @@ for (const [name, configure] of Object.entries(APPS)) {
   });
 }
 
-test("an APP with a package.json gets its dependencies installed: its handler's import of them loads", { timeout: 120_000 }, async () => {
+test("an APP with a package.json gets its dependencies installed: its handler's import of them loads", {
+  timeout: 120_000,
+}, async () => {
   const srv = imageSrv(join(FIXTURES, 'app-with-deps'));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const container = await startContainer(srv, { ISSUER: authority.issuer, MCP_PUBLIC_URL: origin, PORT: String(port) });
   try {
     await container.healthy();
-    const client = await connectModern(`${origin}/mcp`, await authority.mint({ aud: `${origin}/mcp`, scope: 'durations:read' }));
+    const client = await connectModern(
+      `${origin}/mcp`,
+      await authority.mint({ aud: `${origin}/mcp`, scope: 'durations:read' }),
+    );
     try {
       assert.deepEqual((await client.callTool('parse_duration', { text: '2h' })).structuredContent, { ms: 7_200_000 });
     } finally {
@@ -226,7 +250,9 @@ test("an APP with a package.json gets its dependencies installed: its handler's 
   }
 });
 
-test('the HEALTHCHECK is readiness: unhealthy while the signing keys cannot be fetched though the process is alive, then healthy', { timeout: 120_000 }, async () => {
+test('the HEALTHCHECK is readiness: unhealthy while the signing keys cannot be fetched though the process is alive, then healthy', {
+  timeout: 120_000,
+}, async () => {
   const srv = imageSrv(join(ROOT, 'examples', 'scalekit'));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -278,7 +304,10 @@ const LEAK = (where: string, file: string) =>
 test('validate warns, and still passes, when a handler imports a file outside the manifest directory', () => {
   const base = leakyApp();
   const bin = join(ROOT, 'dist', 'src', 'bin.js');
-  const result = spawnSync(process.execPath, [bin, 'validate', '--config', 'app/mcp-oauth.config.json'], { cwd: base, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [bin, 'validate', '--config', 'app/mcp-oauth.config.json'], {
+    cwd: base,
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /✔ app\/mcp-oauth\.config\.json is valid/);
   assert.equal(result.stderr, `warning: ${LEAK('app', 'app/handlers/todo.js')}\n`);
@@ -287,7 +316,12 @@ test('validate warns, and still passes, when a handler imports a file outside th
 test('serve scans the imports only with --watch (its banner warns); a plain start stays lean', async () => {
   const app = join(leakyApp(), 'app');
   assert.deepEqual((await loadManifest({ cwd: app })).warnings, []);
-  const runtime = await startRuntime({ cwd: app, http: { port: 0 }, watch: true, log: createLogger({ write: () => {} }) });
+  const runtime = await startRuntime({
+    cwd: app,
+    http: { port: 0 },
+    watch: true,
+    log: createLogger({ write: () => {} }),
+  });
   try {
     assert.deepEqual(runtime.snapshot.loaded.warnings, [LEAK(app, 'handlers/todo.js')]);
   } finally {
@@ -298,7 +332,10 @@ test('serve scans the imports only with --watch (its banner warns); a plain star
 test('examples/scalekit serves the todo handlers: its copy is identical to examples/todo/handlers/todo.js', () => {
   const todo = readFileSync(join(ROOT, 'examples', 'todo', 'handlers', 'todo.js'), 'utf8');
   const copy = readFileSync(join(ROOT, 'examples', 'scalekit', 'handlers', 'todo.js'), 'utf8');
-  assert.ok(copy === todo, 'examples/scalekit/handlers/todo.js differs; copy it: cp examples/todo/handlers/todo.js examples/scalekit/handlers/');
+  assert.ok(
+    copy === todo,
+    'examples/scalekit/handlers/todo.js differs; copy it: cp examples/todo/handlers/todo.js examples/scalekit/handlers/',
+  );
 });
 
 test('the Dockerfile does what the README says', () => {
@@ -308,8 +345,14 @@ test('the Dockerfile does what the README says', () => {
   const docker = readme.slice(start, readme.indexOf('\n#', start + 1));
   // Installs from the lock file, both the build and the runtime dependencies.
   assert.match(only(build, 'RUN', 'npm ci --ignore-scripts --no-audit').args, /^npm ci /);
-  assert.match(only(build, 'RUN', 'npm ci --omit=dev').args, /cp package-lock\.json \/app\/ .*npm ci --omit=dev --ignore-scripts/);
-  assert.ok(!DOCKERFILE.some((i) => /npm install (-g|--global)|npm install [^;]*\.tgz/.test(i.args)), 'no npm install of the tarball');
+  assert.match(
+    only(build, 'RUN', 'npm ci --omit=dev').args,
+    /cp package-lock\.json \/app\/ .*npm ci --omit=dev --ignore-scripts/,
+  );
+  assert.ok(
+    !DOCKERFILE.some((i) => /npm install (-g|--global)|npm install [^;]*\.tgz/.test(i.args)),
+    'no npm install of the tarball',
+  );
   // Compiles the product only.
   assert.ok(!DOCKERFILE.some((i) => i.keyword === 'COPY' && /(^|\s)\.?\/?test\b/.test(i.args)), 'no COPY of test/');
   assert.match(only(build, 'RUN', 'tsc').args, /tsc -p tsconfig\.build\.json/);
@@ -318,7 +361,10 @@ test('the Dockerfile does what the README says', () => {
   // Runs as the unprivileged node user, from the point where the files are in place.
   const user = runtime.findIndex((i) => i.keyword === 'USER');
   assert.equal(runtime[user]?.args, 'node');
-  assert.ok(runtime.slice(user).every((i) => i.keyword !== 'RUN' && i.keyword !== 'COPY'), 'USER node comes after every RUN and COPY');
+  assert.ok(
+    runtime.slice(user).every((i) => i.keyword !== 'RUN' && i.keyword !== 'COPY'),
+    'USER node comes after every RUN and COPY',
+  );
   assert.match(docker, /Runs as the `node` user/);
   // The healthcheck is the readiness probe, and the README says so.
   assert.match(only(runtime, 'HEALTHCHECK').args, /\/readyz'/);

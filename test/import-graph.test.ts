@@ -24,7 +24,10 @@ function tree(files: Record<string, string>): string {
 }
 
 async function graph(root: string, entries: string[]): Promise<string[]> {
-  const files = await collectImportGraph(entries.map((e) => join(root, e)), root);
+  const files = await collectImportGraph(
+    entries.map((e) => join(root, e)),
+    root,
+  );
   return files.map((f) => relative(root, f));
 }
 
@@ -48,10 +51,19 @@ const cases: { description: string; files: Record<string, string>; entries: stri
       'lib/unused.js': 'export const unused = 1;',
     },
     entries: ['handlers/todo.js'],
-    expected: ['config.json', 'handlers/store.js', 'handlers/todo.js', 'lib/all.js', 'lib/deep/leaf.mjs', 'lib/format.js', 'lib/lazy.js'],
+    expected: [
+      'config.json',
+      'handlers/store.js',
+      'handlers/todo.js',
+      'lib/all.js',
+      'lib/deep/leaf.mjs',
+      'lib/format.js',
+      'lib/lazy.js',
+    ],
   },
   {
-    description: 'bare specifiers (even one that names a local path), node: builtins, node_modules, outside the root, computed import() and missing files are left out',
+    description:
+      'bare specifiers (even one that names a local path), node: builtins, node_modules, outside the root, computed import() and missing files are left out',
     files: {
       'entry.js': [
         "import 'yaml';",
@@ -113,7 +125,8 @@ const cases: { description: string; files: Record<string, string>; entries: stri
     description: 'CommonJS: require() of a literal, resolved as require does (extensions, index.js)',
     files: {
       'entry.js': "import legacy from './legacy.cjs';",
-      'legacy.cjs': "const util = require('./util');\nconst lib = require('./lib');\nconst yaml = require('yaml');\nmodule.exports = util;",
+      'legacy.cjs':
+        "const util = require('./util');\nconst lib = require('./lib');\nconst yaml = require('yaml');\nmodule.exports = util;",
       'util.js': "module.exports = require('./data.json');",
       'data.json': '{}',
       'lib/index.js': 'module.exports = {};',
@@ -138,7 +151,12 @@ for (const c of cases) {
 }
 
 test('symlinks: listed by their real path; one that leads outside the root is left out', async () => {
-  const root = tree({ 'entry.js': "import './linked.js';\nimport './escape.js';", 'real/target.js': "import './inner.js';", 'real/inner.js': '', '../secret.js': '' });
+  const root = tree({
+    'entry.js': "import './linked.js';\nimport './escape.js';",
+    'real/target.js': "import './inner.js';",
+    'real/inner.js': '',
+    '../secret.js': '',
+  });
   symlinkSync(join(root, 'real', 'target.js'), join(root, 'linked.js'));
   symlinkSync(join(root, '..', 'secret.js'), join(root, 'escape.js'));
   assert.deepEqual(await graph(root, ['entry.js']), ['entry.js', 'real/inner.js', 'real/target.js']);
@@ -163,7 +181,10 @@ test('findImportsOutside: ../ paths, absolute ones and symlinks that lead out, b
   });
   symlinkSync(join(root, '..', 'shared.js'), join(root, 'linked.js'));
   writeFileSync(join(root, 'handlers', 'absolute.js'), `import ${JSON.stringify(join(root, '..', 'shared.js'))};`);
-  const outside = await findImportsOutside(['handlers/todo.js', 'handlers/legacy.cjs', 'handlers/absolute.js'].map((e) => join(root, e)), root);
+  const outside = await findImportsOutside(
+    ['handlers/todo.js', 'handlers/legacy.cjs', 'handlers/absolute.js'].map((e) => join(root, e)),
+    root,
+  );
   assert.deepEqual(
     outside.map(({ file, specifier, target }) => [relative(root, file), specifier, relative(root, target)]),
     [

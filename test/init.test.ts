@@ -3,20 +3,20 @@
  * overwrites: a file in the way means nothing is written at all.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadManifest } from '../src/config/index.js';
-import { McpOAuthError } from '../src/errors.js';
+import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
 import { formatInit, initServer, serverName } from '../src/commands/init.js';
 import { INIT_AUTH, INIT_FILES } from '../src/commands/init-files.js';
 import { loadDependencySpec } from '../src/commands/init-source.js';
+import { loadManifest } from '../src/config/index.js';
+import { McpOAuthError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime } from '../src/runtime/index.js';
-import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
-import { startAuthority, type Authority } from './support/authority.js';
+import { type Authority, startAuthority } from './support/authority.js';
 import { connectModern } from './support/clients.js';
 import { scratchDirectories } from './support/scratch.js';
 import { ROOT } from './support/server.js';
@@ -39,7 +39,8 @@ function snapshot(dir: string): Record<string, string> {
 
 const ALL_FILES = [...INIT_FILES, 'package.json'];
 // Tests run from a checkout, so the scaffold depends on it by path.
-const DOCKER_NOTE = 'docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry';
+const DOCKER_NOTE =
+  'docker build cannot reach a file: dependency (it lies outside the build context); for an image, depend on mcp-serve from the registry';
 
 describe('a new server', () => {
   const parent = scratch();
@@ -56,7 +57,9 @@ describe('a new server', () => {
   });
 
   test('its package.json depends on the mcp-serve that ran init: this checkout, and init says so', () => {
-    const spec = (JSON.parse(read('package.json')) as { dependencies: Record<string, string> }).dependencies['mcp-serve']!;
+    const spec = (JSON.parse(read('package.json')) as { dependencies: Record<string, string> }).dependencies[
+      'mcp-serve'
+    ]!;
     assert.match(spec, /^file:/);
     assert.equal(resolve(dir, spec.slice('file:'.length)), ROOT);
     assert.deepEqual(result.dependency, { spec, from: `the checkout ${ROOT}` });
@@ -66,19 +69,54 @@ describe('a new server', () => {
   test('loads as a manifest (schema, semantics, the handler imports) and its tool answers over MCP', async () => {
     const loaded = await loadManifest({ configPath: join(dir, 'mcp-oauth.config.yaml'), env: {} });
     assert.equal(loaded.manifest.server.name, 'my-weather-server');
-    assert.deepEqual(loaded.manifest.tools.map((t) => [t.name, t.scopes.scopes, t.handler.spec]), [['hello', ['hello:read'], './handlers/hello.js#hello']]);
+    assert.deepEqual(
+      loaded.manifest.tools.map((t) => [t.name, t.scopes.scopes, t.handler.spec]),
+      [['hello', ['hello:read'], './handlers/hello.js#hello']],
+    );
     const hello = loaded.handlers.get('tools[0].handler')!;
-    const sinks = { log: async () => {}, progress: async () => {}, resourceUpdated: async () => {}, closeStream: async () => {} };
-    const ctx = { auth: { issuer: 'https://as.example.com', subject: 'alice', clientId: 'cli', principal: '["https://as.example.com","alice","cli"]', scopes: ['hello:read'], claims: {}, expiresAt: 0 }, signal: new AbortController().signal, toolName: 'hello', clientCapabilities: undefined, sinks, answers: {} };
+    const sinks = {
+      log: async () => {},
+      progress: async () => {},
+      resourceUpdated: async () => {},
+      closeStream: async () => {},
+    };
+    const ctx = {
+      auth: {
+        issuer: 'https://as.example.com',
+        subject: 'alice',
+        clientId: 'cli',
+        principal: '["https://as.example.com","alice","cli"]',
+        scopes: ['hello:read'],
+        claims: {},
+        expiresAt: 0,
+      },
+      signal: new AbortController().signal,
+      toolName: 'hello',
+      clientCapabilities: undefined,
+      sinks,
+      answers: {},
+    };
     assert.equal(await hello([{ name: 'Ada' }], ctx), 'Hello, Ada! (called by alice)');
 
-    const runtime = await startRuntime({ configPath: join(dir, 'mcp-oauth.config.yaml'), env: {}, http: { port: 0 }, log: createLogger({ write: () => {} }) });
+    const runtime = await startRuntime({
+      configPath: join(dir, 'mcp-oauth.config.yaml'),
+      env: {},
+      http: { port: 0 },
+      log: createLogger({ write: () => {} }),
+    });
     try {
       // It starts on the dev authorization server: no token, no call; a dev token works.
       await assert.rejects(connectModern(runtime.url), /401/);
-      const token = await mintDevToken(await openDevState(dir), { resourceUrl: runtime.url, scopes: ['hello:read'], subject: 'ada', ttlSec: 60 });
+      const token = await mintDevToken(await openDevState(dir), {
+        resourceUrl: runtime.url,
+        scopes: ['hello:read'],
+        subject: 'ada',
+        ttlSec: 60,
+      });
       const client = await connectModern(runtime.url, token);
-      assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [{ type: 'text', text: 'Hello, Ada! (called by ada)' }]);
+      assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [
+        { type: 'text', text: 'Hello, Ada! (called by ada)' },
+      ]);
       await client.close();
     } finally {
       await runtime.close();
@@ -107,28 +145,39 @@ describe('a new server', () => {
     assert.match(dockerfile, /^COPY package\.json package-lock\.json \.\/\nRUN npm ci --omit=dev /m);
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*\\\n {2}CMD .*\/readyz/m);
-    assert.match(dockerfile, /^ENTRYPOINT \["mcp-serve"\]\nCMD \["--config", "\/srv\/mcp-oauth\.config\.yaml", "--host", "0\.0\.0\.0"\]$/m);
+    assert.match(
+      dockerfile,
+      /^ENTRYPOINT \["mcp-serve"\]\nCMD \["--config", "\/srv\/mcp-oauth\.config\.yaml", "--host", "0\.0\.0\.0"\]$/m,
+    );
   });
 
   test('the README gives the next steps', () => {
     const readme = read('README.md');
-    for (const step of ['npx mcp-serve ', 'npx mcp-serve token --scope hello:read', 'http://127.0.0.1:3000/mcp', 'npx mcp-serve types']) {
+    for (const step of [
+      'npx mcp-serve ',
+      'npx mcp-serve token --scope hello:read',
+      'http://127.0.0.1:3000/mcp',
+      'npx mcp-serve types',
+    ]) {
       assert.ok(readme.includes(step), step);
     }
   });
 
   test('a second init into the same directory fails, names every file, and changes nothing', () => {
     const before = snapshot(dir);
-    assert.throws(() => initServer({ dir }), (error: unknown) => {
-      assert.ok(error instanceof McpOAuthError);
-      assert.equal(error.code, 'FILES_EXIST');
-      assert.equal(
-        error.message,
-        `mcp-serve init would overwrite files in ${dir}:\n${INIT_FILES.map((f) => `  ${f}`).join('\n')}\n` +
-          'Nothing was written. Move them away, or init another directory: mcp-serve init my-server',
-      );
-      return true;
-    });
+    assert.throws(
+      () => initServer({ dir }),
+      (error: unknown) => {
+        assert.ok(error instanceof McpOAuthError);
+        assert.equal(error.code, 'FILES_EXIST');
+        assert.equal(
+          error.message,
+          `mcp-serve init would overwrite files in ${dir}:\n${INIT_FILES.map((f) => `  ${f}`).join('\n')}\n` +
+            'Nothing was written. Move them away, or init another directory: mcp-serve init my-server',
+        );
+        return true;
+      },
+    );
     assert.deepEqual(snapshot(dir), before);
   });
 });
@@ -136,7 +185,10 @@ describe('a new server', () => {
 test('one file in the way: init fails naming it, and writes nothing else', () => {
   const dir = scratch();
   writeFileSync(join(dir, '.gitignore'), 'dist/\n');
-  assert.throws(() => initServer({ dir }), { code: 'FILES_EXIST', message: new RegExp(`would overwrite a file in ${dir}:\n  \\.gitignore\nNothing was written`) });
+  assert.throws(() => initServer({ dir }), {
+    code: 'FILES_EXIST',
+    message: new RegExp(`would overwrite a file in ${dir}:\n  \\.gitignore\nNothing was written`),
+  });
   assert.deepEqual(snapshot(dir), { '.gitignore': `${statSync(join(dir, '.gitignore')).mtimeMs} dist/\n` });
 });
 
@@ -158,7 +210,10 @@ test('an existing package.json is left as it is, with notes on what it needs', (
 test('a target that is a file is refused', () => {
   const dir = scratch();
   writeFileSync(join(dir, 'file'), '');
-  assert.throws(() => initServer({ dir: join(dir, 'file') }), { code: 'WRITE_FAILED', message: `${join(dir, 'file')} is a file, not a directory; pass a directory to mcp-serve init` });
+  assert.throws(() => initServer({ dir: join(dir, 'file') }), {
+    code: 'WRITE_FAILED',
+    message: `${join(dir, 'file')} is a file, not a directory; pass a directory to mcp-serve init`,
+  });
 });
 
 test('server names: the directory name made valid', async () => {
@@ -170,7 +225,10 @@ test('server names: the directory name made valid', async () => {
     ['/srv/2024', '2024'],
     [`/srv/${'a'.repeat(70)}`, 'a'.repeat(64)],
   ];
-  assert.deepEqual(cases.map(([dir]) => serverName(dir)), cases.map(([, name]) => name));
+  assert.deepEqual(
+    cases.map(([dir]) => serverName(dir)),
+    cases.map(([, name]) => name),
+  );
   // A name YAML would read as a number is quoted, so it stays a string.
   const parent = scratch();
   mkdirSync(join(parent, '2024'));
@@ -191,7 +249,11 @@ describe('--auth: the provider the scaffold names', () => {
       mint: (resourceUrl: string) => authority.mint({ aud: resourceUrl, scope: 'hello:read' }),
     },
     scalekit: {
-      env: () => ({ SCALEKIT_ENVIRONMENT_URL: authority.issuer, SCALEKIT_RESOURCE_ID: 'res_123', MCP_URL: 'http://127.0.0.1' }),
+      env: () => ({
+        SCALEKIT_ENVIRONMENT_URL: authority.issuer,
+        SCALEKIT_RESOURCE_ID: 'res_123',
+        MCP_URL: 'http://127.0.0.1',
+      }),
       mint: () => authority.mint({ aud: ['res_123'], scopes: ['hello:read'] }),
     },
   } as const;
@@ -208,12 +270,19 @@ describe('--auth: the provider the scaffold names', () => {
       const example = readFileSync(join(dir, '.env.example'), 'utf8');
       for (const name of required) assert.match(example, new RegExp(`^${name}=.+$`, 'm'), name);
 
-      const runtime = await startRuntime({ configPath: join(dir, 'mcp-oauth.config.yaml'), env: provider.env(), http: { port: 0 }, log: createLogger({ write: () => {} }) });
+      const runtime = await startRuntime({
+        configPath: join(dir, 'mcp-oauth.config.yaml'),
+        env: provider.env(),
+        http: { port: 0 },
+        log: createLogger({ write: () => {} }),
+      });
       try {
         const url = `http://127.0.0.1:${(runtime.server.address() as AddressInfo).port}/mcp`;
         await assert.rejects(connectModern(url), /401/);
         const client = await connectModern(url, await provider.mint(runtime.url));
-        assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [{ type: 'text', text: 'Hello, Ada! (called by alice)' }]);
+        assert.deepEqual((await client.callTool('hello', { name: 'Ada' })).content, [
+          { type: 'text', text: 'Hello, Ada! (called by alice)' },
+        ]);
         await client.close();
       } finally {
         await runtime.close();
@@ -225,7 +294,10 @@ describe('--auth: the provider the scaffold names', () => {
     const files = (auth: (typeof INIT_AUTH)[number]) => {
       const dir = join(scratch(), auth);
       initServer({ dir, auth });
-      return { readme: readFileSync(join(dir, 'README.md'), 'utf8'), dockerfile: readFileSync(join(dir, 'Dockerfile'), 'utf8') };
+      return {
+        readme: readFileSync(join(dir, 'README.md'), 'utf8'),
+        dockerfile: readFileSync(join(dir, 'Dockerfile'), 'utf8'),
+      };
     };
     const dev = files('dev');
     const jwt = files('jwt');
@@ -234,8 +306,14 @@ describe('--auth: the provider the scaffold names', () => {
     assert.match(jwt.readme, /-d grant_type=client_credentials/);
     assert.match(jwt.readme, /-d resource="\$MCP_URL\/mcp"/);
     assert.match(scalekit.readme, /Scalekit issues tokens to the clients that sign in/);
-    assert.match(jwt.dockerfile, /^# {3}docker run --rm -p 3000:3000 -e ISSUER -e MCP_URL=https:\/\/mcp\.example\.com jwt$/m);
-    assert.match(scalekit.dockerfile, /^# {3}docker run --rm -p 3000:3000 -e SCALEKIT_ENVIRONMENT_URL -e SCALEKIT_RESOURCE_ID -e MCP_URL=https:\/\/mcp\.example\.com scalekit$/m);
+    assert.match(
+      jwt.dockerfile,
+      /^# {3}docker run --rm -p 3000:3000 -e ISSUER -e MCP_URL=https:\/\/mcp\.example\.com jwt$/m,
+    );
+    assert.match(
+      scalekit.dockerfile,
+      /^# {3}docker run --rm -p 3000:3000 -e SCALEKIT_ENVIRONMENT_URL -e SCALEKIT_RESOURCE_ID -e MCP_URL=https:\/\/mcp\.example\.com scalekit$/m,
+    );
     for (const { dockerfile } of [jwt, scalekit]) assert.doesNotMatch(dockerfile, /provider: \*"\?dev/);
   });
 });
@@ -256,17 +334,34 @@ describe('the dev Dockerfile', () => {
     assert.ok(guard, dockerfile);
     const refused = build(original);
     assert.equal(refused.status, 1);
-    assert.equal(refused.stderr, 'mcp-oauth.config.yaml: auth.provider "dev" lets anyone sign in as anyone and is refused in a container; ' +
-      'switch auth to jwt or scalekit (the comment above this step in the Dockerfile shows how)\n');
+    assert.equal(
+      refused.stderr,
+      'mcp-oauth.config.yaml: auth.provider "dev" lets anyone sign in as anyone and is refused in a container; ' +
+        'switch auth to jwt or scalekit (the comment above this step in the Dockerfile shows how)\n',
+    );
     assert.match(dockerfile, /^# {3}auth: {2}\{ provider: jwt, issuer: \$\{ISSUER\} \}/m);
     assert.match(dockerfile, /allowNonLoopback: true/);
     assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: "dev"')).status, 1);
   });
 
   test('builds once auth is jwt (or scalekit), or dev is allowed off loopback on purpose', () => {
-    assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: jwt\n  issuer: ${ISSUER}')).status, 0);
-    assert.equal(build(original.replace('auth: { provider: dev }', 'auth: { provider: scalekit, environmentUrl: x, resourceId: y } # was provider: dev')).status, 0);
-    assert.equal(build(original.replace('auth: { provider: dev }', 'auth:\n  provider: dev\n  allowNonLoopback: true')).status, 0);
+    assert.equal(
+      build(original.replace('auth: { provider: dev }', 'auth:\n  provider: jwt\n  issuer: ${ISSUER}')).status,
+      0,
+    );
+    assert.equal(
+      build(
+        original.replace(
+          'auth: { provider: dev }',
+          'auth: { provider: scalekit, environmentUrl: x, resourceId: y } # was provider: dev',
+        ),
+      ).status,
+      0,
+    );
+    assert.equal(
+      build(original.replace('auth: { provider: dev }', 'auth:\n  provider: dev\n  allowNonLoopback: true')).status,
+      0,
+    );
   });
 });
 
@@ -277,7 +372,11 @@ describe('the dependency spec: where the running mcp-serve was installed from', 
     const packageRoot = join(root, 'node_modules', 'mcp-serve');
     mkdirSync(packageRoot, { recursive: true });
     writeFileSync(join(packageRoot, 'package.json'), JSON.stringify({ name: 'mcp-serve', version }));
-    if (resolved !== undefined) writeFileSync(join(root, lock), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/mcp-serve': { version, resolved } } }));
+    if (resolved !== undefined)
+      writeFileSync(
+        join(root, lock),
+        JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/mcp-serve': { version, resolved } } }),
+      );
     return packageRoot;
   };
 
@@ -285,8 +384,17 @@ describe('the dependency spec: where the running mcp-serve was installed from', 
     const home = scratch();
     mkdirSync(join(home, 'mcp-oauth'));
     writeFileSync(join(home, 'mcp-oauth', 'package.json'), JSON.stringify({ name: 'mcp-serve', version }));
-    assert.deepEqual(loadDependencySpec(join(home, 'mcp-oauth'), join(home, 'weather')), { spec: 'file:../mcp-oauth', from: `the checkout ${home}/mcp-oauth` });
-    assert.deepEqual(loadDependencySpec(join(home, 'mcp-oauth'), join(home, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l')).spec, `file:${home}/mcp-oauth`);
+    assert.deepEqual(loadDependencySpec(join(home, 'mcp-oauth'), join(home, 'weather')), {
+      spec: 'file:../mcp-oauth',
+      from: `the checkout ${home}/mcp-oauth`,
+    });
+    assert.deepEqual(
+      loadDependencySpec(
+        join(home, 'mcp-oauth'),
+        join(home, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'),
+      ).spec,
+      `file:${home}/mcp-oauth`,
+    );
   });
 
   test('a tarball install (npm install ./x.tgz, npx --package ./x.tgz): file: to the tarball while it exists', () => {
@@ -294,24 +402,34 @@ describe('the dependency spec: where the running mcp-serve was installed from', 
     writeFileSync(join(home, 'mcp-serve-0.1.0.tgz'), '');
     const packageRoot = install(join(home, 'project'), 'file:../mcp-serve-0.1.0.tgz');
     assert.deepEqual(loadDependencySpec(packageRoot, join(home, 'project', 'app')), {
-      spec: 'file:../../mcp-serve-0.1.0.tgz', from: `the tarball ${home}/mcp-serve-0.1.0.tgz`,
+      spec: 'file:../../mcp-serve-0.1.0.tgz',
+      from: `the tarball ${home}/mcp-serve-0.1.0.tgz`,
     });
     rmSync(join(home, 'mcp-serve-0.1.0.tgz'));
     assert.deepEqual(loadDependencySpec(packageRoot, join(home, 'project', 'app')), {
-      spec: `^${version}`, from: 'the registry',
+      spec: `^${version}`,
+      from: 'the registry',
       note: `mcp-serve was installed from ${home}/mcp-serve-0.1.0.tgz, which is gone, so package.json names mcp-serve ^${version} from the registry`,
     });
   });
 
   test('a registry install: ^version; git: the recorded spec; no record (a global install): ^version, said', () => {
     const home = scratch();
-    const registry = install(join(home, 'a'), `https://registry.npmjs.org/mcp-serve/-/mcp-serve-${version}.tgz`, 'package-lock.json');
+    const registry = install(
+      join(home, 'a'),
+      `https://registry.npmjs.org/mcp-serve/-/mcp-serve-${version}.tgz`,
+      'package-lock.json',
+    );
     assert.deepEqual(loadDependencySpec(registry, home), { spec: `^${version}`, from: 'the registry' });
     const git = install(join(home, 'b'), 'git+ssh://git@github.com/acme/mcp-oauth.git#0123abc');
-    assert.deepEqual(loadDependencySpec(git, home), { spec: 'git+ssh://git@github.com/acme/mcp-oauth.git#0123abc', from: 'the git repository git+ssh://git@github.com/acme/mcp-oauth.git#0123abc' });
+    assert.deepEqual(loadDependencySpec(git, home), {
+      spec: 'git+ssh://git@github.com/acme/mcp-oauth.git#0123abc',
+      from: 'the git repository git+ssh://git@github.com/acme/mcp-oauth.git#0123abc',
+    });
     const global = install(join(home, 'lib'), undefined);
     assert.deepEqual(loadDependencySpec(global, home), {
-      spec: `^${version}`, from: 'the registry',
+      spec: `^${version}`,
+      from: 'the registry',
       note: `no record of where ${global} was installed from, so package.json names mcp-serve ^${version} from the registry`,
     });
   });
@@ -319,7 +437,10 @@ describe('the dependency spec: where the running mcp-serve was installed from', 
 
 test('mcp-serve init --auth refuses a provider it does not scaffold, and writes nothing', () => {
   const dir = scratch();
-  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), 'init', 'app', '--auth', 'auth0'], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'bin.js'), 'init', 'app', '--auth', 'auth0'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 2);
   assert.equal(run.stderr, '--auth auth0: expected one of dev, jwt, scalekit\n');
   assert.deepEqual(readdirSync(dir), []);

@@ -11,7 +11,13 @@ before(async () => {
     http: { host: '127.0.0.1', port: 0 },
     auth: { provider: 'none' },
     tools: [
-      { name: 'spin', inputSchema: { type: 'object' }, timeoutMs: 300, isolation: 'worker', handler: './handlers/context.js#spin' },
+      {
+        name: 'spin',
+        inputSchema: { type: 'object' },
+        timeoutMs: 300,
+        isolation: 'worker',
+        handler: './handlers/context.js#spin',
+      },
       { name: 'quit', inputSchema: { type: 'object' }, isolation: 'worker', handler: './handlers/context.js#quit' },
       { name: 'echo', inputSchema: { type: 'object' }, handler: './handlers/record.js#echo' },
     ],

@@ -39,7 +39,9 @@ function run(cwd: string, command: string, args: string[]): string {
   }
 }
 
-test('clone, pack, install, init, install the app, start it, get a token, call its tool', { timeout: 180_000 }, async () => {
+test('clone, pack, install, init, install the app, start it, get a token, call its tool', {
+  timeout: 180_000,
+}, async () => {
   const work = scratch();
   const clone = join(work, 'mcp-oauth');
   run(work, 'git', ['clone', '--quiet', ROOT, clone]);
@@ -51,7 +53,10 @@ test('clone, pack, install, init, install the app, start it, get a token, call i
   assert.ok(tarball, 'npm pack wrote no tarball');
   const packed = run(work, 'tar', ['-tzf', tarball]).split('\n').filter(Boolean);
   assert.ok(packed.includes('package/dist/src/bin.js'), 'the tarball has the bin');
-  assert.deepEqual(packed.filter((f) => f.endsWith('.map') || f.startsWith('package/dist/test/') || f.startsWith('package/src/')), []);
+  assert.deepEqual(
+    packed.filter((f) => f.endsWith('.map') || f.startsWith('package/dist/test/') || f.startsWith('package/src/')),
+    [],
+  );
 
   const project = join(work, 'project');
   mkdirSync(project);
@@ -67,7 +72,12 @@ test('clone, pack, install, init, install the app, start it, get a token, call i
   run(app, NPM, ['install', ...QUIET]);
 
   progress('npm start');
-  const server = spawn(NPM, ['start'], { cwd: app, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const server = spawn(NPM, ['start'], {
+    cwd: app,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,9 +1,9 @@
 /** Long lists come in pages (server.pageSize) with an opaque nextCursor, in both eras. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { onlyRpc, post, type Rpc } from './support/clients.js';
 import { serveManifest, type TestServer } from './support/server.js';
 
@@ -25,7 +25,10 @@ async function rpc(method: string, params: Record<string, unknown> = {}): Promis
 }
 
 test('tools/list and prompts/list: pages of pageSize, then no nextCursor; a bad cursor is -32602', async () => {
-  for (const [method, key, names] of [['tools/list', 'tools', NAMES], ['prompts/list', 'prompts', NAMES.map((n) => `p${n}`)]] as const) {
+  for (const [method, key, names] of [
+    ['tools/list', 'tools', NAMES],
+    ['prompts/list', 'prompts', NAMES.map((n) => `p${n}`)],
+  ] as const) {
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -45,7 +48,10 @@ test('tools/list and prompts/list: pages of pageSize, then no nextCursor; a bad 
 });
 
 test('both SDK clients page through with nextCursor', async () => {
-  const modern = new ModernClient({ name: 'pages', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const modern = new ModernClient(
+    { name: 'pages', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   await modern.connect(new ModernTransport(new URL(server.url)));
   const all: string[] = [];
   let cursor: string | undefined;
@@ -60,8 +66,14 @@ test('both SDK clients page through with nextCursor', async () => {
   const legacy = new LegacyClient({ name: 'pages', version: '1.0.0' });
   await legacy.connect(new LegacyTransport(new URL(server.url)));
   const first = await legacy.listTools();
-  assert.deepEqual(first.tools.map((t) => t.name), ['a', 'b']);
+  assert.deepEqual(
+    first.tools.map((t) => t.name),
+    ['a', 'b'],
+  );
   const second = await legacy.listTools({ cursor: first.nextCursor! });
-  assert.deepEqual(second.tools.map((t) => t.name), ['c', 'd']);
+  assert.deepEqual(
+    second.tools.map((t) => t.name),
+    ['c', 'd'],
+  );
   await legacy.close();
 });

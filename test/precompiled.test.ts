@@ -5,16 +5,38 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { MANIFEST_VALIDATOR_FILE, SCHEMA_FILE, createManifestAjv, manifestValidator } from '../src/config/manifest-schema.js';
-import { META_SCHEMA_ID, META_VALIDATOR_FILE, ToolSchemas, createToolAjv, loadPrecompiled, precompiledDigest, withPrecompiledMetaSchema } from '../src/config/validator.js';
+import {
+  createManifestAjv,
+  MANIFEST_VALIDATOR_FILE,
+  manifestValidator,
+  SCHEMA_FILE,
+} from '../src/config/manifest-schema.js';
+import {
+  createToolAjv,
+  loadPrecompiled,
+  META_SCHEMA_ID,
+  META_VALIDATOR_FILE,
+  precompiledDigest,
+  ToolSchemas,
+  withPrecompiledMetaSchema,
+} from '../src/config/validator.js';
 
 const schemaText = readFileSync(SCHEMA_FILE, 'utf8');
 
 test('the build wrote both validators from the current schema and Ajv', () => {
-  assert.ok(loadPrecompiled(MANIFEST_VALIDATOR_FILE, precompiledDigest(schemaText)), 'manifest validator missing or stale: npm run build');
-  assert.ok(loadPrecompiled(META_VALIDATOR_FILE, precompiledDigest(META_SCHEMA_ID)), 'meta-schema validator missing or stale: npm run build');
+  assert.ok(
+    loadPrecompiled(MANIFEST_VALIDATOR_FILE, precompiledDigest(schemaText)),
+    'manifest validator missing or stale: npm run build',
+  );
+  assert.ok(
+    loadPrecompiled(META_VALIDATOR_FILE, precompiledDigest(META_SCHEMA_ID)),
+    'meta-schema validator missing or stale: npm run build',
+  );
   assert.equal(manifestValidator(), loadPrecompiled(MANIFEST_VALIDATOR_FILE, precompiledDigest(schemaText)));
-  assert.equal(withPrecompiledMetaSchema(createToolAjv()).schemas[META_SCHEMA_ID]?.validate, loadPrecompiled(META_VALIDATOR_FILE, precompiledDigest(META_SCHEMA_ID)));
+  assert.equal(
+    withPrecompiledMetaSchema(createToolAjv()).schemas[META_SCHEMA_ID]?.validate,
+    loadPrecompiled(META_VALIDATOR_FILE, precompiledDigest(META_SCHEMA_ID)),
+  );
 });
 
 test('a precompiled validator made from another schema is not used', () => {
@@ -26,8 +48,17 @@ test('the precompiled manifest validator reports and coerces as the compiled sch
   const compiled = createManifestAjv().compile(JSON.parse(schemaText) as object);
   const precompiled = manifestValidator();
   const documents = [
-    { server: { name: 'x', version: '1' }, auth: { provider: 'jwt', issuer: 'https://issuer.example.com' }, http: { port: '3000' } },
-    { server: { name: '' }, auth: { provider: 'jwt', algorithms: ['HS256'] }, http: { port: 'x', hots: 'h' }, tools: [{ name: 1, scopes: { anyOf: 'a' } }] },
+    {
+      server: { name: 'x', version: '1' },
+      auth: { provider: 'jwt', issuer: 'https://issuer.example.com' },
+      http: { port: '3000' },
+    },
+    {
+      server: { name: '' },
+      auth: { provider: 'jwt', algorithms: ['HS256'] },
+      http: { port: 'x', hots: 'h' },
+      tools: [{ name: 1, scopes: { anyOf: 'a' } }],
+    },
     { server: [], auth: { provider: 'nope' }, resource: { scopes_supported: [1] } },
   ];
   for (const document of documents) {
@@ -39,7 +70,11 @@ test('the precompiled manifest validator reports and coerces as the compiled sch
 });
 
 test('tool schemas are checked against the meta-schema with the same messages', () => {
-  for (const schema of [{ type: 'object', properties: { a: { type: 'strin' } } }, { type: 'object', minProperties: -1 }, { type: 'object', required: 'a' }]) {
+  for (const schema of [
+    { type: 'object', properties: { a: { type: 'strin' } } },
+    { type: 'object', minProperties: -1 },
+    { type: 'object', required: 'a' },
+  ]) {
     const message = (compile: () => unknown) => {
       try {
         compile();
@@ -50,6 +85,9 @@ test('tool schemas are checked against the meta-schema with the same messages', 
     };
     const expected = message(() => createToolAjv().compile(schema));
     assert.match(expected, /^schema is invalid: /);
-    assert.equal(message(() => new ToolSchemas().compile(schema)), expected);
+    assert.equal(
+      message(() => new ToolSchemas().compile(schema)),
+      expected,
+    );
   }
 });

@@ -15,18 +15,22 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runDoctor } from '../src/commands/doctor.js';
 import { loadManifest } from '../src/config/index.js';
+import { describeError, McpOAuthError, type Problem } from '../src/errors.js';
 import type { HandlerLoader } from '../src/handlers/runner.js';
-import { McpOAuthError, describeError, type Problem } from '../src/errors.js';
 import { workerHandlers } from '../src/handlers/worker-loader.js';
 import { CAN_GET_NODE24, node24 } from './support/node24.js';
 import { scratchDirectories } from './support/scratch.js';
-import { ROOT, protectedManifest, serveManifest } from './support/server.js';
+import { protectedManifest, ROOT, serveManifest } from './support/server.js';
 
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
 const scratch = scratchDirectories('mcp-oauth-problems-');
 
 /** What `npm init -y` writes: "type": "commonjs" since npm 11. */
-const NPM_INIT = JSON.stringify({ name: 'app', version: '1.0.0', main: 'index.js', type: 'commonjs', license: 'ISC' }, null, 2);
+const NPM_INIT = JSON.stringify(
+  { name: 'app', version: '1.0.0', main: 'index.js', type: 'commonjs', license: 'ISC' },
+  null,
+  2,
+);
 const MODULE_PACKAGE = '{ "type": "module" }\n';
 
 /** A fresh directory holding `files` (path → text), with a package.json saying "type": "module" unless `files` has one. */
@@ -41,8 +45,16 @@ function project(files: Record<string, string>): string {
 
 /** One tool whose handler is `spec`; its `handler:` value is at line 6, column 14. */
 const oneTool = (spec: string, isolation = '') =>
-  ['server: {name: fixture, version: 1.0.0}', 'auth: {provider: none}', ...(isolation ? [`isolation: ${isolation}`] : []), 'tools:',
-    '  - name: t', '    inputSchema: {type: object}', `    handler: ${spec}`, ''].join('\n');
+  [
+    'server: {name: fixture, version: 1.0.0}',
+    'auth: {provider: none}',
+    ...(isolation ? [`isolation: ${isolation}`] : []),
+    'tools:',
+    '  - name: t',
+    '    inputSchema: {type: object}',
+    `    handler: ${spec}`,
+    '',
+  ].join('\n');
 
 async function problemsOf(dir: string, handlers?: HandlerLoader): Promise<readonly Problem[]> {
   try {
@@ -69,7 +81,7 @@ const IMPORT_CASES: ImportCase[] = [
     name: 'a syntax error in the handler module is located at file:line:col',
     files: { 'handlers/broken.js': 'export const t = () => {\n  return 1 +;\n};\n' },
     handler: './handlers/broken.js#t',
-    why: 'syntax error at handlers/broken.js:2:13: Unexpected token \';\'',
+    why: "syntax error at handlers/broken.js:2:13: Unexpected token ';'",
   },
   {
     name: 'a syntax error in a module the handler imports is located in that module',
@@ -84,27 +96,35 @@ const IMPORT_CASES: ImportCase[] = [
     name: 'a syntax error in a CommonJS handler (.cjs)',
     files: { 'handlers/old.cjs': 'exports.t = () => {\n  return 1 +;\n};\n' },
     handler: './handlers/old.cjs#t',
-    why: 'syntax error at handlers/old.cjs:2:13: Unexpected token \';\'',
+    why: "syntax error at handlers/old.cjs:2:13: Unexpected token ';'",
   },
   {
     name: 'an import of a name the imported module does not export',
-    files: { 'handlers/m.js': 'import { nope } from "./d.js";\nexport const t = () => nope;\n', 'handlers/d.js': 'export const y = 1;\n' },
+    files: {
+      'handlers/m.js': 'import { nope } from "./d.js";\nexport const t = () => nope;\n',
+      'handlers/d.js': 'export const y = 1;\n',
+    },
     handler: './handlers/m.js#t',
-    why: 'handlers/m.js:1:10: The requested module \'./d.js\' does not provide an export named \'nope\'',
+    why: "handlers/m.js:1:10: The requested module './d.js' does not provide an export named 'nope'",
   },
   {
     name: 'ESM after npm init -y ("type": "commonjs"): add "type": "module" or rename to .mjs',
-    files: { 'package.json': NPM_INIT, 'handlers/esm.js': 'import { readFile } from "node:fs/promises";\nexport const t = () => readFile;\n' },
+    files: {
+      'package.json': NPM_INIT,
+      'handlers/esm.js': 'import { readFile } from "node:fs/promises";\nexport const t = () => readFile;\n',
+    },
     handler: './handlers/esm.js#t',
-    why: 'handlers/esm.js:1:1 uses ESM syntax (import) but the nearest package.json (package.json) has "type": "commonjs"; '
-      + 'add "type": "module" to package.json, or rename the file to .mjs',
+    why:
+      'handlers/esm.js:1:1 uses ESM syntax (import) but the nearest package.json (package.json) has "type": "commonjs"; ' +
+      'add "type": "module" to package.json, or rename the file to .mjs',
   },
   {
     name: 'ESM under a nested package.json with "type": "commonjs" names that package.json',
     files: { 'legacy/package.json': NPM_INIT, 'legacy/esm.js': '\nexport function t() {}\n' },
     handler: './legacy/esm.js#t',
-    why: 'legacy/esm.js:2:1 uses ESM syntax (export) but the nearest package.json (legacy/package.json) has "type": "commonjs"; '
-      + 'add "type": "module" to legacy/package.json, or rename the file to .mjs',
+    why:
+      'legacy/esm.js:2:1 uses ESM syntax (export) but the nearest package.json (legacy/package.json) has "type": "commonjs"; ' +
+      'add "type": "module" to legacy/package.json, or rename the file to .mjs',
   },
   {
     name: 'ESM in a .cjs file',
@@ -116,8 +136,9 @@ const IMPORT_CASES: ImportCase[] = [
     name: 'require in a .js under "type": "module": rename to .cjs or use import',
     files: { 'handlers/uses-require.js': 'const fs = require("node:fs");\nexports.t = () => fs;\n' },
     handler: './handlers/uses-require.js#t',
-    why: 'handlers/uses-require.js:1:12 uses CommonJS (require) but the nearest package.json (package.json) has "type": "module"; '
-      + 'rename it to .cjs, or use import',
+    why:
+      'handlers/uses-require.js:1:12 uses CommonJS (require) but the nearest package.json (package.json) has "type": "module"; ' +
+      'rename it to .cjs, or use import',
   },
   {
     name: 'module.exports in a .mjs file',
@@ -141,7 +162,9 @@ describe('a handler that fails to import says why and where', () => {
         const dir = project({ ...c.files, 'mcp-oauth.config.yaml': oneTool(c.handler, isolation) });
         const line = isolation ? 7 : 6;
         const message = `"${c.handler}" failed to load: ${c.why}`;
-        const expected = [{ file: join(dir, 'mcp-oauth.config.yaml'), path: 'tools[0].handler', message, line, column: 14 }];
+        const expected = [
+          { file: join(dir, 'mcp-oauth.config.yaml'), path: 'tools[0].handler', message, line, column: 14 },
+        ];
         assert.deepEqual(await problemsOf(dir, loader), expected, name);
       }
     });
@@ -185,11 +208,26 @@ const EVERYTHING_PROBLEMS: [line: number, column: number, path: string, message:
   [2, 23, 'auth.isuer', 'unknown key "isuer"; did you mean "issuer"?'],
   [4, 5, 'tools[0]', 'missing required key "handler"'],
   [6, 5, 'tools[0].handlr', 'unknown key "handlr"; did you mean "handler"?'],
-  [9, 14, 'tools[1].handler', '"./handler/ok.js#two": no file at <dir>/handler/ok.js; check the path (relative to the manifest)'],
+  [
+    9,
+    14,
+    'tools[1].handler',
+    '"./handler/ok.js#two": no file at <dir>/handler/ok.js; check the path (relative to the manifest)',
+  ],
   [12, 14, 'tools[2].handler', '"./handlers/ok.js#thre" has no export named "thre"; it exports "one", "three"'],
-  [15, 14, 'tools[3].handler', '"./handlers/broken.js#four" failed to load: syntax error at handlers/broken.js:2:13: Unexpected token \';\''],
-  [18, 14, 'tools[4].handler', '"./legacy/esm.js#five" failed to load: legacy/esm.js:1:1 uses ESM syntax (export) but the nearest package.json '
-    + '(legacy/package.json) has "type": "commonjs"; add "type": "module" to legacy/package.json, or rename the file to .mjs'],
+  [
+    15,
+    14,
+    'tools[3].handler',
+    '"./handlers/broken.js#four" failed to load: syntax error at handlers/broken.js:2:13: Unexpected token \';\'',
+  ],
+  [
+    18,
+    14,
+    'tools[4].handler',
+    '"./legacy/esm.js#five" failed to load: legacy/esm.js:1:1 uses ESM syntax (export) but the nearest package.json ' +
+      '(legacy/package.json) has "type": "commonjs"; add "type": "module" to legacy/package.json, or rename the file to .mjs',
+  ],
 ];
 
 describe('schema problems and handler problems in one report', () => {
@@ -210,15 +248,21 @@ describe('schema problems and handler problems in one report', () => {
   /** `mcp-serve validate` in `dir` under `node`; Node's own "(node:123) Warning" lines left out. */
   function validate(node: string, dir: string) {
     const run = spawnSync(node, [BIN, 'validate'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-    const stderr = run.stderr.split('\n').filter((l) => !/^\(node:\d+\) Warning:|^\(Use `node --trace-warnings/.test(l)).join('\n');
+    const stderr = run.stderr
+      .split('\n')
+      .filter((l) => !/^\(node:\d+\) Warning:|^\(Use `node --trace-warnings/.test(l))
+      .join('\n');
     return { status: run.status, stdout: run.stdout, stderr };
   }
-  const expectedOutput = (dir: string) => [
-    `${EVERYTHING_PROBLEMS.length} problems in the manifest:`,
-    ...EVERYTHING_PROBLEMS.map(([line, column, path, message]) =>
-      `  mcp-oauth.config.yaml:${line}:${column}  ${path === '' ? '' : `${path}: `}${message.replaceAll('<dir>', dir)}`),
-    '',
-  ].join('\n');
+  const expectedOutput = (dir: string) =>
+    [
+      `${EVERYTHING_PROBLEMS.length} problems in the manifest:`,
+      ...EVERYTHING_PROBLEMS.map(
+        ([line, column, path, message]) =>
+          `  mcp-oauth.config.yaml:${line}:${column}  ${path === '' ? '' : `${path}: `}${message.replaceAll('<dir>', dir)}`,
+      ),
+      '',
+    ].join('\n');
 
   test('mcp-serve validate prints every problem and exits 1', () => {
     const dir = project(EVERYTHING);
@@ -237,8 +281,9 @@ describe('schema problems and handler problems in one report', () => {
     assert.deepEqual(validate(node, ts), {
       status: 1,
       stdout: '',
-      stderr: '1 problem in the manifest:\n'
-        + '  mcp-oauth.config.yaml:6:14  tools[0].handler: "./handlers/t.ts#t" failed to load: syntax error at handlers/t.ts:2:13: Expression expected\n',
+      stderr:
+        '1 problem in the manifest:\n' +
+        '  mcp-oauth.config.yaml:6:14  tools[0].handler: "./handlers/t.ts#t" failed to load: syntax error at handlers/t.ts:2:13: Expression expected\n',
     });
   });
 });
@@ -262,10 +307,14 @@ describe('signing keys that cannot be fetched: the URL and the cause', () => {
       assert.deepEqual(server.runtime.keys, { error: failure });
       const ready = await fetch(new URL('/readyz', server.url));
       assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'not_ready', reason: `the authorization server's signing keys are not loaded yet: ${failure}` });
+      assert.deepEqual(await ready.json(), {
+        status: 'not_ready',
+        reason: `the authorization server's signing keys are not loaded yet: ${failure}`,
+      });
       const result = await server.runtime.reload();
       assert.equal(result.ok, true);
-      for (let i = 0; i < 100 && !server.logs.some((l) => l.includes(failure)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 100 && !server.logs.some((l) => l.includes(failure)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       assert.ok(server.logs.includes(`warning: ${failure}: requests get 503 until they can`), server.logs.join('\n'));
     } finally {
       await server.close();
@@ -278,8 +327,9 @@ describe('signing keys that cannot be fetched: the URL and the cause', () => {
     const server = await serveManifest(protectedManifest(issuer));
     try {
       assert.deepEqual(server.runtime.keys, {
-        error: `signing keys could not be fetched: the JWKS URL could not be discovered from ${issuer}/.well-known/oauth-authorization-server `
-          + `or ${issuer}/.well-known/openid-configuration (ECONNREFUSED 127.0.0.1:${port})`,
+        error:
+          `signing keys could not be fetched: the JWKS URL could not be discovered from ${issuer}/.well-known/oauth-authorization-server ` +
+          `or ${issuer}/.well-known/openid-configuration (ECONNREFUSED 127.0.0.1:${port})`,
       });
     } finally {
       await server.close();
@@ -292,7 +342,9 @@ describe('signing keys that cannot be fetched: the URL and the cause', () => {
     const origin = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
     const server = await serveManifest(protectedManifest(origin, { auth: { jwksUri: `${origin}/jwks?key=s3cret` } }));
     try {
-      assert.deepEqual(server.runtime.keys, { error: `signing keys could not be fetched from ${origin}/jwks (HTTP 500)` });
+      assert.deepEqual(server.runtime.keys, {
+        error: `signing keys could not be fetched from ${origin}/jwks (HTTP 500)`,
+      });
     } finally {
       await server.close();
       jwks.close();
@@ -330,25 +382,47 @@ describe('signing keys that cannot be fetched: the URL and the cause', () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}/mcp`;
     const checks = await runDoctor(url);
-    assert.deepEqual(checks.find((c) => c.name === '401 challenge'), {
-      name: '401 challenge', status: 'fail', detail: `${url} cannot be reached (fetch failed: ECONNREFUSED 127.0.0.1:${port})`,
-    });
+    assert.deepEqual(
+      checks.find((c) => c.name === '401 challenge'),
+      {
+        name: '401 challenge',
+        status: 'fail',
+        detail: `${url} cannot be reached (fetch failed: ECONNREFUSED 127.0.0.1:${port})`,
+      },
+    );
   });
 
   /** An error shaped as Node's net and dns modules make them. */
-  const systemError = (code: string, fields: Record<string, unknown>) => Object.assign(new Error(`${code} (as Node says it)`), { code, ...fields });
+  const systemError = (code: string, fields: Record<string, unknown>) =>
+    Object.assign(new Error(`${code} (as Node says it)`), { code, ...fields });
 
   test('describeError: the deepest cause, said shortly; a library code is not a system error', async () => {
     const port = await closedPort();
     const refused = await fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
     const cases: [string, unknown, string][] = [
       ['undici fetch failed', refused, `fetch failed: ECONNREFUSED 127.0.0.1:${port}`],
-      ['a Response as the cause', new Error('not conform', { cause: new Response('', { status: 404 }) }), 'not conform: HTTP 404'],
-      ['several addresses tried', new Error('fetch failed', { cause: new AggregateError([systemError('ECONNREFUSED', { address: '::1', port: 80 })]) }),
-        'fetch failed: ECONNREFUSED ::1:80'],
-      ['a lookup failure', new Error('fetch failed', { cause: systemError('EAI_AGAIN', { hostname: 'auth.example.com' }) }),
-        'fetch failed: EAI_AGAIN auth.example.com'],
-      ['a jose error code', Object.assign(new Error('Expected 200 OK'), { code: 'ERR_JOSE_GENERIC' }), 'Expected 200 OK'],
+      [
+        'a Response as the cause',
+        new Error('not conform', { cause: new Response('', { status: 404 }) }),
+        'not conform: HTTP 404',
+      ],
+      [
+        'several addresses tried',
+        new Error('fetch failed', {
+          cause: new AggregateError([systemError('ECONNREFUSED', { address: '::1', port: 80 })]),
+        }),
+        'fetch failed: ECONNREFUSED ::1:80',
+      ],
+      [
+        'a lookup failure',
+        new Error('fetch failed', { cause: systemError('EAI_AGAIN', { hostname: 'auth.example.com' }) }),
+        'fetch failed: EAI_AGAIN auth.example.com',
+      ],
+      [
+        'a jose error code',
+        Object.assign(new Error('Expected 200 OK'), { code: 'ERR_JOSE_GENERIC' }),
+        'Expected 200 OK',
+      ],
       ['a plain record as the cause', new Error('issuer mismatch', { cause: { expected: 'x' } }), 'issuer mismatch'],
     ];
     for (const [name, error, expected] of cases) assert.equal(describeError(error), expected, name);

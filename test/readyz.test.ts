@@ -1,9 +1,13 @@
 /** Readiness: false until the signing keys are loaded, true once they are; liveness throughout. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
-import { startAuthority, type Authority } from './support/authority.js';
-import { protectedManifest, serveManifest, withServer, type TestServer } from './support/server.js';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
+import { type Authority, startAuthority } from './support/authority.js';
+import { protectedManifest, serveManifest, type TestServer, withServer } from './support/server.js';
 
 let authority: Authority;
 let server: TestServer;
@@ -17,7 +21,9 @@ after(async () => {
   await authority.close();
 });
 
-test('/readyz is 503 while the JWKS cannot be fetched and 200 once it can; /healthz stays 200', { timeout: 20_000 }, async () => {
+test('/readyz is 503 while the JWKS cannot be fetched and 200 once it can; /healthz stays 200', {
+  timeout: 20_000,
+}, async () => {
   const origin = new URL(server.url).origin;
   const notReady = await fetch(`${origin}/readyz`);
   assert.equal(notReady.status, 503);
@@ -46,7 +52,13 @@ const NAP_MANIFEST = {
   server: { name: 'drain', version: '1.0.0' },
   http: { host: '127.0.0.1', port: 0 },
   auth: { provider: 'none' },
-  tools: [{ name: 'nap', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } }, handler: './handlers/record.js#nap' }],
+  tools: [
+    {
+      name: 'nap',
+      inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } },
+      handler: './handlers/record.js#nap',
+    },
+  ],
 };
 
 test('on shutdown, probes fail at once (no new or idle connections) while a call in flight still finishes', async () => {
@@ -55,18 +67,26 @@ test('on shutdown, probes fail at once (no new or idle connections) while a call
   // One keep-alive agent, so the probe during the drain reuses an open connection.
   const { Agent, request } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const probe = () => new Promise<number>((resolve, reject) => {
-    request(`${origin}/readyz`, { agent }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject).end();
-  });
+  const probe = () =>
+    new Promise<number>((resolve, reject) => {
+      request(`${origin}/readyz`, { agent }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
   try {
     assert.equal(await probe(), 200);
     const inFlight = fetch(draining.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'nap', arguments: { ms: 400 } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'nap', arguments: { ms: 400 } },
+      }),
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closed = draining.runtime.close();
@@ -84,12 +104,23 @@ test('on shutdown, probes fail at once (no new or idle connections) while a call
 
 test('on shutdown, a 2026-07-28 subscription told how soon to reconnect ends gracefully once the calls in flight are done', async () => {
   await withServer(NAP_MANIFEST, async (draining) => {
-    const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_INFO_META_KEY]: { name: 'drain', version: '1.0.0' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
-    const modern = (method: string, params: Record<string, unknown>, name?: string) => fetch(draining.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': method, ...(name && { 'Mcp-Name': name }) },
-      body: JSON.stringify({ jsonrpc: '2.0', id: method, method, params: { ...params, _meta: meta } }),
-    });
+    const meta = {
+      [PROTOCOL_VERSION_META_KEY]: '2026-07-28',
+      [CLIENT_INFO_META_KEY]: { name: 'drain', version: '1.0.0' },
+      [CLIENT_CAPABILITIES_META_KEY]: {},
+    };
+    const modern = (method: string, params: Record<string, unknown>, name?: string) =>
+      fetch(draining.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'Mcp-Protocol-Version': '2026-07-28',
+          'Mcp-Method': method,
+          ...(name && { 'Mcp-Name': name }),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: method, method, params: { ...params, _meta: meta } }),
+      });
     const listen = await modern('subscriptions/listen', { notifications: { toolsListChanged: true } });
     assert.equal(listen.headers.get('content-type'), 'text/event-stream');
     const stream = listen.text();
@@ -103,6 +134,10 @@ test('on shutdown, a 2026-07-28 subscription told how soon to reconnect ends gra
     const text = await stream;
     assert.ok(text.startsWith('retry: 1000\n\n'), text);
     assert.match(text, /notifications\/subscriptions\/acknowledged/);
-    assert.match(text, /"id":"subscriptions\/listen","result":\{"resultType":"complete"/, 'the subscription ends with its result');
+    assert.match(
+      text,
+      /"id":"subscriptions\/listen","result":\{"resultType":"complete"/,
+      'the subscription ends with its result',
+    );
   });
 });

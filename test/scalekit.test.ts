@@ -28,17 +28,27 @@ test('metadata names <env>/resources/<id> as the authorization server; keys come
 
 const cases: [string, () => Record<string, unknown>, number][] = [
   ['iss = environment URL, aud = res_ id', () => ({ aud: [RESOURCE_ID], scopes: ['todo:write'] }), 200],
-  ['iss = <env>/resources/<id>', () => ({ iss: `${fixture.authority.issuer}/resources/${RESOURCE_ID}`, aud: [RESOURCE_ID], scopes: ['todo:write'] }), 200],
+  [
+    'iss = <env>/resources/<id>',
+    () => ({ iss: `${fixture.authority.issuer}/resources/${RESOURCE_ID}`, aud: [RESOURCE_ID], scopes: ['todo:write'] }),
+    200,
+  ],
   ['aud = the registered server URL', () => ({ aud: [fixture.server.url], scopes: ['todo:write'] }), 200],
   ['scopes from the `scope` string too', () => ({ aud: [RESOURCE_ID], scope: 'todo:write' }), 200],
   ['another resource id', () => ({ aud: ['res_1'], scopes: ['todo:write'] }), 401],
-  ['another environment as issuer', () => ({ iss: 'https://other.scalekit.dev', aud: [RESOURCE_ID], scopes: ['todo:write'] }), 401],
+  [
+    'another environment as issuer',
+    () => ({ iss: 'https://other.scalekit.dev', aud: [RESOURCE_ID], scopes: ['todo:write'] }),
+    401,
+  ],
   ['missing scope', () => ({ aud: [RESOURCE_ID], scopes: ['todo:read'] }), 403],
 ];
 for (const [description, claims, expected] of cases) {
   test(description, async () => {
     const token = await fixture.authority.mint(claims());
-    const response = await post(fixture.server.url, toolCall('write', { title: 'x' }), { headers: { Authorization: `Bearer ${token}` } });
+    const response = await post(fixture.server.url, toolCall('write', { title: 'x' }), {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     assert.equal(response.status, expected);
   });
 }

@@ -17,7 +17,10 @@ for (const { era, connect } of CLIENTS) {
     test('lists exactly the tools the manifest declares', async () => {
       const client = await connect(fixture.server.url, await token({ scope: 'todo:read' }));
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name), FIXTURE_TOOLS.map((t) => t.name));
+      assert.deepEqual(
+        tools.map((t) => t.name),
+        FIXTURE_TOOLS.map((t) => t.name),
+      );
       const echo = tools.find((t) => t.name === 'echo')!;
       assert.deepEqual(echo.inputSchema, FIXTURE_TOOLS[0]!.inputSchema);
       assert.deepEqual(tools.find((t) => t.name === 'write')!.outputSchema, FIXTURE_TOOLS[1]!.outputSchema);
@@ -36,7 +39,9 @@ for (const { era, connect } of CLIENTS) {
       const client = await connect(fixture.server.url, await token({ scope: 'todo:write', sub: `bob-${era}` }));
       const result = await client.callTool('write', { title: 'milk' });
       assert.deepEqual(result.structuredContent, { title: 'milk', subject: `bob-${era}` });
-      assert.deepEqual(result.content, [{ type: 'text', text: JSON.stringify({ title: 'milk', subject: `bob-${era}` }) }]);
+      assert.deepEqual(result.content, [
+        { type: 'text', text: JSON.stringify({ title: 'milk', subject: `bob-${era}` }) },
+      ]);
       await client.close();
     });
 
@@ -70,8 +75,16 @@ for (const { era, connect } of CLIENTS) {
       // A server built for one call holds only the named tool; every tool must still be its own.
       const client = await connect(fixture.server.url, await token({ scope: 'todo:read todo:write', sub: 'carol' }));
       assert.deepEqual((await client.callTool('echo', { text: 'one' })).content, [{ type: 'text', text: 'echo: one' }]);
-      assert.deepEqual((await client.callTool('write', { title: 'two' })).structuredContent, { title: 'two', subject: 'carol' });
-      assert.deepEqual(recordedCalls().slice(-2).map((c) => c.tool), ['echo', 'write']);
+      assert.deepEqual((await client.callTool('write', { title: 'two' })).structuredContent, {
+        title: 'two',
+        subject: 'carol',
+      });
+      assert.deepEqual(
+        recordedCalls()
+          .slice(-2)
+          .map((c) => c.tool),
+        ['echo', 'write'],
+      );
       await assert.rejects(client.callTool('nope', {}), /Tool nope not found/);
       await client.close();
     });
@@ -80,7 +93,8 @@ for (const { era, connect } of CLIENTS) {
 
 describe('scopes', () => {
   const status = async (tool: string, claims: Record<string, unknown>) =>
-    (await post(fixture.server.url, toolCall(tool), { headers: { Authorization: `Bearer ${await token(claims)}` } })).status;
+    (await post(fixture.server.url, toolCall(tool), { headers: { Authorization: `Bearer ${await token(claims)}` } }))
+      .status;
 
   const table: [string, string, Record<string, unknown>, number][] = [
     ['`scope` claim, space-delimited', 'write', { scope: 'todo:read todo:write' }, 200],
@@ -100,13 +114,18 @@ describe('scopes', () => {
   }
 
   test('any-of challenge names the preferred scope only (SEP-2350)', async () => {
-    const response = await post(fixture.server.url, toolCall('remove'), { headers: { Authorization: `Bearer ${await token({ scope: 'todo:read' })}` } });
+    const response = await post(fixture.server.url, toolCall('remove'), {
+      headers: { Authorization: `Bearer ${await token({ scope: 'todo:read' })}` },
+    });
     assert.equal(response.status, 403);
     assert.equal(
       response.headers.get('www-authenticate'),
       `Bearer error="insufficient_scope", error_description="The remove tool needs scope todo:write", scope="todo:write", resource_metadata="${fixture.server.runtime.snapshot.resourceMetadataUrl}"`,
     );
-    assert.deepEqual(await response.json(), { error: 'insufficient_scope', error_description: 'The remove tool needs scope todo:write' });
+    assert.deepEqual(await response.json(), {
+      error: 'insufficient_scope',
+      error_description: 'The remove tool needs scope todo:write',
+    });
   });
 });
 
@@ -130,8 +149,28 @@ describe('handler context and results', () => {
     assert.equal(typeof auth['expiresAt'], 'number');
     assert.deepEqual(auth['claimNames'], ['aud', 'client_id', 'exp', 'iat', 'iss', 'scope', 'sub']);
     const last = recordedCalls().at(-1)!;
-    assert.deepEqual(last.ctxKeys.sort(), ['auth', 'clientCapabilities', 'closeStream', 'elicit', 'listRoots', 'log', 'notifyResourceUpdated', 'progress', 'sample', 'signal', 'toolName']);
-    assert.deepEqual(last.authKeys.sort(), ['claims', 'clientId', 'expiresAt', 'issuer', 'principal', 'scopes', 'subject']);
+    assert.deepEqual(last.ctxKeys.sort(), [
+      'auth',
+      'clientCapabilities',
+      'closeStream',
+      'elicit',
+      'listRoots',
+      'log',
+      'notifyResourceUpdated',
+      'progress',
+      'sample',
+      'signal',
+      'toolName',
+    ]);
+    assert.deepEqual(last.authKeys.sort(), [
+      'claims',
+      'clientId',
+      'expiresAt',
+      'issuer',
+      'principal',
+      'scopes',
+      'subject',
+    ]);
     assert.ok(!JSON.stringify(result).includes('eyJ'), 'a token reached the handler');
   });
 
@@ -139,7 +178,11 @@ describe('handler context and results', () => {
     const result = await call('fail');
     assert.equal(result.isError, true);
     assert.deepEqual(result.content, [{ type: 'text', text: 'the fixture failed on purpose' }]);
-    assert.ok(fixture.server.logs.some((line) => line.includes('tool fail failed: Error: the fixture failed on purpose') && line.includes('record.js')));
+    assert.ok(
+      fixture.server.logs.some(
+        (line) => line.includes('tool fail failed: Error: the fixture failed on purpose') && line.includes('record.js'),
+      ),
+    );
   });
 
   test('timeoutMs aborts a handler that never finishes', async () => {

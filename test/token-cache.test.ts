@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Verification } from '../src/auth/types.js';
 import { createTokenVerifier, type VerifierConfig } from '../src/auth/verifier.js';
-import { startAuthority, type Authority } from './support/authority.js';
+import { type Authority, startAuthority } from './support/authority.js';
 
 const RESOURCE = 'http://127.0.0.1:9/mcp';
 let authority: Authority;
@@ -19,18 +19,21 @@ before(async () => {
 after(() => authority.close());
 
 function verifier(overrides: Partial<VerifierConfig> = {}) {
-  return createTokenVerifier({
-    issuers: [authority.issuer],
-    discoveryIssuer: authority.issuer,
-    jwksUri: authority.jwksUri,
-    audienceIncludesResource: true,
-    algorithms: ['RS256'],
-    scopeClaims: ['scope'],
-    clockToleranceSec: 0,
-    jwksCacheSec: 600,
-    tokenCacheSize: 100,
-    ...overrides,
-  }, RESOURCE);
+  return createTokenVerifier(
+    {
+      issuers: [authority.issuer],
+      discoveryIssuer: authority.issuer,
+      jwksUri: authority.jwksUri,
+      audienceIncludesResource: true,
+      algorithms: ['RS256'],
+      scopeClaims: ['scope'],
+      clockToleranceSec: 0,
+      jwksCacheSec: 600,
+      tokenCacheSize: 100,
+      ...overrides,
+    },
+    RESOURCE,
+  );
 }
 
 function accepted(v: Verification) {
@@ -49,13 +52,17 @@ describe('verified-token cache', () => {
     assert.notEqual(accepted(await v.verify(await authority.mint({ scope: 'a', jti: randomUUID() }))), first);
   });
 
-  test('an entry never outlives the token\'s exp', async () => {
+  test("an entry never outlives the token's exp", async () => {
     const v = verifier();
     // Two seconds: exp is whole seconds, so a one-second token minted late in a second may expire at once.
     const token = await authority.mint({ scope: 'a', jti: randomUUID() }, { expiresIn: 2 });
     accepted(await v.verify(token));
     await sleep(2_100);
-    assert.deepEqual(await v.verify(token), { ok: false, error: 'invalid_token', description: 'The access token expired' });
+    assert.deepEqual(await v.verify(token), {
+      ok: false,
+      error: 'invalid_token',
+      description: 'The access token expired',
+    });
   });
 
   test('refused tokens are not remembered', async () => {

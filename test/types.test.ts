@@ -11,10 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
-import { loadManifest } from '../src/config/index.js';
-import { McpOAuthError } from '../src/errors.js';
 import { zodSource } from '../src/commands/schema-to-zod.js';
 import { generateTypes } from '../src/commands/types.js';
+import { loadManifest } from '../src/config/index.js';
+import { McpOAuthError } from '../src/errors.js';
 import type { ResolvedManifest } from '../src/manifest.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
@@ -71,11 +71,23 @@ describe('generateTypes', () => {
     assert.ok(!text.includes('$ref'), text);
     const declared = [...text.matchAll(/^export (?:const|type) (\w+)/gm)].map((m) => m[1]);
     assert.deepEqual(declared, [
-      'CreateOrderInput', 'CreateOrderInput', 'CreateOrderOutput', 'CreateOrderOutput', 'CreateOrderHandler',
-      'CreateOrder2Input', 'CreateOrder2Input', 'CreateOrder2Handler',
-      'TreeInput', 'TreeInput', 'TreeHandler',
-      'Tool2Input', 'Tool2Input', 'Tool2Handler',
-      'Tool2faVerifyInput', 'Tool2faVerifyInput', 'Tool2faVerifyHandler',
+      'CreateOrderInput',
+      'CreateOrderInput',
+      'CreateOrderOutput',
+      'CreateOrderOutput',
+      'CreateOrderHandler',
+      'CreateOrder2Input',
+      'CreateOrder2Input',
+      'CreateOrder2Handler',
+      'TreeInput',
+      'TreeInput',
+      'TreeHandler',
+      'Tool2Input',
+      'Tool2Input',
+      'Tool2Handler',
+      'Tool2faVerifyInput',
+      'Tool2faVerifyInput',
+      'Tool2faVerifyHandler',
     ]);
     assert.match(text, /^\/\/ Tool "create-order": Same PascalCase name as create_order$/m);
     // The address definition, used twice, appears twice, with the $ref's own description on the first.
@@ -102,12 +114,17 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
         },
         $defs: { s: { type: 'string' }, o: { type: 'object', properties: { x: { type: 'string' } } } },
       },
-      source: 'z.object({ "a": z.string().max(3).optional(), "b": z.object({ "x": z.string() }).optional(), ' +
+      source:
+        'z.object({ "a": z.string().max(3).optional(), "b": z.object({ "x": z.string() }).optional(), ' +
         '"c": z.intersection(z.object({ "x": z.string().optional() }), z.object({ "y": z.number().optional() })).optional() })',
     },
     {
       name: '$anchor references and escaped JSON pointers resolve',
-      schema: { type: 'object', properties: { a: { $ref: '#word' }, b: { $ref: '#/$defs/a~1b' } }, $defs: { w: { $anchor: 'word', type: 'string' }, 'a/b': { type: 'boolean' } } },
+      schema: {
+        type: 'object',
+        properties: { a: { $ref: '#word' }, b: { $ref: '#/$defs/a~1b' } },
+        $defs: { w: { $anchor: 'word', type: 'string' }, 'a/b': { type: 'boolean' } },
+      },
       source: 'z.object({ "a": z.string().optional(), "b": z.boolean().optional() })',
     },
     {
@@ -121,24 +138,33 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
       source: 'z.object({ "v": z.union([z.string(), z.record(z.string(), z.unknown())]).optional() })',
     },
     {
-      name: 'formats and closed objects use Zod 4\'s own schemas, keeping the length checks and the pattern',
+      name: "formats and closed objects use Zod 4's own schemas, keeping the length checks and the pattern",
       schema: {
         type: 'object',
         properties: {
-          d: { type: 'string', format: 'date' }, t: { type: 'string', format: 'date-time' }, p: { type: 'string', format: 'duration' },
-          e: { type: 'string', format: 'email', maxLength: 99 }, u: { type: 'string', format: 'uri' }, id: { type: 'string', format: 'uuid', pattern: '^0' },
+          d: { type: 'string', format: 'date' },
+          t: { type: 'string', format: 'date-time' },
+          p: { type: 'string', format: 'duration' },
+          e: { type: 'string', format: 'email', maxLength: 99 },
+          u: { type: 'string', format: 'uri' },
+          id: { type: 'string', format: 'uuid', pattern: '^0' },
           n: { type: ['integer', 'null'], minimum: 1, multipleOf: 1 },
         },
         additionalProperties: false,
       },
-      source: 'z.strictObject({ "d": z.iso.date().optional(), "t": z.iso.datetime({ offset: true }).optional(), "p": z.iso.duration().optional(), ' +
+      source:
+        'z.strictObject({ "d": z.iso.date().optional(), "t": z.iso.datetime({ offset: true }).optional(), "p": z.iso.duration().optional(), ' +
         '"e": z.email().max(99).optional(), "u": z.url().optional(), "id": z.uuid().regex(new RegExp("^0", "u")).optional(), ' +
         '"n": z.union([z.int().gte(1), z.null()]).optional() })',
     },
     {
       name: 'a pattern is compiled with the u flag, as AJV compiles it; unknown formats are dropped',
-      schema: { type: 'object', properties: { s: { type: 'string', pattern: '^\\p{Lu}$' }, ip: { type: 'string', format: 'ipv4' } } },
-      source: 'z.object({ "s": z.string().regex(new RegExp("^\\\\p{Lu}$", "u")).optional(), "ip": z.string().optional() })',
+      schema: {
+        type: 'object',
+        properties: { s: { type: 'string', pattern: '^\\p{Lu}$' }, ip: { type: 'string', format: 'ipv4' } },
+      },
+      source:
+        'z.object({ "s": z.string().regex(new RegExp("^\\\\p{Lu}$", "u")).optional(), "ip": z.string().optional() })',
     },
   ];
   for (const { name, schema, source } of cases) {
@@ -151,18 +177,42 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
   }
 
   test('no member the installed Zod marks @deprecated is emitted', async () => {
-    const generated = [generateTypes(await load(TODO), 'm'), generateTypes(await load(TYPED), 'm'), ...cases.map((c) => zodSource(c.schema))].join('\n');
+    const generated = [
+      generateTypes(await load(TODO), 'm'),
+      generateTypes(await load(TYPED), 'm'),
+      ...cases.map((c) => zodSource(c.schema)),
+    ].join('\n');
     const deprecated = deprecatedZodApi();
-    assert.ok(deprecated.methods.has('date') && deprecated.methods.has('email'), 'the scan reads Zod\'s declarations');
-    for (const name of deprecated.methods) assert.doesNotMatch(generated, new RegExp(`\\)\\.${name}\\(`), `.${name}() is deprecated`);
-    for (const name of deprecated.functions) assert.doesNotMatch(generated, new RegExp(`\\bz\\.${name}\\(`), `z.${name}() is deprecated`);
+    assert.ok(deprecated.methods.has('date') && deprecated.methods.has('email'), "the scan reads Zod's declarations");
+    for (const name of deprecated.methods)
+      assert.doesNotMatch(generated, new RegExp(`\\)\\.${name}\\(`), `.${name}() is deprecated`);
+    for (const name of deprecated.functions)
+      assert.doesNotMatch(generated, new RegExp(`\\bz\\.${name}\\(`), `z.${name}() is deprecated`);
   });
 
   test('the format schemas accept and refuse what the formats mean', () => {
-    const schema = new Function('z', `return ${zodSource(cases.find((c) => c.name.startsWith('formats'))!.schema)};`)(z) as z.ZodType;
-    const valid = { d: '2026-07-28', t: '2026-07-28T10:00:00+02:00', p: 'P1DT2H', e: 'a@example.com', u: 'https://example.com/x', id: '0f8fad5b-d9cb-469f-a165-70867728950e', n: 2 };
+    const schema = new Function('z', `return ${zodSource(cases.find((c) => c.name.startsWith('formats'))!.schema)};`)(
+      z,
+    ) as z.ZodType;
+    const valid = {
+      d: '2026-07-28',
+      t: '2026-07-28T10:00:00+02:00',
+      p: 'P1DT2H',
+      e: 'a@example.com',
+      u: 'https://example.com/x',
+      id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      n: 2,
+    };
     assert.equal(schema.safeParse(valid).success, true);
-    for (const [key, bad] of Object.entries({ d: '2026-13-01', t: '2026-07-28 10:00', p: '1 day', e: 'a@', u: 'not a url', id: 'nope', n: 1.5 })) {
+    for (const [key, bad] of Object.entries({
+      d: '2026-13-01',
+      t: '2026-07-28 10:00',
+      p: '1 day',
+      e: 'a@',
+      u: 'not a url',
+      id: 'nope',
+      n: 1.5,
+    })) {
       assert.equal(schema.safeParse({ ...valid, [key]: bad }).success, false, `${key}: ${bad}`);
     }
     assert.equal(schema.safeParse({ ...valid, extra: 1 }).success, false, 'closed object');
@@ -176,22 +226,40 @@ describe('zodSource: JSON Schema to Zod, as the server validates it', () => {
 
   test('a $ref bomb is refused as a manifest problem, not expanded', async () => {
     const defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 20; i++) defs[`d${i}`] = { type: 'array', items: { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] } };
-    const manifest = { ...(await load(TODO)), tools: [{ ...(await load(TODO)).tools[0]!, inputSchema: { type: 'object', properties: { x: { $ref: '#/$defs/d20' } }, $defs: defs } }] };
-    assert.throws(() => generateTypes(manifest, 'm.yaml'), (error: unknown) => {
-      assert.ok(error instanceof McpOAuthError);
-      assert.equal(error.code, 'MANIFEST_INVALID');
-      assert.equal(error.problems[0]?.path, 'tools[0].inputSchema');
-      assert.match(error.problems[0]?.message ?? '', /expand to more than 10000 schemas/);
-      return true;
-    });
+    for (let i = 1; i <= 20; i++)
+      defs[`d${i}`] = {
+        type: 'array',
+        items: { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] },
+      };
+    const manifest = {
+      ...(await load(TODO)),
+      tools: [
+        {
+          ...(await load(TODO)).tools[0]!,
+          inputSchema: { type: 'object', properties: { x: { $ref: '#/$defs/d20' } }, $defs: defs },
+        },
+      ],
+    };
+    assert.throws(
+      () => generateTypes(manifest, 'm.yaml'),
+      (error: unknown) => {
+        assert.ok(error instanceof McpOAuthError);
+        assert.equal(error.code, 'MANIFEST_INVALID');
+        assert.equal(error.problems[0]?.path, 'tools[0].inputSchema');
+        assert.match(error.problems[0]?.message ?? '', /expand to more than 10000 schemas/);
+        return true;
+      },
+    );
   });
 });
 
 describe('the generated module compiles with the repo TypeScript against Zod 4 and mcp-serve', () => {
   let dir: string;
   const tsc = (config: string) =>
-    spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', join(dir, config)], { cwd: dir, encoding: 'utf8' });
+    spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', join(dir, config)], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
 
   before(async () => {
     // Inside the repository, so `zod` resolves from its node_modules.
@@ -202,13 +270,28 @@ describe('the generated module compiles with the repo TypeScript against Zod 4 a
     writeFileSync(join(dir, 'handlers.ts'), HANDLERS);
     writeFileSync(join(dir, 'misuse.ts'), MISUSE);
     const compilerOptions = {
-      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: [], skipLibCheck: true,
-      strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, verbatimModuleSyntax: true, noUnusedLocals: true,
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      noEmit: true,
+      types: [],
+      skipLibCheck: true,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      verbatimModuleSyntax: true,
+      noUnusedLocals: true,
       // mcp-oauth as a user gets it: the built declarations.
       paths: { 'mcp-serve': ['../../dist/src/index.d.ts'] },
     };
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'typed.types.ts', 'handlers.ts'] }));
-    writeFileSync(join(dir, 'tsconfig.misuse.json'), JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'misuse.ts'] }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'typed.types.ts', 'handlers.ts'] }),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.misuse.json'),
+      JSON.stringify({ compilerOptions, files: ['todo.types.ts', 'misuse.ts'] }),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -232,7 +315,9 @@ function deprecatedZodApi(): { methods: Set<string>; functions: Set<string> } {
   const dts = readFileSync(join(ROOT, 'node_modules', 'zod', 'v4', 'classic', 'schemas.d.ts'), 'utf8');
   const methods = new Set<string>();
   const functions = new Set<string>();
-  for (const match of dts.matchAll(/\/\*\*(?:(?!\*\/)[^])*@deprecated(?:(?!\*\/)[^])*\*\/\s*(export declare (?:function|const) )?(\w+)/g)) {
+  for (const match of dts.matchAll(
+    /\/\*\*(?:(?!\*\/)[^])*@deprecated(?:(?!\*\/)[^])*\*\/\s*(export declare (?:function|const) )?(\w+)/g,
+  )) {
     (match[1] ? functions : methods).add(match[2]!);
   }
   return { methods, functions };

@@ -18,15 +18,23 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const [kind, port, issuer, audience] = process.argv.slice(2);
 const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
-const RESULT = (id) => JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'echo: hello' }] } });
+const RESULT = (id) =>
+  JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'echo: hello' }] } });
 
 /** The bearer check every authenticated target does: RS256, issuer, audience, exp, scope. */
 async function authorized(req) {
   const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (!token) return false;
   try {
-    const { payload } = await jwtVerify(token, jwks, { issuer, audience, algorithms: ['RS256'], requiredClaims: ['exp'] });
-    return String(payload.scope ?? '').split(' ').includes('bench:read');
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer,
+      audience,
+      algorithms: ['RS256'],
+      requiredClaims: ['exp'],
+    });
+    return String(payload.scope ?? '')
+      .split(' ')
+      .includes('bench:read');
   } catch {
     return false;
   }
@@ -45,10 +53,15 @@ async function sdkHandler(name, { sharedValidator = false } = {}) {
   const { McpServer, createMcpHandler, fromJsonSchema } = await import('@modelcontextprotocol/server');
   const { AjvJsonSchemaValidator } = await import('@modelcontextprotocol/server/validators/ajv');
   const jsonSchemaValidator = sharedValidator ? new AjvJsonSchemaValidator() : undefined;
-  const inputSchema = fromJsonSchema({ type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] }, jsonSchemaValidator);
+  const inputSchema = fromJsonSchema(
+    { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] },
+    jsonSchemaValidator,
+  );
   return createMcpHandler(() => {
     const server = new McpServer({ name, version: '1.0.0' }, jsonSchemaValidator && { jsonSchemaValidator });
-    server.registerTool('echo', { inputSchema }, async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
+    server.registerTool('echo', { inputSchema }, async ({ text }) => ({
+      content: [{ type: 'text', text: `echo: ${text}` }],
+    }));
     return server;
   });
 }
@@ -56,7 +69,8 @@ async function sdkHandler(name, { sharedValidator = false } = {}) {
 let handler;
 if (kind === 'express') {
   const { OAuthError, OAuthErrorCode } = await import('@modelcontextprotocol/server');
-  const { createMcpExpressApp, getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter, requireBearerAuth } = await import('@modelcontextprotocol/express');
+  const { createMcpExpressApp, getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter, requireBearerAuth } =
+    await import('@modelcontextprotocol/express');
   const { toNodeHandler } = await import('@modelcontextprotocol/node');
   const serverUrl = new URL(audience);
   /** @type {import('@modelcontextprotocol/express').OAuthTokenVerifier} */
@@ -64,21 +78,39 @@ if (kind === 'express') {
     async verifyAccessToken(token) {
       let payload;
       try {
-        ({ payload } = await jwtVerify(token, jwks, { issuer, audience, algorithms: ['RS256'], requiredClaims: ['exp'] }));
+        ({ payload } = await jwtVerify(token, jwks, {
+          issuer,
+          audience,
+          algorithms: ['RS256'],
+          requiredClaims: ['exp'],
+        }));
       } catch {
         throw new OAuthError(OAuthErrorCode.InvalidToken, 'Invalid access token');
       }
-      const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
+      const scopes = String(payload.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
       return { token, clientId: String(payload.client_id ?? payload.sub ?? ''), scopes, expiresAt: payload.exp };
     },
   };
   const app = createMcpExpressApp();
-  app.use(mcpAuthMetadataRouter({
-    oauthMetadata: { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, response_types_supported: ['code'] },
-    resourceServerUrl: serverUrl,
-    scopesSupported: ['bench:read'],
-  }));
-  const auth = requireBearerAuth({ verifier, requiredScopes: ['bench:read'], resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(serverUrl) });
+  app.use(
+    mcpAuthMetadataRouter({
+      oauthMetadata: {
+        issuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        response_types_supported: ['code'],
+      },
+      resourceServerUrl: serverUrl,
+      scopesSupported: ['bench:read'],
+    }),
+  );
+  const auth = requireBearerAuth({
+    verifier,
+    requiredScopes: ['bench:read'],
+    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(serverUrl),
+  });
   const node = toNodeHandler(await sdkHandler('bench-express'));
   app.all('/mcp', auth, (req, res) => void node(req, res, req.body));
   app.listen(Number(port), '127.0.0.1', (error) => {
@@ -104,4 +136,7 @@ if (kind === 'express') {
     res.end(RESULT(body.id));
   };
 }
-if (handler) createServer((req, res) => void handler(req, res)).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));
+if (handler)
+  createServer((req, res) => void handler(req, res)).listen(Number(port), '127.0.0.1', () =>
+    process.stdout.write('ready\n'),
+  );

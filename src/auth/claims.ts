@@ -5,8 +5,9 @@
  * section 2.2, RFC 7662 section 2.2): a claim of the wrong type is a refusal naming it,
  * never a silent "absent" or an object handed to handlers.
  */
-import type { AuthContext } from './types.js';
+
 import { scopesFromClaims } from './scopes.js';
+import type { AuthContext } from './types.js';
 
 export interface ClaimsPolicy {
   readonly scopeClaims: readonly string[];
@@ -24,10 +25,16 @@ const IDENTITY_CLAIMS = ['sub', 'client_id', 'azp', 'cid'] as const;
  * The caller's context from `claims`, issued by `issuer`. The client is `client_id`
  * (RFC 9068, RFC 7662), else `azp` (OpenID Connect), else `cid` (Okta).
  */
-export function authContextFromClaims(claims: Readonly<Record<string, unknown>>, issuer: string, policy: ClaimsPolicy, nowSec = Date.now() / 1000): ClaimsVerdict {
+export function authContextFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  issuer: string,
+  policy: ClaimsPolicy,
+  nowSec = Date.now() / 1000,
+): ClaimsVerdict {
   for (const name of IDENTITY_CLAIMS) {
     const value = claims[name];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) return { ok: false, description: `The token's ${name} claim must be a non-empty string` };
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      return { ok: false, description: `The token's ${name} claim must be a non-empty string` };
   }
   const times = checkTimes(claims, policy, nowSec);
   if (typeof times === 'string') return { ok: false, description: times };
@@ -50,10 +57,15 @@ export function authContextFromClaims(claims: Readonly<Record<string, unknown>>,
 }
 
 /** `iat`, `nbf`, `exp` are NumericDates in order: not issued in the future, not used before `nbf` nor after `exp`. */
-function checkTimes(claims: Readonly<Record<string, unknown>>, policy: ClaimsPolicy, now: number): { expiresAt: number } | string {
+function checkTimes(
+  claims: Readonly<Record<string, unknown>>,
+  policy: ClaimsPolicy,
+  now: number,
+): { expiresAt: number } | string {
   for (const name of ['iat', 'nbf', 'exp']) {
     const value = claims[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) return `The token's ${name} claim must be a NumericDate (seconds since the epoch)`;
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value)))
+      return `The token's ${name} claim must be a NumericDate (seconds since the epoch)`;
   }
   const { iat, nbf, exp } = claims as { iat?: number; nbf?: number; exp?: number };
   const tolerance = policy.clockToleranceSec;
@@ -61,7 +73,8 @@ function checkTimes(claims: Readonly<Record<string, unknown>>, policy: ClaimsPol
   if (exp !== undefined && exp <= now - tolerance) return 'The access token expired';
   if (nbf !== undefined && nbf > now + tolerance) return 'The token is not valid yet (nbf)';
   if (iat !== undefined && iat > now + tolerance) return 'The token was issued in the future (iat)';
-  if (iat !== undefined && exp !== undefined && exp <= iat) return 'The token expires before it was issued (exp is not after iat)';
+  if (iat !== undefined && exp !== undefined && exp <= iat)
+    return 'The token expires before it was issued (exp is not after iat)';
   return { expiresAt: exp ?? policy.expiresAtWithoutExp! };
 }
 
@@ -71,7 +84,11 @@ function checkTimes(claims: Readonly<Record<string, unknown>>, policy: ClaimsPol
  * "a" + "b|c"). Undefined when the token names neither a subject nor a client: such a
  * token is no one in particular, and gets nothing that is kept per caller.
  */
-export function principalKey(issuer: string, subject: string | undefined, clientId: string | undefined): string | undefined {
+export function principalKey(
+  issuer: string,
+  subject: string | undefined,
+  clientId: string | undefined,
+): string | undefined {
   if (subject === undefined && clientId === undefined) return undefined;
   return JSON.stringify([issuer, subject ?? null, clientId ?? null]);
 }
@@ -84,5 +101,9 @@ export function freezeAuthContext(auth: AuthContext): AuthContext {
 /** The caller as the access log and the audit records name it: never the token. */
 export function callerFields(auth: AuthContext | undefined): { issuer?: string; subject?: string; clientId?: string } {
   if (!auth) return {};
-  return { issuer: auth.issuer, ...(auth.subject !== undefined && { subject: auth.subject }), ...(auth.clientId !== undefined && { clientId: auth.clientId }) };
+  return {
+    issuer: auth.issuer,
+    ...(auth.subject !== undefined && { subject: auth.subject }),
+    ...(auth.clientId !== undefined && { clientId: auth.clientId }),
+  };
 }

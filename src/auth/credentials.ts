@@ -18,7 +18,10 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function readCredentials(rawHeaders: readonly string[], search: URLSearchParams): Credentials {
   if (search.has('access_token')) {
-    return { kind: 'invalid', description: 'Tokens in the query string are not accepted; send an Authorization: Bearer header' };
+    return {
+      kind: 'invalid',
+      description: 'Tokens in the query string are not accepted; send an Authorization: Bearer header',
+    };
   }
   const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -32,6 +35,7 @@ export function readCredentials(rawHeaders: readonly string[], search: URLSearch
   // Another scheme (Basic, DPoP, ...) carries no bearer credentials: answer with the bare challenge.
   if (scheme.toLowerCase() !== 'bearer') return { kind: 'none' };
   const token = space === -1 ? '' : header.slice(space + 1).trim();
-  if (!B64TOKEN.test(token)) return { kind: 'invalid', description: 'Malformed Authorization header; expected "Bearer <token>"' };
+  if (!B64TOKEN.test(token))
+    return { kind: 'invalid', description: 'Malformed Authorization header; expected "Bearer <token>"' };
   return { kind: 'bearer', token };
 }

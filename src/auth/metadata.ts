@@ -15,7 +15,11 @@ export function resourceMetadataPaths(mcpPath: string): string[] {
 }
 
 /** `authorizationServers` is used when the manifest names none (the dev server's own origin). */
-export function buildResourceMetadata(manifest: ResolvedManifest, resourceUrl: string, authorizationServers?: readonly string[]): Record<string, unknown> {
+export function buildResourceMetadata(
+  manifest: ResolvedManifest,
+  resourceUrl: string,
+  authorizationServers?: readonly string[],
+): Record<string, unknown> {
   const { resource } = manifest;
   const servers = resource.authorization_servers ?? authorizationServers;
   return {

@@ -6,28 +6,43 @@ import type { ScopePolicy } from '../manifest.js';
  * section 2.2.3, RFC 8693 section 4.2), `scp` (Entra) a string or an array, `scopes`
  * and `permissions` (Auth0 RBAC) arrays of strings. Other configured claims: either.
  */
-const SCOPE_CLAIM_FORMS: Readonly<Record<string, 'string' | 'array'>> = { scope: 'string', scopes: 'array', permissions: 'array' };
+const SCOPE_CLAIM_FORMS: Readonly<Record<string, 'string' | 'array'>> = {
+  scope: 'string',
+  scopes: 'array',
+  permissions: 'array',
+};
 
 /**
  * Scopes granted by a token, from every configured claim; a claim of another type is
  * refused with its name (a token the server cannot read is not read as "no scopes").
  */
-export function scopesFromClaims(claims: Readonly<Record<string, unknown>>, scopeClaims: readonly string[]): { ok: true; scopes: string[] } | { ok: false; description: string } {
+export function scopesFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  scopeClaims: readonly string[],
+): { ok: true; scopes: string[] } | { ok: false; description: string } {
   const scopes = new Set<string>();
   for (const name of scopeClaims) {
     const value = claims[name];
     if (value === undefined) continue;
     const form = SCOPE_CLAIM_FORMS[name];
-    const items = typeof value === 'string' && form !== 'array' ? value.split(' ')
-      : Array.isArray(value) && form !== 'string' && value.every((item) => typeof item === 'string') ? (value as string[])
-      : undefined;
-    if (!items) return { ok: false, description: `The token's ${name} claim must be ${SCOPE_FORM_TEXT[form ?? 'either']}` };
+    const items =
+      typeof value === 'string' && form !== 'array'
+        ? value.split(' ')
+        : Array.isArray(value) && form !== 'string' && value.every((item) => typeof item === 'string')
+          ? (value as string[])
+          : undefined;
+    if (!items)
+      return { ok: false, description: `The token's ${name} claim must be ${SCOPE_FORM_TEXT[form ?? 'either']}` };
     for (const item of items) if (item !== '') scopes.add(item);
   }
   return { ok: true, scopes: [...scopes] };
 }
 
-const SCOPE_FORM_TEXT = { string: 'a space-delimited string', array: 'an array of strings', either: 'a space-delimited string or an array of strings' };
+const SCOPE_FORM_TEXT = {
+  string: 'a space-delimited string',
+  array: 'an array of strings',
+  either: 'a space-delimited string or an array of strings',
+};
 
 /**
  * The scopes to name in a 403 challenge, or undefined when `granted` satisfies

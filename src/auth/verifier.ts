@@ -4,13 +4,22 @@
  * JWKS. Verification failures are the client's (`invalid_token`); a JWKS that cannot
  * be fetched is ours (`unavailable`, 503).
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { Verification } from './types.js';
 import { describeCause, describeError } from '../errors.js';
 import { isLoopbackHost, type ResolvedJwtAuth } from '../manifest.js';
 import { authContextFromClaims } from './claims.js';
 import { createIntrospector } from './introspection.js';
+import type { Verification } from './types.js';
 import { createVerdictCache } from './verdict-cache.js';
 
 export interface TokenVerifier {
@@ -34,10 +43,18 @@ export interface TokenVerifier {
 
 /** jose error codes that mean "this token is not acceptable". Anything else is an outage. */
 const TOKEN_ERRORS = new Set<string>([
-  errors.JWTExpired.code, errors.JWTClaimValidationFailed.code, errors.JWTInvalid.code,
-  errors.JWSInvalid.code, errors.JWSSignatureVerificationFailed.code, errors.JOSEAlgNotAllowed.code,
-  errors.JOSENotSupported.code, errors.JWKSNoMatchingKey.code, errors.JWKSMultipleMatchingKeys.code,
-  errors.JWKInvalid.code, errors.JWEInvalid.code, errors.JWEDecryptionFailed.code,
+  errors.JWTExpired.code,
+  errors.JWTClaimValidationFailed.code,
+  errors.JWTInvalid.code,
+  errors.JWSInvalid.code,
+  errors.JWSSignatureVerificationFailed.code,
+  errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code,
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
+  errors.JWKInvalid.code,
+  errors.JWEInvalid.code,
+  errors.JWEDecryptionFailed.code,
 ]);
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
@@ -55,7 +72,11 @@ export type VerifierConfig = Omit<ResolvedJwtAuth, 'provider' | 'authorizationSe
   readonly typ?: string;
 };
 
-export function createTokenVerifier(config: VerifierConfig, resourceUrl: string, onFetch: (outcome: 'ok' | 'error') => void = () => {}): TokenVerifier {
+export function createTokenVerifier(
+  config: VerifierConfig,
+  resourceUrl: string,
+  onFetch: (outcome: 'ok' | 'error') => void = () => {},
+): TokenVerifier {
   const audiences = [...(config.audienceIncludesResource ? [resourceUrl] : []), ...(config.audiences ?? [])];
   let jwksUri = config.jwksUri;
   let discovery: Promise<JWTVerifyGetKey> | undefined;
@@ -71,7 +92,8 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     ...JWKS_OPTIONS,
     cacheMaxAge: config.jwksCacheSec * 1000,
     [customFetch]: async (url: string, init: RequestInit) => {
-      if (Date.now() - jwksFailedAt < JWKS_RETRY_MS) throw new Error('the last JWKS fetch failed; retrying shortly', { cause: jwksError });
+      if (Date.now() - jwksFailedAt < JWKS_RETRY_MS)
+        throw new Error('the last JWKS fetch failed; retrying shortly', { cause: jwksError });
       const failed = (error: unknown) => {
         jwksFailedAt = Date.now();
         jwksError = error;
@@ -121,7 +143,14 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     ...(config.typ !== undefined && { typ: config.typ }),
   };
   const cached = createVerdictCache(config.tokenCacheSize, config.jwksCacheSec * 1000);
-  const introspect = config.introspection && createIntrospector(config.introspection, { issuer: config.issuers[0]!, audiences, scopeClaims: config.scopeClaims, clockToleranceSec: config.clockToleranceSec });
+  const introspect =
+    config.introspection &&
+    createIntrospector(config.introspection, {
+      issuer: config.issuers[0]!,
+      audiences,
+      scopeClaims: config.scopeClaims,
+      clockToleranceSec: config.clockToleranceSec,
+    });
   return {
     get jwksUri() {
       return jwksUri;
@@ -137,9 +166,10 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
         await keySet();
         await remote!.reload();
       } catch (error) {
-        failure = jwksUri === undefined
-          ? `signing keys could not be fetched: ${describeError(error)}`
-          : `signing keys could not be fetched from ${urlForLogs(jwksUri)} (${describeCause(error)})`;
+        failure =
+          jwksUri === undefined
+            ? `signing keys could not be fetched: ${describeError(error)}`
+            : `signing keys could not be fetched from ${urlForLogs(jwksUri)} (${describeCause(error)})`;
         throw new Error(failure, { cause: error });
       }
       failure = undefined;
@@ -157,15 +187,24 @@ export function createTokenVerifier(config: VerifierConfig, resourceUrl: string,
     try {
       set = await keySet();
     } catch (error) {
-      return { ok: false, error: 'unavailable', description: `The authorization server's metadata is unavailable (${describeError(error)})` };
+      return {
+        ok: false,
+        error: 'unavailable',
+        description: `The authorization server's metadata is unavailable (${describeError(error)})`,
+      };
     }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, set, verifyOptions));
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== undefined && TOKEN_ERRORS.has(code)) return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
-      return { ok: false, error: 'unavailable', description: `The signing keys are unavailable (${describeError(error)})` };
+      if (code !== undefined && TOKEN_ERRORS.has(code))
+        return { ok: false, error: 'invalid_token', description: tokenErrorDescription(error) };
+      return {
+        ok: false,
+        error: 'unavailable',
+        description: `The signing keys are unavailable (${describeError(error)})`,
+      };
     }
     // jose has checked the signature, iss, aud, exp and nbf; the claims' types and order are checked here.
     const verdict = authContextFromClaims(payload, payload.iss!, config);
@@ -203,15 +242,24 @@ function tokenErrorDescription(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The access token expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
-      case 'iss': return 'The token was issued by another authorization server';
-      case 'aud': return 'The token was not issued for this resource (audience mismatch)';
-      case 'exp': return error.reason === 'missing' ? 'The token has no expiry (exp)' : 'The token\'s exp claim is not a valid NumericDate';
-      case 'nbf': return 'The token is not valid yet (nbf)';
-      case 'typ': return 'The token is not an access token of the expected type (its typ header is wrong; an ID token is not an access token)';
-      default: return `The token's "${error.claim}" claim is not acceptable`;
+      case 'iss':
+        return 'The token was issued by another authorization server';
+      case 'aud':
+        return 'The token was not issued for this resource (audience mismatch)';
+      case 'exp':
+        return error.reason === 'missing'
+          ? 'The token has no expiry (exp)'
+          : "The token's exp claim is not a valid NumericDate";
+      case 'nbf':
+        return 'The token is not valid yet (nbf)';
+      case 'typ':
+        return 'The token is not an access token of the expected type (its typ header is wrong; an ID token is not an access token)';
+      default:
+        return `The token's "${error.claim}" claim is not acceptable`;
     }
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm this server does not accept';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'The token is signed with an algorithm this server does not accept';
   if (error instanceof errors.JWKSNoMatchingKey) return 'The token is not signed by a key of the authorization server';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid';
   return 'The access token is malformed or not a signed JWT';
@@ -230,7 +278,10 @@ async function discoverJwksUri(issuer: string): Promise<string> {
     const fetchNoting = (href: string, init: RequestInit) => fetch((fetched = href), init);
     try {
       const response = await oauth.discoveryRequest(url, {
-        algorithm, [oauth.allowInsecureRequests]: insecure, [oauth.customFetch]: fetchNoting, signal: AbortSignal.timeout(5_000),
+        algorithm,
+        [oauth.allowInsecureRequests]: insecure,
+        [oauth.customFetch]: fetchNoting,
+        signal: AbortSignal.timeout(5_000),
       });
       const metadata = await oauth.processDiscoveryResponse(url, response);
       if (typeof metadata.jwks_uri !== 'string') throw new Error('the metadata has no jwks_uri');

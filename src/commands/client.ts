@@ -38,15 +38,30 @@ export async function listServer(target: ClientTarget): Promise<ServerListing> {
     const prompts = capabilities.prompts ? (await client.listPrompts()).prompts : [];
     const resources = capabilities.resources ? (await client.listResources()).resources : [];
     return {
-      tools: tools.map((t) => ({ name: t.name, ...(t.title !== undefined && { title: t.title }), ...(t.description !== undefined && { description: t.description }) })),
-      prompts: prompts.map((p) => ({ name: p.name, ...(p.description !== undefined && { description: p.description }) })),
-      resources: resources.map((r) => ({ uri: r.uri, name: r.name, ...(r.description !== undefined && { description: r.description }) })),
+      tools: tools.map((t) => ({
+        name: t.name,
+        ...(t.title !== undefined && { title: t.title }),
+        ...(t.description !== undefined && { description: t.description }),
+      })),
+      prompts: prompts.map((p) => ({
+        name: p.name,
+        ...(p.description !== undefined && { description: p.description }),
+      })),
+      resources: resources.map((r) => ({
+        uri: r.uri,
+        name: r.name,
+        ...(r.description !== undefined && { description: r.description }),
+      })),
     };
   });
 }
 
 /** Calls one tool; a tool error is an outcome (`isError`), a refusal a `CLIENT_REFUSED` error. */
-export async function callServerTool(target: ClientTarget, name: string, args: Record<string, unknown>): Promise<CallOutcome> {
+export async function callServerTool(
+  target: ClientTarget,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallOutcome> {
   return withClient(target, async (client) => {
     const result = (await client.callTool({ name, arguments: args })) as Record<string, unknown>;
     return { isError: result['isError'] === true, result };
@@ -60,10 +75,16 @@ export function parseToolArguments(text: string | undefined): Record<string, unk
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new McpOAuthError('INVALID_ARGUMENTS', `the tool's arguments are not JSON (${(error as Error).message}): pass an object such as '{"name":"Ada"}'`);
+    throw new McpOAuthError(
+      'INVALID_ARGUMENTS',
+      `the tool's arguments are not JSON (${(error as Error).message}): pass an object such as '{"name":"Ada"}'`,
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new McpOAuthError('INVALID_ARGUMENTS', `the tool's arguments must be a JSON object such as '{"name":"Ada"}', not ${JSON.stringify(value)}`);
+    throw new McpOAuthError(
+      'INVALID_ARGUMENTS',
+      `the tool's arguments must be a JSON object such as '{"name":"Ada"}', not ${JSON.stringify(value)}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -72,7 +93,11 @@ export function parseToolArguments(text: string | undefined): Record<string, unk
  * The human form of a listing. `toolScopes` (from this manifest) adds what each tool
  * needs, which MCP itself does not list.
  */
-export function formatListing(url: string, listing: ServerListing, toolScopes: ReadonlyMap<string, string> = new Map()): string {
+export function formatListing(
+  url: string,
+  listing: ServerListing,
+  toolScopes: ReadonlyMap<string, string> = new Map(),
+): string {
   const lines = [`${url}`];
   const section = <T>(title: string, items: readonly T[], row: (item: T) => [string, string | undefined]) => {
     lines.push('', `  ${title} (${items.length})`);
@@ -93,10 +118,14 @@ export function formatListing(url: string, listing: ServerListing, toolScopes: R
 /** The human form of a tool's result: its text content, then its structured content as JSON. */
 export function formatCall(outcome: CallOutcome): string {
   const parts: string[] = [];
-  const content = Array.isArray(outcome.result['content']) ? (outcome.result['content'] as { type?: string; text?: string }[]) : [];
-  for (const block of content) parts.push(block.type === 'text' && typeof block.text === 'string' ? block.text : JSON.stringify(block));
+  const content = Array.isArray(outcome.result['content'])
+    ? (outcome.result['content'] as { type?: string; text?: string }[])
+    : [];
+  for (const block of content)
+    parts.push(block.type === 'text' && typeof block.text === 'string' ? block.text : JSON.stringify(block));
   const structured = outcome.result['structuredContent'];
-  if (structured !== undefined && !parts.some((text) => text === JSON.stringify(structured))) parts.push(JSON.stringify(structured, null, 2));
+  if (structured !== undefined && !parts.some((text) => text === JSON.stringify(structured)))
+    parts.push(JSON.stringify(structured, null, 2));
   return parts.join('\n');
 }
 
@@ -105,21 +134,32 @@ async function withClient<T>(target: ClientTarget, use: (client: Client) => Prom
   // Remembers the last refusal's challenge: the SDK's error says only the status.
   const fetchRecording: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
-    if (response.status === 401 || response.status === 403) Object.assign(refusal, { status: response.status, challenge: response.headers.get('www-authenticate') });
+    if (response.status === 401 || response.status === 403)
+      Object.assign(refusal, { status: response.status, challenge: response.headers.get('www-authenticate') });
     return response;
   };
-  const client = new Client({ name: 'mcp-serve', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'mcp-serve', version: '1' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   const headers: Record<string, string> = target.token === undefined ? {} : { Authorization: `Bearer ${target.token}` };
   let connected = false;
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers }, fetch: fetchRecording }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers }, fetch: fetchRecording }),
+    );
     connected = true;
     return await use(client);
   } catch (error) {
     if (refusal.status !== undefined) throw refusedError(target, refusal.status, refusal.challenge ?? null, error);
-    if (connected) throw new McpOAuthError('CLIENT_FAILED', `the server refused the request: ${describe(error)}`, { cause: error });
+    if (connected)
+      throw new McpOAuthError('CLIENT_FAILED', `the server refused the request: ${describe(error)}`, { cause: error });
     const hint = 'is it running (npx mcp-serve), and is this its URL (--url)?';
-    throw new McpOAuthError('CLIENT_FAILED', `${target.url} did not answer as an MCP server (${describe(error)}); ${hint}`, { cause: error });
+    throw new McpOAuthError(
+      'CLIENT_FAILED',
+      `${target.url} did not answer as an MCP server (${describe(error)}); ${hint}`,
+      { cause: error },
+    );
   } finally {
     await client.close().catch(() => {});
   }
@@ -129,10 +169,18 @@ function refusedError(target: ClientTarget, status: number, challenge: string | 
   const scope = challenge === null ? undefined : /scope="([^"]*)"/.exec(challenge)?.[1];
   if (status === 403) {
     const needs = scope ? `it needs the scope ${scope}` : 'the token lacks a scope it needs';
-    return new McpOAuthError('CLIENT_REFUSED', `403 insufficient_scope: ${needs}; pass a token that carries it (--token), or with provider dev: npx mcp-serve token --scope ${scope ?? 'SCOPE'}`, { cause });
+    return new McpOAuthError(
+      'CLIENT_REFUSED',
+      `403 insufficient_scope: ${needs}; pass a token that carries it (--token), or with provider dev: npx mcp-serve token --scope ${scope ?? 'SCOPE'}`,
+      { cause },
+    );
   }
-  const reason = challenge !== null && /error="invalid_token"/.test(challenge) ? 'the token was refused (invalid_token: expired, for another resource, or from another issuer)' : 'no token was sent';
-  const fix = target.token === undefined ? 'pass one with --token TOKEN or MCP_TOKEN' : 'get a fresh token for this URL';
+  const reason =
+    challenge !== null && /error="invalid_token"/.test(challenge)
+      ? 'the token was refused (invalid_token: expired, for another resource, or from another issuer)'
+      : 'no token was sent';
+  const fix =
+    target.token === undefined ? 'pass one with --token TOKEN or MCP_TOKEN' : 'get a fresh token for this URL';
   return new McpOAuthError('CLIENT_REFUSED', `401 from ${target.url}: ${reason}; ${fix}`, { cause });
 }
 

@@ -27,10 +27,16 @@ export async function runDoctor(target: string): Promise<Check[]> {
     return checks;
   }
   const insecure = url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  if (url.protocol !== 'https:' && !insecure) add('HTTPS', 'fail', `${url.origin} is plain http; clients require https off loopback`);
+  if (url.protocol !== 'https:' && !insecure)
+    add('HTTPS', 'fail', `${url.origin} is plain http; clients require https off loopback`);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   const resource = `${url.origin}${path}`;
-  if (url.pathname.length > 1 && url.pathname.endsWith('/')) add('MCP URL', 'warn', `${url.href} ends with "/"; the canonical resource URL has no trailing slash, and clients compare it exactly`);
+  if (url.pathname.length > 1 && url.pathname.endsWith('/'))
+    add(
+      'MCP URL',
+      'warn',
+      `${url.href} ends with "/"; the canonical resource URL has no trailing slash, and clients compare it exactly`,
+    );
 
   // 1. An unauthenticated request must be challenged (RFC 6750, RFC 9728 section 5.1).
   let challenge = '';
@@ -45,10 +51,30 @@ export async function runDoctor(target: string): Promise<Check[]> {
     await response.body?.cancel();
     challenge = response.headers.get('www-authenticate') ?? '';
     challenged = response.status === 401 && /^Bearer\b/i.test(challenge);
-    if (response.status !== 401) add('401 challenge', 'fail', `a request without a token got ${response.status}; it must get 401 with WWW-Authenticate: Bearer resource_metadata="…" (is authorization turned on?)`);
-    else if (!challenged) add('401 challenge', 'fail', 'the 401 has no WWW-Authenticate: Bearer header; clients cannot discover how to log in');
-    else if (!/resource_metadata="[^"]+"/.test(challenge)) add('401 challenge', 'fail', `the challenge has no resource_metadata parameter (${challenge}); add resource_metadata="<metadata URL>" (RFC 9728 section 5.1)`);
-    else if (/error=/.test(challenge)) add('401 challenge', 'warn', 'the challenge to a request without credentials carries error=; RFC 6750 section 3.1 says it should not');
+    if (response.status !== 401)
+      add(
+        '401 challenge',
+        'fail',
+        `a request without a token got ${response.status}; it must get 401 with WWW-Authenticate: Bearer resource_metadata="…" (is authorization turned on?)`,
+      );
+    else if (!challenged)
+      add(
+        '401 challenge',
+        'fail',
+        'the 401 has no WWW-Authenticate: Bearer header; clients cannot discover how to log in',
+      );
+    else if (!/resource_metadata="[^"]+"/.test(challenge))
+      add(
+        '401 challenge',
+        'fail',
+        `the challenge has no resource_metadata parameter (${challenge}); add resource_metadata="<metadata URL>" (RFC 9728 section 5.1)`,
+      );
+    else if (/error=/.test(challenge))
+      add(
+        '401 challenge',
+        'warn',
+        'the challenge to a request without credentials carries error=; RFC 6750 section 3.1 says it should not',
+      );
     else add('401 challenge', 'pass', challenge);
   } catch (error) {
     add('401 challenge', 'fail', `${url.href} cannot be reached (${describeError(error)})`);
@@ -67,7 +93,11 @@ export async function runDoctor(target: string): Promise<Check[]> {
   if (!prm.ok) {
     // A wrong path: the origin's root-form document may still name the MCP URL.
     const named = rootForm.ok ? otherResource(rootForm.value, resource) : undefined;
-    add('protected resource metadata', 'fail', `${advertised ?? metadataUrl}: ${prm.error}; ${named ? tryInstead(named) : 'serve the RFC 9728 document there'}`);
+    add(
+      'protected resource metadata',
+      'fail',
+      `${advertised ?? metadataUrl}: ${prm.error}; ${named ? tryInstead(named) : 'serve the RFC 9728 document there'}`,
+    );
     return checks;
   }
   const doc = prm.value;
@@ -78,28 +108,58 @@ export async function runDoctor(target: string): Promise<Check[]> {
       add('resource', 'fail', tryInstead(named));
       return checks;
     }
-    add('resource', 'fail', `${tryInstead(named)} if that is the MCP URL, or make "resource" equal ${resource} exactly (RFC 9728 section 3.3)`);
+    add(
+      'resource',
+      'fail',
+      `${tryInstead(named)} if that is the MCP URL, or make "resource" equal ${resource} exactly (RFC 9728 section 3.3)`,
+    );
   } else if (doc['resource'] !== resource) {
-    add('resource', 'fail', `"resource" is ${JSON.stringify(doc['resource'])}; it must equal the MCP URL exactly, "${resource}" (RFC 9728 section 3.3; no trailing slash)`);
+    add(
+      'resource',
+      'fail',
+      `"resource" is ${JSON.stringify(doc['resource'])}; it must equal the MCP URL exactly, "${resource}" (RFC 9728 section 3.3; no trailing slash)`,
+    );
   } else add('resource', 'pass', resource);
-  if (prm.cors !== '*' && prm.cors === undefined) add('metadata CORS', 'warn', 'the metadata document has no Access-Control-Allow-Origin; browser-based clients cannot read it');
-  if (path && !rootForm.ok) add('metadata (root form)', 'warn', `${rootUrl}: ${rootForm.error}; some clients look there first`);
+  if (prm.cors !== '*' && prm.cors === undefined)
+    add(
+      'metadata CORS',
+      'warn',
+      'the metadata document has no Access-Control-Allow-Origin; browser-based clients cannot read it',
+    );
+  if (path && !rootForm.ok)
+    add('metadata (root form)', 'warn', `${rootUrl}: ${rootForm.error}; some clients look there first`);
 
   // 3. Each authorization server: metadata, exact issuer, PKCE S256, registration, JWKS.
-  const servers = Array.isArray(doc['authorization_servers']) ? (doc['authorization_servers'] as unknown[]).filter((s): s is string => typeof s === 'string') : [];
-  if (servers.length === 0) add('authorization servers', 'fail', 'the metadata lists no authorization_servers; clients cannot find where to log in');
+  const servers = Array.isArray(doc['authorization_servers'])
+    ? (doc['authorization_servers'] as unknown[]).filter((s): s is string => typeof s === 'string')
+    : [];
+  if (servers.length === 0)
+    add(
+      'authorization servers',
+      'fail',
+      'the metadata lists no authorization_servers; clients cannot find where to log in',
+    );
   for (const issuer of servers) await checkAuthorizationServer(issuer, add);
 
   // 4. CORS preflight of the MCP endpoint, for browser-based clients.
   try {
     const preflight = await fetch(url, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:6274', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version' },
+      headers: {
+        Origin: 'http://localhost:6274',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version',
+      },
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     await preflight.body?.cancel();
     const allowHeaders = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase();
-    if (preflight.status >= 400 || !allowHeaders.includes('authorization')) add('CORS', 'warn', `a preflight from a local browser client got ${preflight.status} without Authorization allowed; browser clients such as MCP Inspector cannot call it (fine if none will)`);
+    if (preflight.status >= 400 || !allowHeaders.includes('authorization'))
+      add(
+        'CORS',
+        'warn',
+        `a preflight from a local browser client got ${preflight.status} without Authorization allowed; browser clients such as MCP Inspector cannot call it (fine if none will)`,
+      );
     else add('CORS', 'pass', `preflight ${preflight.status}, allows ${allowHeaders}`);
   } catch (error) {
     add('CORS', 'warn', `the preflight failed (${describeError(error)})`);
@@ -107,7 +167,10 @@ export async function runDoctor(target: string): Promise<Check[]> {
   return checks;
 }
 
-async function checkAuthorizationServer(issuer: string, add: (name: string, status: Check['status'], detail: string) => void): Promise<void> {
+async function checkAuthorizationServer(
+  issuer: string,
+  add: (name: string, status: Check['status'], detail: string) => void,
+): Promise<void> {
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(issuer);
@@ -119,21 +182,36 @@ async function checkAuthorizationServer(issuer: string, add: (name: string, stat
   let lastError: unknown;
   for (const algorithm of ['oauth2', 'oidc'] as const) {
     try {
-      const response = await oauth.discoveryRequest(issuerUrl, { algorithm, [oauth.allowInsecureRequests]: insecure, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      const response = await oauth.discoveryRequest(issuerUrl, {
+        algorithm,
+        [oauth.allowInsecureRequests]: insecure,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
       metadata = await oauth.processDiscoveryResponse(issuerUrl, response);
       break;
     } catch (error) {
       lastError = error;
     }
   }
-  if (!metadata) return add(`authorization server ${issuer}`, 'fail', `no RFC 8414 or OpenID metadata whose issuer is exactly "${issuer}" (${describeError(lastError)})`);
+  if (!metadata)
+    return add(
+      `authorization server ${issuer}`,
+      'fail',
+      `no RFC 8414 or OpenID metadata whose issuer is exactly "${issuer}" (${describeError(lastError)})`,
+    );
   add(`authorization server ${issuer}`, 'pass', 'metadata found; issuer matches exactly');
   const methods = metadata.code_challenge_methods_supported ?? [];
-  if (!methods.includes('S256')) add('PKCE', 'fail', `code_challenge_methods_supported is ${JSON.stringify(methods)}; MCP clients require S256`);
+  if (!methods.includes('S256'))
+    add('PKCE', 'fail', `code_challenge_methods_supported is ${JSON.stringify(methods)}; MCP clients require S256`);
   if (!metadata.registration_endpoint && metadata['client_id_metadata_document_supported'] !== true) {
-    add('client registration', 'warn', 'no registration_endpoint and no Client ID Metadata Documents: clients must be registered by hand');
+    add(
+      'client registration',
+      'warn',
+      'no registration_endpoint and no Client ID Metadata Documents: clients must be registered by hand',
+    );
   }
-  if (typeof metadata.jwks_uri !== 'string') return add('JWKS', 'warn', 'the metadata has no jwks_uri; tokens cannot be verified locally');
+  if (typeof metadata.jwks_uri !== 'string')
+    return add('JWKS', 'warn', 'the metadata has no jwks_uri; tokens cannot be verified locally');
   const jwks = await fetchJson(metadata.jwks_uri);
   const keys = jwks.ok && Array.isArray(jwks.value['keys']) ? (jwks.value['keys'] as unknown[]).length : 0;
   if (!jwks.ok || keys === 0) add('JWKS', 'fail', `${metadata.jwks_uri}: ${jwks.ok ? 'no keys' : jwks.error}`);
@@ -151,23 +229,36 @@ function tryInstead(resource: string): string {
   return `the metadata names resource ${resource}: run mcp-serve doctor ${resource}`;
 }
 
-async function fetchJson(url: string): Promise<{ ok: true; value: Record<string, unknown>; cors: string | undefined } | { ok: false; error: string }> {
+async function fetchJson(
+  url: string,
+): Promise<{ ok: true; value: Record<string, unknown>; cors: string | undefined } | { ok: false; error: string }> {
   try {
-    const response = await fetch(url, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const response = await fetch(url, {
+      headers: { Accept: 'application/json' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     if (!response.ok) {
       await response.body?.cancel();
       return { ok: false, error: `HTTP ${response.status}` };
     }
     const value = (await response.json()) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'not a JSON object' };
-    return { ok: true, value: value as Record<string, unknown>, cors: response.headers.get('access-control-allow-origin') ?? undefined };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { ok: false, error: 'not a JSON object' };
+    return {
+      ok: true,
+      value: value as Record<string, unknown>,
+      cors: response.headers.get('access-control-allow-origin') ?? undefined,
+    };
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }
 }
 
 /** `doctor --json`: the URL probed, whether every check passed or only warned, and the checks. */
-export function doctorReport(url: string, checks: readonly Check[]): { url: string; ok: boolean; checks: readonly Check[] } {
+export function doctorReport(
+  url: string,
+  checks: readonly Check[],
+): { url: string; ok: boolean; checks: readonly Check[] } {
   return { url, ok: !checks.some((c) => c.status === 'fail'), checks };
 }
 
@@ -181,6 +272,10 @@ export function formatChecks(target: string, checks: readonly Check[]): string {
     `mcp-serve doctor ${target}`,
     ...checks.map((c) => `  ${mark[c.status]} ${c.name.padEnd(width)}  ${c.detail}`),
     '',
-    failed > 0 ? `${failed} check(s) failed${warned ? `, ${warned} warning(s)` : ''}: clients will not be able to log in until they are fixed.` : warned > 0 ? `No failures; ${warned} warning(s).` : 'All checks passed.',
+    failed > 0
+      ? `${failed} check(s) failed${warned ? `, ${warned} warning(s)` : ''}: clients will not be able to log in until they are fixed.`
+      : warned > 0
+        ? `No failures; ${warned} warning(s).`
+        : 'All checks passed.',
   ].join('\n');
 }

@@ -14,7 +14,13 @@ export function isInitAuth(value: string): value is InitAuth {
 
 /** Files written into the target directory, in the order they are listed to the user. */
 export const INIT_FILES = [
-  'mcp-oauth.config.yaml', 'handlers/hello.js', '.env.example', '.gitignore', '.dockerignore', 'Dockerfile', 'README.md',
+  'mcp-oauth.config.yaml',
+  'handlers/hello.js',
+  '.env.example',
+  '.gitignore',
+  '.dockerignore',
+  'Dockerfile',
+  'README.md',
 ] as const;
 
 export interface ScaffoldOptions {
@@ -28,7 +34,14 @@ export interface ScaffoldOptions {
 /** The text of every file `init` writes, keyed by path. */
 export function scaffoldFiles({ name, auth, dependency }: ScaffoldOptions): Record<string, string> {
   const scripts = { start: 'mcp-serve', validate: 'mcp-serve validate', types: 'mcp-serve types' };
-  const pkg = { name, version: '0.1.0', private: true, type: 'module', scripts, dependencies: { 'mcp-serve': dependency } };
+  const pkg = {
+    name,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts,
+    dependencies: { 'mcp-serve': dependency },
+  };
   return {
     'mcp-oauth.config.yaml': manifest(name, auth),
     'handlers/hello.js': HANDLER,
@@ -66,7 +79,8 @@ auth:
 };
 
 function manifest(name: string, auth: InitAuth): string {
-  const env = auth === 'dev' ? '' : '#   cp .env.example .env      then fill it in: the ${VAR}s below are read from it\n';
+  const env =
+    auth === 'dev' ? '' : '#   cp .env.example .env      then fill it in: the ${VAR}s below are read from it\n';
   return `# ${name}: an MCP server served by mcp-serve (mcp-oauth).
 ${env}#   npx mcp-serve validate    check this file
 #   npx mcp-serve             serve it at http://127.0.0.1:3000/mcp
@@ -225,10 +239,11 @@ with curl, use the access token that client got.`,
 
 function readme(name: string, auth: InitAuth): string {
   const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hello","arguments":{"name":"Ada"}}}`;
-  const deploy = auth === 'dev'
-    ? 'Deploy: first switch `auth` to your authorization server (the `Dockerfile`\n'
-      + '  refuses `provider: dev` and says how), then `docker build`'
-    : `Deploy: \`npm install\` (it writes the lock file the image installs from), then
+  const deploy =
+    auth === 'dev'
+      ? 'Deploy: first switch `auth` to your authorization server (the `Dockerfile`\n' +
+        '  refuses `provider: dev` and says how), then `docker build`'
+      : `Deploy: \`npm install\` (it writes the lock file the image installs from), then
   \`docker build -t ${name} .\` and \`docker run -p 3000:3000${DOCKER_RUN[auth]} ${name}\``;
   return `# ${name}
 

@@ -44,7 +44,10 @@ export function runningPackageRoot(): string {
 export function loadDependencySpec(packageRoot: string, appDir: string): DependencySpec {
   const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const registry = { spec: `^${version}`, from: 'the registry' };
-  const guessed = (why: string) => ({ ...registry, note: `${why}, so package.json names mcp-serve ${registry.spec} from the registry` });
+  const guessed = (why: string) => ({
+    ...registry,
+    note: `${why}, so package.json names mcp-serve ${registry.spec} from the registry`,
+  });
   const parts = packageRoot.split(sep);
   const first = parts.indexOf('node_modules');
   if (first === -1) return { spec: fileSpec(packageRoot, appDir), from: `the checkout ${packageRoot}` };
@@ -63,9 +66,14 @@ export function loadDependencySpec(packageRoot: string, appDir: string): Depende
 
 /** `packages[key].resolved` in the install's hidden lock file, or in its package-lock.json. */
 function recordedSource(installRoot: string, key: string): string | undefined {
-  for (const lock of [join(installRoot, 'node_modules', '.package-lock.json'), join(installRoot, 'package-lock.json')]) {
+  for (const lock of [
+    join(installRoot, 'node_modules', '.package-lock.json'),
+    join(installRoot, 'package-lock.json'),
+  ]) {
     try {
-      const { packages } = JSON.parse(readFileSync(lock, 'utf8')) as { packages?: Record<string, { resolved?: unknown }> };
+      const { packages } = JSON.parse(readFileSync(lock, 'utf8')) as {
+        packages?: Record<string, { resolved?: unknown }>;
+      };
       const resolved = packages?.[key]?.resolved;
       if (typeof resolved === 'string') return resolved;
     } catch {

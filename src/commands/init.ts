@@ -8,8 +8,8 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { McpOAuthError } from '../errors.js';
-import { INIT_FILES, scaffoldFiles, type InitAuth } from './init-files.js';
-import { loadDependencySpec, runningPackageRoot, type DependencySpec } from './init-source.js';
+import { INIT_FILES, type InitAuth, scaffoldFiles } from './init-files.js';
+import { type DependencySpec, loadDependencySpec, runningPackageRoot } from './init-source.js';
 
 export interface InitOptions {
   /** Target directory, relative to `cwd`; created when missing. Default `.`. */
@@ -87,8 +87,17 @@ function writeAll(dir: string, paths: readonly string[], files: Readonly<Record<
   } catch (error) {
     for (const path of written) rmSync(join(dir, path), { force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new McpOAuthError('FILES_EXIST', `${(error as NodeJS.ErrnoException).path ?? 'A file'} appeared while mcp-serve init was writing; nothing was kept. Run it again.`, { cause: error });
-    throw new McpOAuthError('WRITE_FAILED', `Could not write into ${dir}: ${(error as Error).message}; check the directory's permissions`, { cause: error });
+    if (code === 'EEXIST')
+      throw new McpOAuthError(
+        'FILES_EXIST',
+        `${(error as NodeJS.ErrnoException).path ?? 'A file'} appeared while mcp-serve init was writing; nothing was kept. Run it again.`,
+        { cause: error },
+      );
+    throw new McpOAuthError(
+      'WRITE_FAILED',
+      `Could not write into ${dir}: ${(error as Error).message}; check the directory's permissions`,
+      { cause: error },
+    );
   }
 }
 
@@ -100,7 +109,8 @@ function packageJsonNotes(file: string, spec: string): string[] {
     return ['package.json was left as it is; check that it lists mcp-serve and has "type": "module"'];
   }
   const notes = ['package.json was already there and is left as it is'];
-  if (pkg.dependencies?.['mcp-serve'] === undefined && pkg.devDependencies?.['mcp-serve'] === undefined) notes.push(`add mcp-serve to it: npm install 'mcp-serve@${spec}'`);
+  if (pkg.dependencies?.['mcp-serve'] === undefined && pkg.devDependencies?.['mcp-serve'] === undefined)
+    notes.push(`add mcp-serve to it: npm install 'mcp-serve@${spec}'`);
   if (pkg.type !== 'module') notes.push('add "type": "module" to it: handlers/hello.js is an ES module');
   return notes;
 }
@@ -108,14 +118,23 @@ function packageJsonNotes(file: string, spec: string): string[] {
 /** The directory's name, made a valid server and npm package name (`My Server!` → `my-server`). */
 export function serverName(dir: string): string {
   const clean = (text: string) => text.replace(/^[-._]+|[-._]+$/g, '');
-  const name = clean(clean(basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-')).slice(0, 64));
+  const name = clean(
+    clean(
+      basename(dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-'),
+    ).slice(0, 64),
+  );
   return name === '' ? 'mcp-server' : name;
 }
 
 /** What `init` prints: the files written and the commands to run next (pure). */
 export function formatInit(result: InitResult, cwd: string): string {
   const where = relative(cwd, result.dir);
-  const lines = [`Created a new MCP server "${result.name}" in ${where === '' ? 'the current directory' : where}:`, ...result.created.map((f) => `  ${f}`)];
+  const lines = [
+    `Created a new MCP server "${result.name}" in ${where === '' ? 'the current directory' : where}:`,
+    ...result.created.map((f) => `  ${f}`),
+  ];
   const { spec, from } = result.dependency;
   if (result.created.includes('package.json')) lines.push('', `package.json: "mcp-serve": "${spec}" (${from})`);
   if (result.notes.length > 0) lines.push('', ...result.notes.map((note) => `Note: ${note}`));

@@ -6,7 +6,14 @@
  * differently from the server. The server keeps validating against the JSON Schema
  * itself (AJV); the Zod schema is for types and never stricter than it needs to be.
  */
-import { jsonSchemaToZod, parseNumber, parseObject, parseString, type JsonSchemaObject, type Refs } from 'json-schema-to-zod';
+import {
+  type JsonSchemaObject,
+  jsonSchemaToZod,
+  parseNumber,
+  parseObject,
+  parseString,
+  type Refs,
+} from 'json-schema-to-zod';
 
 /** Thrown when inlining `$ref`s would expand a schema beyond `MAX_EXPANSIONS` (a reference bomb). */
 export class SchemaTooLargeError extends Error {
@@ -42,9 +49,27 @@ const ANNOTATIONS = new Set(['title', 'description', 'deprecated', 'readOnly', '
  * keywords the converter ignores anyway.
  */
 const DROPPED = new Set([
-  'default', 'if', 'then', 'else', 'not', 'contentMediaType', 'contentSchema', 'contentEncoding',
-  '$defs', 'definitions', '$schema', '$id', '$anchor', '$dynamicAnchor', '$vocabulary',
-  'dependentSchemas', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'propertyNames', 'discriminator',
+  'default',
+  'if',
+  'then',
+  'else',
+  'not',
+  'contentMediaType',
+  'contentSchema',
+  'contentEncoding',
+  '$defs',
+  'definitions',
+  '$schema',
+  '$id',
+  '$anchor',
+  '$dynamicAnchor',
+  '$vocabulary',
+  'dependentSchemas',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'contains',
+  'propertyNames',
+  'discriminator',
 ]);
 
 /** String formats whose Zod check accepts what ajv-formats accepts; others stay plain strings. */
@@ -71,7 +96,12 @@ function prepareSchema(schema: Record<string, unknown>): JsonSchemaObject {
 function prepare(node: unknown, context: Context): JsonSchemaObject | false {
   if (node === false) return false;
   if (!isRecord(node)) return {}; // `true`, or something that is not a schema: unconstrained
-  const ref = typeof node['$ref'] === 'string' ? node['$ref'] : typeof node['$dynamicRef'] === 'string' ? node['$dynamicRef'] : undefined;
+  const ref =
+    typeof node['$ref'] === 'string'
+      ? node['$ref']
+      : typeof node['$dynamicRef'] === 'string'
+        ? node['$dynamicRef']
+        : undefined;
   if (ref !== undefined) return prepareReference(node, ref, context);
 
   const out: JsonSchemaObject = {};
@@ -119,11 +149,19 @@ function normalize(schema: JsonSchemaObject, node: Record<string, unknown>, cont
   // oneOf code types the value as `any`.
   if (out.oneOf !== undefined) {
     const { oneOf, ...rest } = out;
-    out = rest.anyOf === undefined ? { ...rest, anyOf: oneOf } : { ...rest, allOf: [...(rest.allOf ?? []), { anyOf: oneOf }] };
+    out =
+      rest.anyOf === undefined
+        ? { ...rest, anyOf: oneOf }
+        : { ...rest, allOf: [...(rest.allOf ?? []), { anyOf: oneOf }] };
   }
   const types: unknown[] = Array.isArray(out.type) ? out.type : [out.type];
   // An object with no declared members is a record of unknown values, not of `any`.
-  if (types.includes('object') && out.properties === undefined && out.additionalProperties === undefined && out.patternProperties === undefined) {
+  if (
+    types.includes('object') &&
+    out.properties === undefined &&
+    out.additionalProperties === undefined &&
+    out.patternProperties === undefined
+  ) {
     out = { ...out, additionalProperties: {} };
   }
   if (types.includes('array') && !Array.isArray(out.items)) {
@@ -141,7 +179,9 @@ function prepareReference(node: Record<string, unknown>, ref: string, context: C
   // A recursive schema is cut where it repeats: the inner occurrence is `unknown`.
   if (target === undefined || context.inlining.includes(target)) return prepare(siblings, context);
   if (++context.counter.expansions > MAX_EXPANSIONS) {
-    throw new SchemaTooLargeError(`its $refs expand to more than ${MAX_EXPANSIONS} schemas; reference shared definitions fewer times`);
+    throw new SchemaTooLargeError(
+      `its $refs expand to more than ${MAX_EXPANSIONS} schemas; reference shared definitions fewer times`,
+    );
   }
   const resolved = prepare(target, { ...context, inlining: [...context.inlining, target] });
   const extra = Object.keys(siblings).filter((key) => !DROPPED.has(key));
@@ -152,12 +192,22 @@ function prepareReference(node: Record<string, unknown>, ref: string, context: C
   // assertions merge into one schema when that means the same as applying both.
   if (extra.every((key) => ANNOTATIONS.has(key)) || mergeable(resolved, rest)) return { ...resolved, ...rest };
   // Otherwise both apply; the value has the referenced schema's type, so the siblings may say so too.
-  const typed = rest.type === undefined && resolved.type !== undefined ? prepare({ type: resolved.type, ...siblings }, context) : rest;
+  const typed =
+    rest.type === undefined && resolved.type !== undefined
+      ? prepare({ type: resolved.type, ...siblings }, context)
+      : rest;
   return { allOf: [resolved, typed === false ? {} : typed] };
 }
 
 /** Keywords whose meaning depends on others in the same schema (additionalProperties on properties, ...). */
-const CONTEXTUAL = ['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems', 'additionalItems'];
+const CONTEXTUAL = [
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'items',
+  'prefixItems',
+  'additionalItems',
+];
 
 /** True when no keyword is in both and at most one side has keywords that read their neighbours. */
 function mergeable(a: JsonSchemaObject, b: JsonSchemaObject): boolean {
@@ -247,7 +297,8 @@ function integerSource(schema: JsonSchemaObject): string {
 
 /** What the converter appends to every node it parses itself (minus defaults). */
 function withMeta(code: string, schema: JsonSchemaObject): string {
-  const described = typeof schema.description === 'string' ? `${code}.describe(${JSON.stringify(schema.description)})` : code;
+  const described =
+    typeof schema.description === 'string' ? `${code}.describe(${JSON.stringify(schema.description)})` : code;
   return schema.readOnly === true ? `${described}.readonly()` : described;
 }
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { loadManifest, type LoadOptions } from '../config/index.js';
+import { type LoadOptions, loadManifest } from '../config/index.js';
 import { McpOAuthError } from '../errors.js';
 import type { ResolvedManifest, ResolvedTool } from '../manifest.js';
 import { isRecord, SchemaTooLargeError, zodSource } from './schema-to-zod.js';
@@ -31,7 +31,9 @@ export function generateTypes(manifest: ResolvedManifest, manifestLabel: string)
     `// Generated from ${oneLine(manifestLabel)} by \`mcp-serve types\`. Do not edit:`,
     '// change the manifest and run `mcp-serve types` again.',
     // Without tools the imports would be unused (an error under noUnusedLocals); it stays a module.
-    ...(blocks.length === 0 ? ['export {};'] : ["import { z } from 'zod';", "import type { ToolHandler } from 'mcp-serve';"]),
+    ...(blocks.length === 0
+      ? ['export {};']
+      : ["import { z } from 'zod';", "import type { ToolHandler } from 'mcp-serve';"]),
   ].join('\n');
   return [header, ...blocks].join('\n\n') + '\n';
 }
@@ -127,14 +129,19 @@ export async function writeTypes(options: WriteTypesOptions = {}): Promise<Writt
   const file = outputFile(manifest, options);
   const label = relative(dirname(file), manifest.file).split(sep).join('/');
   const text = generateTypes(manifest, label);
-  const warnings = manifest.tools.length === 0 ? [] : zodWarnings(manifest.dir, relative(options.cwd ?? process.cwd(), file) || file);
+  const warnings =
+    manifest.tools.length === 0 ? [] : zodWarnings(manifest.dir, relative(options.cwd ?? process.cwd(), file) || file);
   const result = { file, manifest: manifest.file, tools: manifest.tools.length, warnings };
   if (readText(file) === text) return { ...result, changed: false };
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
   } catch (error) {
-    throw new McpOAuthError('WRITE_FAILED', `Could not write ${file}: ${(error as Error).message}; choose another --out or fix the permissions`, { cause: error });
+    throw new McpOAuthError(
+      'WRITE_FAILED',
+      `Could not write ${file}: ${(error as Error).message}; choose another --out or fix the permissions`,
+      { cause: error },
+    );
   }
   return { ...result, changed: true };
 }
@@ -160,7 +167,9 @@ const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies'
 function zodWarnings(dir: string, label: string): string[] {
   const pkgFile = nearestPackageJson(dir);
   if (pkgFile === undefined) {
-    return [`warning: ${label} imports zod, but there is no package.json in or above ${dir}; add one (npm init -y) and run npm install zod`];
+    return [
+      `warning: ${label} imports zod, but there is no package.json in or above ${dir}; add one (npm init -y) and run npm install zod`,
+    ];
   }
   let pkg: unknown;
   try {
@@ -168,8 +177,14 @@ function zodWarnings(dir: string, label: string): string[] {
   } catch {
     return [`warning: ${label} imports zod, but ${pkgFile} is not valid JSON, so whether it lists zod is unknown`];
   }
-  const lists = DEPENDENCY_FIELDS.some((field) => isRecord(pkg) && isRecord(pkg[field]) && Object.hasOwn(pkg[field], 'zod'));
-  return lists ? [] : [`warning: ${label} imports zod, but ${pkgFile} does not list it in ${DEPENDENCY_FIELDS.join(', ')}; run npm install zod (version 4)`];
+  const lists = DEPENDENCY_FIELDS.some(
+    (field) => isRecord(pkg) && isRecord(pkg[field]) && Object.hasOwn(pkg[field], 'zod'),
+  );
+  return lists
+    ? []
+    : [
+        `warning: ${label} imports zod, but ${pkgFile} does not list it in ${DEPENDENCY_FIELDS.join(', ')}; run npm install zod (version 4)`,
+      ];
 }
 
 function nearestPackageJson(dir: string): string | undefined {
@@ -186,7 +201,10 @@ function outputFile(manifest: ResolvedManifest, options: WriteTypesOptions): str
   if (isDirectory(out)) return join(out, TYPES_FILE);
   // The module holds values (the Zod schemas), so it must be TypeScript source, not a declaration file.
   if (!/\.(m|c)?ts$/.test(out) || /\.d\.(m|c)?ts$/.test(out)) {
-    throw new McpOAuthError('WRITE_FAILED', `--out ${options.out}: the generated module is TypeScript source; name a .ts file (not .d.ts), e.g. --out ${TYPES_FILE}`);
+    throw new McpOAuthError(
+      'WRITE_FAILED',
+      `--out ${options.out}: the generated module is TypeScript source; name a .ts file (not .d.ts), e.g. --out ${TYPES_FILE}`,
+    );
   }
   return out;
 }

@@ -2,10 +2,11 @@
  * Manifest checks: the JSON Schema, then what a schema cannot say. Each check
  * returns problems (path + message); locating them in the file happens later.
  */
-import type { ErrorObject } from './validator.js';
+
 import { showValue } from '../errors.js';
-import { manifestValidator } from './manifest-schema.js';
 import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest, type ScopeRequirement } from '../manifest.js';
+import { manifestValidator } from './manifest-schema.js';
+import type { ErrorObject } from './validator.js';
 
 export interface Finding {
   /** Path segments into the document. */
@@ -27,7 +28,13 @@ export function checkForbiddenKeys(value: unknown, path: (string | number)[] = [
   if (value === null || typeof value !== 'object') return [];
   return Object.keys(value).flatMap((key) =>
     FORBIDDEN_KEYS.has(key)
-      ? [{ path: [...path, key], atKey: true, message: `the key "${key}" is not allowed anywhere in a manifest (prototype pollution); rename or remove it` }]
+      ? [
+          {
+            path: [...path, key],
+            atKey: true,
+            message: `the key "${key}" is not allowed anywhere in a manifest (prototype pollution); rename or remove it`,
+          },
+        ]
       : checkForbiddenKeys((value as Record<string, unknown>)[key], [...path, key]),
   );
 }
@@ -39,7 +46,9 @@ export function checkSchema(value: unknown): Finding[] {
   // In a oneOf, the type error of the branch that was not meant (e.g. "expected object"
   // for a scope list) hides the real problem inside the branch that was.
   const wrongBranch = (e: ErrorObject) =>
-    e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath) && errors.some((o) => o.instancePath.startsWith(e.instancePath + '/'));
+    e.keyword === 'type' &&
+    /\/oneOf\/\d+\/type$/.test(e.schemaPath) &&
+    errors.some((o) => o.instancePath.startsWith(e.instancePath + '/'));
   return errors.filter((e) => !wrongBranch(e)).flatMap((e) => describeSchemaError(e, value));
 }
 
@@ -56,36 +65,57 @@ function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
       const key = String(e.params['additionalProperty']);
       const known = Object.keys(propertiesAt(e.parentSchema));
       const guess = closest(key, known);
-      return [{
-        path: [...where, key], atKey: true,
-        message: `unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(', ')}`}`,
-      }];
+      return [
+        {
+          path: [...where, key],
+          atKey: true,
+          message: `unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(', ')}`}`,
+        },
+      ];
     }
     case 'required':
       return [{ path: where, message: `missing required key "${String(e.params['missingProperty'])}"` }];
     case 'type':
-      return [{ path: where, message: `${showValue(value)} is ${typeName(value)}; expected ${String(e.params['type'])}` }];
+      return [
+        { path: where, message: `${showValue(value)} is ${typeName(value)}; expected ${String(e.params['type'])}` },
+      ];
     case 'enum': {
       const allowed = (e.params['allowedValues'] as unknown[]).map(String);
       if (path[0] === 'auth' && path[1] === 'algorithms' && typeof value === 'string' && /^HS|^none$/i.test(value)) {
-        return [{ path: where, message: `${showValue(value)} is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}` }];
+        return [
+          {
+            path: where,
+            message: `${showValue(value)} is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
+          },
+        ];
       }
       const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
-      return [{ path: where, message: `${showValue(value)} is not one of ${allowed.join(', ')}${guess ? `; did you mean "${guess}"?` : ''}` }];
+      return [
+        {
+          path: where,
+          message: `${showValue(value)} is not one of ${allowed.join(', ')}${guess ? `; did you mean "${guess}"?` : ''}`,
+        },
+      ];
     }
     case 'pattern':
       // Tool names and scope tokens get their own, more helpful messages.
       if (isToolName(path) || isScope(path)) return [];
       return [{ path: where, message: `${showValue(value)} does not match ${String(e.params['pattern'])}` }];
     case 'format':
-      return [{ path: where, message: `${showValue(value)} is not a valid ${String(e.params['format'])}; write an absolute URL such as https://example.com` }];
+      return [
+        {
+          path: where,
+          message: `${showValue(value)} is not a valid ${String(e.params['format'])}; write an absolute URL such as https://example.com`,
+        },
+      ];
     default:
       return [{ path: where, message: `${showValue(value)} ${e.message ?? 'is invalid'}` }];
   }
 }
 
 /** A manifest that passed the schema, with its lists defaulted to empty. */
-export type CheckedManifest = Manifest & Required<Pick<Manifest, 'tools' | 'resources' | 'resourceTemplates' | 'prompts'>>;
+export type CheckedManifest = Manifest &
+  Required<Pick<Manifest, 'tools' | 'resources' | 'resourceTemplates' | 'prompts'>>;
 
 /** Checks a schema cannot express. Runs only on a document that passed the schema. */
 export function checkSemantics(m: CheckedManifest): Finding[] {
@@ -94,10 +124,17 @@ export function checkSemantics(m: CheckedManifest): Finding[] {
   m.tools.forEach((tool, i) => {
     if (!TOOL_NAME.test(tool.name)) {
       const fixed = tool.name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 64) || 'tool';
-      findings.push({ path: ['tools', i, 'name'], message: `${showValue(tool.name)} is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "${fixed}"?` });
+      findings.push({
+        path: ['tools', i, 'name'],
+        message: `${showValue(tool.name)} is not a valid tool name (1-64 characters of A-Z a-z 0-9 _ . -); did you mean "${fixed}"?`,
+      });
     }
     const first = seen.get(tool.name);
-    if (first !== undefined) findings.push({ path: ['tools', i, 'name'], message: `duplicate tool name "${tool.name}" (also tools[${first}]); tool names must be unique` });
+    if (first !== undefined)
+      findings.push({
+        path: ['tools', i, 'name'],
+        message: `duplicate tool name "${tool.name}" (also tools[${first}]); tool names must be unique`,
+      });
     else seen.set(tool.name, i);
     findings.push(...checkScopes(tool.scopes, ['tools', i]));
   });
@@ -120,7 +157,13 @@ function checkScopes(scopes: ScopeRequirement | undefined, at: (string | number)
 }
 
 /** Reports a second item with the same key, naming the first. */
-function duplicates<T>(items: readonly T[], key: (item: T) => string, section: string, field: string, what: string): Finding[] {
+function duplicates<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  section: string,
+  field: string,
+  what: string,
+): Finding[] {
   const seen = new Map<string, number>();
   return items.flatMap((item, i) => {
     const k = key(item);
@@ -129,7 +172,12 @@ function duplicates<T>(items: readonly T[], key: (item: T) => string, section: s
       seen.set(k, i);
       return [];
     }
-    return [{ path: [section, i, field], message: `duplicate ${what} ${showValue(k)} (also ${section}[${first}]); ${what}s must be unique` }];
+    return [
+      {
+        path: [section, i, field],
+        message: `duplicate ${what} ${showValue(k)} (also ${section}[${first}]); ${what}s must be unique`,
+      },
+    ];
   });
 }
 
@@ -138,28 +186,53 @@ const CONTENT_KEYS = ['text', 'blob', 'file', 'handler'] as const;
 function checkResources(m: CheckedManifest): Finding[] {
   const findings = duplicates(m.resources, (r) => r.uri, 'resources', 'uri', 'resource URI');
   m.resources.forEach((r, i) => {
-    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(r.uri)) findings.push({ path: ['resources', i, 'uri'], message: `${showValue(r.uri)} is not an absolute URI; give it a scheme, e.g. "docs://${r.uri.replace(/^\/+/, '')}"` });
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(r.uri))
+      findings.push({
+        path: ['resources', i, 'uri'],
+        message: `${showValue(r.uri)} is not an absolute URI; give it a scheme, e.g. "docs://${r.uri.replace(/^\/+/, '')}"`,
+      });
     const given = CONTENT_KEYS.filter((k) => r[k] !== undefined);
     if (given.length !== 1) {
-      findings.push({ path: ['resources', i], message: given.length === 0 ? 'give the content: one of text, blob, file or handler' : `give exactly one of text, blob, file or handler, not ${given.join(' and ')}` });
+      findings.push({
+        path: ['resources', i],
+        message:
+          given.length === 0
+            ? 'give the content: one of text, blob, file or handler'
+            : `give exactly one of text, blob, file or handler, not ${given.join(' and ')}`,
+      });
     }
-    if (r.blob !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(r.blob.replace(/\s+/g, ''))) findings.push({ path: ['resources', i, 'blob'], message: 'is not base64; encode the bytes with base64 (e.g. `base64 -w0 file`)' });
+    if (r.blob !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(r.blob.replace(/\s+/g, '')))
+      findings.push({
+        path: ['resources', i, 'blob'],
+        message: 'is not base64; encode the bytes with base64 (e.g. `base64 -w0 file`)',
+      });
     findings.push(...checkScopes(r.scopes, ['resources', i]));
   });
   return findings;
 }
 
 function templateVariables(template: string): string[] {
-  return [...template.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((match) => match[1]!.split(',').map((v) => v.replace(/[*:].*$/, '').trim()));
+  return [...template.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((match) =>
+    match[1]!.split(',').map((v) => v.replace(/[*:].*$/, '').trim()),
+  );
 }
 
 function checkTemplates(m: CheckedManifest): Finding[] {
   const findings = duplicates(m.resourceTemplates, (t) => t.name, 'resourceTemplates', 'name', 'template name');
   m.resourceTemplates.forEach((t, i) => {
     const variables = templateVariables(t.uriTemplate);
-    if (variables.length === 0) findings.push({ path: ['resourceTemplates', i, 'uriTemplate'], message: `${showValue(t.uriTemplate)} has no {variable}; use resources for a fixed URI` });
+    if (variables.length === 0)
+      findings.push({
+        path: ['resourceTemplates', i, 'uriTemplate'],
+        message: `${showValue(t.uriTemplate)} has no {variable}; use resources for a fixed URI`,
+      });
     for (const name of Object.keys(t.complete ?? {})) {
-      if (!variables.includes(name)) findings.push({ path: ['resourceTemplates', i, 'complete', name], atKey: true, message: `"${name}" is not a variable of ${t.uriTemplate} (its variables: ${variables.join(', ') || 'none'})` });
+      if (!variables.includes(name))
+        findings.push({
+          path: ['resourceTemplates', i, 'complete', name],
+          atKey: true,
+          message: `"${name}" is not a variable of ${t.uriTemplate} (its variables: ${variables.join(', ') || 'none'})`,
+        });
     }
     findings.push(...checkScopes(t.scopes, ['resourceTemplates', i]));
   });
@@ -170,18 +243,37 @@ function checkPrompts(m: CheckedManifest): Finding[] {
   const findings = duplicates(m.prompts, (p) => p.name, 'prompts', 'name', 'prompt name');
   m.prompts.forEach((p, i) => {
     const args = (p.arguments ?? []).map((a) => a.name);
-    findings.push(...duplicates(p.arguments ?? [], (a) => a.name, `prompts[${i}].arguments`, 'name', 'argument name').map((f) => ({ ...f, path: ['prompts', i, 'arguments', f.path[1]!, 'name'] })));
+    findings.push(
+      ...duplicates(p.arguments ?? [], (a) => a.name, `prompts[${i}].arguments`, 'name', 'argument name').map((f) => ({
+        ...f,
+        path: ['prompts', i, 'arguments', f.path[1]!, 'name'],
+      })),
+    );
     if ((p.messages === undefined) === (p.handler === undefined)) {
-      findings.push({ path: ['prompts', i], message: p.messages === undefined ? 'give the prompt messages or a handler' : 'give messages or a handler, not both' });
+      findings.push({
+        path: ['prompts', i],
+        message:
+          p.messages === undefined ? 'give the prompt messages or a handler' : 'give messages or a handler, not both',
+      });
     }
     (p.messages ?? []).forEach((message, j) => {
-      if ((message.text === undefined) === (message.content === undefined)) findings.push({ path: ['prompts', i, 'messages', j], message: 'give text or content (one of them)' });
+      if ((message.text === undefined) === (message.content === undefined))
+        findings.push({ path: ['prompts', i, 'messages', j], message: 'give text or content (one of them)' });
       for (const [, name] of (message.text ?? '').matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
-        if (!args.includes(name!)) findings.push({ path: ['prompts', i, 'messages', j, 'text'], message: `{{${name}}} is not an argument of this prompt; declare it under arguments (declared: ${args.join(', ') || 'none'})` });
+        if (!args.includes(name!))
+          findings.push({
+            path: ['prompts', i, 'messages', j, 'text'],
+            message: `{{${name}}} is not an argument of this prompt; declare it under arguments (declared: ${args.join(', ') || 'none'})`,
+          });
       }
     });
     for (const name of Object.keys(p.complete ?? {})) {
-      if (!args.includes(name)) findings.push({ path: ['prompts', i, 'complete', name], atKey: true, message: `"${name}" is not an argument of this prompt (declared: ${args.join(', ') || 'none'})` });
+      if (!args.includes(name))
+        findings.push({
+          path: ['prompts', i, 'complete', name],
+          atKey: true,
+          message: `"${name}" is not an argument of this prompt (declared: ${args.join(', ') || 'none'})`,
+        });
     }
     findings.push(...checkScopes(p.scopes, ['prompts', i]));
   });
@@ -200,16 +292,27 @@ function checkHttp(m: Manifest): Finding[] {
   const findings: Finding[] = [];
   const path = m.http?.path ?? DEFAULTS.path;
   if (path.length > 1 && path.endsWith('/')) {
-    findings.push({ path: ['http', 'path'], message: `"${path}" ends with "/"; write "${path.replace(/\/+$/, '')}": the resource URL clients compare is canonical, without a trailing slash` });
+    findings.push({
+      path: ['http', 'path'],
+      message: `"${path}" ends with "/"; write "${path.replace(/\/+$/, '')}": the resource URL clients compare is canonical, without a trailing slash`,
+    });
   }
-  if (/[?#]/.test(path)) findings.push({ path: ['http', 'path'], message: `"${path}" contains a query or fragment; the MCP path is a plain path such as /mcp` });
+  if (/[?#]/.test(path))
+    findings.push({
+      path: ['http', 'path'],
+      message: `"${path}" contains a query or fragment; the MCP path is a plain path such as /mcp`,
+    });
   const publicUrl = m.http?.publicUrl;
   let origin: string | undefined;
   if (publicUrl !== undefined) {
     const url = safeUrl(publicUrl);
-    if (url && !/^https?:$/.test(url.protocol)) findings.push({ path: ['http', 'publicUrl'], message: `"${publicUrl}" must be an http(s) URL` });
+    if (url && !/^https?:$/.test(url.protocol))
+      findings.push({ path: ['http', 'publicUrl'], message: `"${publicUrl}" must be an http(s) URL` });
     else if (url && (url.pathname !== '/' || url.search || url.hash)) {
-      findings.push({ path: ['http', 'publicUrl'], message: `"${publicUrl}" has a path; publicUrl is the origin only (e.g. "${url.origin}") and the path goes in http.path (e.g. "${url.pathname.replace(/\/+$/, '') || '/mcp'}")` });
+      findings.push({
+        path: ['http', 'publicUrl'],
+        message: `"${publicUrl}" has a path; publicUrl is the origin only (e.g. "${url.origin}") and the path goes in http.path (e.g. "${url.pathname.replace(/\/+$/, '') || '/mcp'}")`,
+      });
     } else if (url) origin = url.origin;
   }
   const given = m.resource?.resource;
@@ -217,7 +320,10 @@ function checkHttp(m: Manifest): Finding[] {
     const expected = `${origin ?? `http://${m.http?.host ?? DEFAULTS.host}:${m.http?.port ?? DEFAULTS.port}`}${path === '/' ? '' : path}`;
     if (given !== expected) {
       const hint = given.replace(/\/+$/, '') === expected ? ' (the canonical form has no trailing slash)' : '';
-      findings.push({ path: ['resource', 'resource'], message: `"${given}" must equal publicUrl + path exactly, "${expected}"${hint} (RFC 9728 section 3.3); or leave it out and it is derived` });
+      findings.push({
+        path: ['resource', 'resource'],
+        message: `"${given}" must equal publicUrl + path exactly, "${expected}"${hint} (RFC 9728 section 3.3); or leave it out and it is derived`,
+      });
     }
   }
   return findings;
@@ -227,46 +333,100 @@ function checkAuth(m: Manifest): Finding[] {
   const a = m.auth;
   const findings: Finding[] = [];
   const require = (key: keyof Manifest['auth'], what: string) => {
-    if (a[key] === undefined) findings.push({ path: ['auth'], message: `auth.provider "${a.provider}" needs auth.${key} (${what})` });
+    if (a[key] === undefined)
+      findings.push({ path: ['auth'], message: `auth.provider "${a.provider}" needs auth.${key} (${what})` });
   };
   const refuse = (keys: (keyof Manifest['auth'])[], why: string) => {
-    for (const key of keys) if (a[key] !== undefined) findings.push({ path: ['auth', key], atKey: true, message: `auth.${key} is not used with provider "${a.provider}"; ${why}` });
+    for (const key of keys)
+      if (a[key] !== undefined)
+        findings.push({
+          path: ['auth', key],
+          atKey: true,
+          message: `auth.${key} is not used with provider "${a.provider}"; ${why}`,
+        });
   };
   const requireHttps = (key: 'issuer' | 'jwksUri' | 'environmentUrl') => {
     const value = a[key];
     const url = value === undefined ? undefined : safeUrl(value);
     if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      findings.push({ path: ['auth', key], message: `"${value}" must use https (plain http is accepted only for loopback addresses)` });
+      findings.push({
+        path: ['auth', key],
+        message: `"${value}" must use https (plain http is accepted only for loopback addresses)`,
+      });
     }
   };
   if (a.provider !== 'dev') refuse(['allowNonLoopback', 'accessTokenTtlSec'], 'it belongs to provider "dev"');
   const checkIntrospection = () => {
     const url = a.introspection === undefined ? undefined : safeUrl(a.introspection.endpoint);
     if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      findings.push({ path: ['auth', 'introspection', 'endpoint'], message: `"${a.introspection!.endpoint}" must use https (plain http is accepted only for loopback addresses): the client secret travels with every request` });
+      findings.push({
+        path: ['auth', 'introspection', 'endpoint'],
+        message: `"${a.introspection!.endpoint}" must use https (plain http is accepted only for loopback addresses): the client secret travels with every request`,
+      });
     }
   };
   switch (a.provider) {
     case 'dev': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection', 'jwksCacheSec', 'tokenCacheSize'], 'the development authorization server decides it; choose provider "jwt" to configure it');
+      refuse(
+        [
+          'issuer',
+          'jwksUri',
+          'audience',
+          'algorithms',
+          'scopeClaims',
+          'environmentUrl',
+          'resourceId',
+          'clockToleranceSec',
+          'typ',
+          'introspection',
+          'jwksCacheSec',
+          'tokenCacheSize',
+        ],
+        'the development authorization server decides it; choose provider "jwt" to configure it',
+      );
       const host = m.http?.host ?? DEFAULTS.host;
       const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
-      const exposed = [!isLoopbackHost(host) && `http.host is "${host}"`, publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`].filter(Boolean);
+      const exposed = [
+        !isLoopbackHost(host) && `http.host is "${host}"`,
+        publicHost !== undefined && !isLoopbackHost(publicHost) && `http.publicUrl is on "${publicHost}"`,
+      ].filter(Boolean);
       if (exposed.length > 0 && a.allowNonLoopback !== true) {
-        findings.push({ path: ['auth', 'provider'], message: `provider "dev" lets anyone sign in as anyone and is refused off loopback (${exposed.join(', ')}); bind 127.0.0.1, or set auth.allowNonLoopback: true for a throwaway test deployment` });
+        findings.push({
+          path: ['auth', 'provider'],
+          message: `provider "dev" lets anyone sign in as anyone and is refused off loopback (${exposed.join(', ')}); bind 127.0.0.1, or set auth.allowNonLoopback: true for a throwaway test deployment`,
+        });
       }
       break;
     }
     case 'none': {
-      refuse(['issuer', 'jwksUri', 'audience', 'algorithms', 'scopeClaims', 'environmentUrl', 'resourceId', 'clockToleranceSec', 'typ', 'introspection', 'jwksCacheSec', 'tokenCacheSize'], 'remove it, or choose provider "jwt"');
+      refuse(
+        [
+          'issuer',
+          'jwksUri',
+          'audience',
+          'algorithms',
+          'scopeClaims',
+          'environmentUrl',
+          'resourceId',
+          'clockToleranceSec',
+          'typ',
+          'introspection',
+          'jwksCacheSec',
+          'tokenCacheSize',
+        ],
+        'remove it, or choose provider "jwt"',
+      );
       const host = m.http?.host ?? DEFAULTS.host;
       if (!isLoopbackHost(host)) {
-        findings.push({ path: ['auth', 'provider'], message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"` });
+        findings.push({
+          path: ['auth', 'provider'],
+          message: `provider "none" serves without any authorization and is refused on a non-loopback host (http.host is "${host}"); bind 127.0.0.1 or configure provider "jwt"`,
+        });
       }
       break;
     }
     case 'jwt':
-      require('issuer', 'the authorization server\'s issuer URL');
+      require('issuer', "the authorization server's issuer URL");
       checkIntrospection();
       refuse(['environmentUrl', 'resourceId'], 'these belong to provider "scalekit"');
       requireHttps('issuer');
@@ -293,10 +453,13 @@ function isScope(path: (string | number)[]): boolean {
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => {
-    const key = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(key) ? Number(key) : key;
-  });
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      const key = s.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
 }
 
 function valueAt(root: unknown, path: (string | number)[]): unknown {
@@ -306,7 +469,7 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
 }
 
 function propertiesAt(parentSchema: unknown): Record<string, unknown> {
-  return ((parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties) ?? {};
+  return (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
 }
 
 function typeName(value: unknown): string {

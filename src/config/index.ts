@@ -5,26 +5,35 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { McpOAuthError, formatPath, type Problem } from '../errors.js';
+import { formatPath, McpOAuthError, type Problem } from '../errors.js';
 import { importHandlers } from '../handlers/load.js';
 import { checkFileLocation, checkHandlerLocation, parseHandlerSpec } from '../handlers/modules.js';
 import type { HandlerLoad, HandlerLoader, HandlerRunner, HandlerToLoad } from '../handlers/runner.js';
 import type { Manifest, ResolvedManifest } from '../manifest.js';
-import { ToolSchemas } from './validator.js';
-import { checkForbiddenKeys, checkSchema, checkSemantics, type CheckedManifest, type Finding } from './check.js';
+import { type CheckedManifest, checkForbiddenKeys, checkSchema, checkSemantics, type Finding } from './check.js';
 import { interpolate, readDotEnv } from './env.js';
 import { parseJson } from './json.js';
 import { resolveManifest } from './resolve.js';
 import { checkToolSchemas } from './tool-schemas.js';
+import { ToolSchemas } from './validator.js';
 
 export const MODULE_NAME = 'mcp-oauth';
 
 /** Where cosmiconfig looks, in order, in the working directory. */
 export const SEARCH_PLACES = [
-  'mcp-oauth.config.json', 'mcp-oauth.config.yaml', 'mcp-oauth.config.yml',
-  'mcp-oauth.config.js', 'mcp-oauth.config.mjs', 'mcp-oauth.config.cjs',
-  '.mcp-oauthrc', '.mcp-oauthrc.json', '.mcp-oauthrc.yaml', '.mcp-oauthrc.yml',
-  '.mcp-oauthrc.js', '.mcp-oauthrc.mjs', '.mcp-oauthrc.cjs',
+  'mcp-oauth.config.json',
+  'mcp-oauth.config.yaml',
+  'mcp-oauth.config.yml',
+  'mcp-oauth.config.js',
+  'mcp-oauth.config.mjs',
+  'mcp-oauth.config.cjs',
+  '.mcp-oauthrc',
+  '.mcp-oauthrc.json',
+  '.mcp-oauthrc.yaml',
+  '.mcp-oauthrc.yml',
+  '.mcp-oauthrc.js',
+  '.mcp-oauthrc.mjs',
+  '.mcp-oauthrc.cjs',
   'package.json',
 ];
 
@@ -91,26 +100,41 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     // Items whose own part passed the schema still get their files checked and their
     // handlers imported, so that one report holds every problem (not one kind per round).
     const passing = forbidden.length > 0 ? undefined : passingItems(value, invalid);
-    const files = passing ? [...checkResourceFiles(passing, dir), ...(await loadHandlers(passing, dir, loader)).findings] : [];
+    const files = passing
+      ? [...checkResourceFiles(passing, dir), ...(await loadHandlers(passing, dir, loader)).findings]
+      : [];
     fail(await located([...invalid, ...files]));
   }
 
   const manifest = withLists(value as Manifest);
   const schemas = new ToolSchemas();
-  const findings = [...checkSemantics(manifest), ...checkToolSchemas(manifest, schemas), ...checkResourceFiles(manifest, dir)];
+  const findings = [
+    ...checkSemantics(manifest),
+    ...checkToolSchemas(manifest, schemas),
+    ...checkResourceFiles(manifest, dir),
+  ];
   const handlers = await loadHandlers(manifest, dir, loader);
   if (findings.length > 0 || !handlers.load) {
     await handlers.load?.release?.();
     fail(await located([...findings, ...handlers.findings]));
   }
-  const handlerModules = handlerSpecs(manifest).map(({ path, spec }) => ({ path, file: parseHandlerSpec(spec, dir).file }));
+  const handlerModules = handlerSpecs(manifest).map(({ path, spec }) => ({
+    path,
+    file: parseHandlerSpec(spec, dir).file,
+  }));
   return {
     manifest: resolveManifest(manifest, file),
     handlers: handlers.load.handlers,
     schemas,
     dotEnv,
     handlerModules,
-    warnings: options.checkImports ? await importWarnings(handlerModules.map((h) => h.file), dir, cwd) : [],
+    warnings: options.checkImports
+      ? await importWarnings(
+          handlerModules.map((h) => h.file),
+          dir,
+          cwd,
+        )
+      : [],
     release: handlers.load.release ?? (() => Promise.resolve()),
   };
 }
@@ -128,7 +152,9 @@ type LoadedHandlers = Extract<HandlerLoad, { ok: true }>;
  * are none (`loader: false` loads nothing).
  */
 async function loadHandlers(
-  m: CheckedManifest, dir: string, loader: HandlerLoader | false,
+  m: CheckedManifest,
+  dir: string,
+  loader: HandlerLoader | false,
 ): Promise<{ findings: Finding[]; load?: LoadedHandlers }> {
   if (loader === false) return { findings: [], load: { ok: true, handlers: new Map() } };
   const findings: Finding[] = [];
@@ -145,7 +171,10 @@ async function loadHandlers(
     else toLoad.push({ key, ref, dir, ...(isolate && { isolate }) });
   }
   const load = await loader(toLoad);
-  if (!load.ok) return { findings: [...findings, ...load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))] };
+  if (!load.ok)
+    return {
+      findings: [...findings, ...load.problems.map((p) => ({ path: paths.get(p.key) ?? [], message: p.message }))],
+    };
   if (findings.length === 0) return { findings, load };
   await load.release?.();
   return { findings };
@@ -164,30 +193,46 @@ function checkResourceFiles(m: CheckedManifest, dir: string): Finding[] {
  * files can be checked while other parts of the document fail the schema.
  */
 function passingItems(value: unknown, findings: readonly Finding[]): CheckedManifest {
-  const doc = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const doc =
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const failed = new Set(findings.map((f) => formatPath(f.path.slice(0, 2))));
   const passing = (section: string): never[] => {
     const list = doc[section];
     const items: unknown[] = [];
-    if (Array.isArray(list) && !failed.has(section)) list.forEach((item, i) => !failed.has(formatPath([section, i])) && (items[i] = item));
+    if (Array.isArray(list) && !failed.has(section))
+      list.forEach((item, i) => !failed.has(formatPath([section, i])) && (items[i] = item));
     return items as never[];
   };
-  const lists = { tools: passing('tools'), resources: passing('resources'), resourceTemplates: passing('resourceTemplates'), prompts: passing('prompts') };
+  const lists = {
+    tools: passing('tools'),
+    resources: passing('resources'),
+    resourceTemplates: passing('resourceTemplates'),
+    prompts: passing('prompts'),
+  };
   return { ...(doc as unknown as Manifest), ...lists };
 }
 
 function withLists(m: Manifest): CheckedManifest {
-  return { ...m, tools: m.tools ?? [], resources: m.resources ?? [], resourceTemplates: m.resourceTemplates ?? [], prompts: m.prompts ?? [] };
+  return {
+    ...m,
+    tools: m.tools ?? [],
+    resources: m.resources ?? [],
+    resourceTemplates: m.resourceTemplates ?? [],
+    prompts: m.prompts ?? [],
+  };
 }
 
 /** Every handler the manifest names, with where it names it. */
 export function handlerSpecs(m: CheckedManifest): { path: (string | number)[]; spec: string }[] {
   const specs: { path: (string | number)[]; spec: string }[] = [];
   const completions = (section: string, i: number, complete: Record<string, string[] | string> | undefined) => {
-    for (const [name, value] of Object.entries(complete ?? {})) if (typeof value === 'string') specs.push({ path: [section, i, 'complete', name], spec: value });
+    for (const [name, value] of Object.entries(complete ?? {}))
+      if (typeof value === 'string') specs.push({ path: [section, i, 'complete', name], spec: value });
   };
   m.tools.forEach((t, i) => specs.push({ path: ['tools', i, 'handler'], spec: t.handler }));
-  m.resources.forEach((r, i) => r.handler !== undefined && specs.push({ path: ['resources', i, 'handler'], spec: r.handler }));
+  m.resources.forEach(
+    (r, i) => r.handler !== undefined && specs.push({ path: ['resources', i, 'handler'], spec: r.handler }),
+  );
   m.resourceTemplates.forEach((t, i) => {
     specs.push({ path: ['resourceTemplates', i, 'handler'], spec: t.handler });
     completions('resourceTemplates', i, t.complete);
@@ -248,7 +293,12 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
       throw emptyManifest(result.filepath);
     }
     // cosmiconfig's search passes over a file whose document is null (`null`, `~`, only a comment).
-    const present = configPath === undefined ? SEARCH_PLACES.filter((place) => place !== 'package.json').map((place) => join(cwd, place)).find((path) => existsSync(path)) : undefined;
+    const present =
+      configPath === undefined
+        ? SEARCH_PLACES.filter((place) => place !== 'package.json')
+            .map((place) => join(cwd, place))
+            .find((path) => existsSync(path))
+        : undefined;
     if (present) throw emptyManifest(present);
     throw new McpOAuthError(
       'MANIFEST_NOT_FOUND',
@@ -260,7 +310,9 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
 
 function emptyManifest(file: string): McpOAuthError {
   const message = 'the manifest is empty; start from examples/todo/mcp-oauth.config.yaml, or run npx mcp-serve init';
-  return new McpOAuthError('MANIFEST_INVALID', 'The manifest is empty', { problems: [{ file, path: '', line: 1, column: 1, message }] });
+  return new McpOAuthError('MANIFEST_INVALID', 'The manifest is empty', {
+    problems: [{ file, path: '', line: 1, column: 1, message }],
+  });
 }
 
 function jsonLoader(file: string, text: string): unknown {

@@ -7,7 +7,12 @@ export function parseJson(file: string, text: string): ParseResult {
   } catch (error) {
     const message = (error as Error).message;
     const pos = lineColumn(text, errorOffset(message, text));
-    return { ok: false, problems: [{ file, path: '', ...pos, message: `JSON syntax: ${message.replace(/ in JSON at position \d+.*$/, '')}` }] };
+    return {
+      ok: false,
+      problems: [
+        { file, path: '', ...pos, message: `JSON syntax: ${message.replace(/ in JSON at position \d+.*$/, '')}` },
+      ],
+    };
   }
 }
 

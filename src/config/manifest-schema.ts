@@ -16,5 +16,8 @@ export function createManifestAjv(options: { source?: boolean } = {}): Ajv2020 {
 
 export function manifestValidator(): ValidateFunction {
   const text = readFileSync(SCHEMA_FILE, 'utf8');
-  return loadPrecompiled(MANIFEST_VALIDATOR_FILE, precompiledDigest(text)) ?? createManifestAjv().compile(JSON.parse(text) as Record<string, unknown>);
+  return (
+    loadPrecompiled(MANIFEST_VALIDATOR_FILE, precompiledDigest(text)) ??
+    createManifestAjv().compile(JSON.parse(text) as Record<string, unknown>)
+  );
 }

@@ -3,7 +3,7 @@
  * or YAML) as line:column for messages. JSON is parsed in json.ts: a valid JSON
  * manifest never loads the YAML parser.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, visit } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { Problem } from '../errors.js';
 
 /** Beyond this many alias expansions a document is treated as an alias bomb. */
@@ -28,7 +28,10 @@ export function parseYaml(file: string, text: string): ParseResult {
       if (isScalar(pair.key) && pair.key.value === '<<') {
         const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
         problems.push({
-          file, path: '', line: pos.line, column: pos.col,
+          file,
+          path: '',
+          line: pos.line,
+          column: pos.col,
           message: 'YAML merge keys (<<) are not supported in a manifest; write the keys out where they are used',
         });
       }
@@ -41,10 +44,15 @@ export function parseYaml(file: string, text: string): ParseResult {
     const pos = lineCounter.linePos(firstAlias ?? 0);
     return {
       ok: false,
-      problems: [{
-        file, path: '', line: pos.line, column: pos.col,
-        message: `YAML aliases expand too far (${firstLine(String((error as Error).message))}); a manifest may reuse a node through aliases at most ${MAX_ALIAS_COUNT} times`,
-      }],
+      problems: [
+        {
+          file,
+          path: '',
+          line: pos.line,
+          column: pos.col,
+          message: `YAML aliases expand too far (${firstLine(String((error as Error).message))}); a manifest may reuse a node through aliases at most ${MAX_ALIAS_COUNT} times`,
+        },
+      ],
     };
   }
 }
@@ -54,7 +62,9 @@ export function parseYaml(file: string, text: string): ParseResult {
  * in the text. With `key: true` it points at the key rather than the value (for
  * unknown-key problems). Works for JSON and YAML since JSON is YAML.
  */
-export function createLocator(text: string): (path: readonly (string | number)[], key?: boolean) => { line: number; column: number } | undefined {
+export function createLocator(
+  text: string,
+): (path: readonly (string | number)[], key?: boolean) => { line: number; column: number } | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: false, prettyErrors: false });
   return (path, key = false) => {

@@ -1,11 +1,20 @@
 /** Applies defaults to a validated manifest and freezes it (pure). */
 import { dirname, extname, resolve } from 'node:path';
-import type { CheckedManifest } from './check.js';
 import { parseHandlerSpec } from '../handlers/modules.js';
 import {
-  ASYMMETRIC_ALGORITHMS, DEFAULTS, deepFreeze,
-  type Completion, type Manifest, type ManifestResource, type ResolvedAuth, type ResolvedCompletion, type ResolvedManifest, type ScopePolicy, type ScopeRequirement,
+  ASYMMETRIC_ALGORITHMS,
+  type Completion,
+  DEFAULTS,
+  deepFreeze,
+  type Manifest,
+  type ManifestResource,
+  type ResolvedAuth,
+  type ResolvedCompletion,
+  type ResolvedManifest,
+  type ScopePolicy,
+  type ScopeRequirement,
 } from '../manifest.js';
+import type { CheckedManifest } from './check.js';
 
 export function resolveManifest(m: CheckedManifest, file: string): ResolvedManifest {
   const dir = dirname(file);
@@ -23,17 +32,28 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
     timeoutMs: tool.timeoutMs ?? DEFAULTS.timeoutMs,
   }));
   const complete = (c: Completion | undefined): ResolvedCompletion =>
-    Object.fromEntries(Object.entries(c ?? {}).map(([name, value]) => [name, typeof value === 'string' ? { handler: handler(value) } : { values: value }]));
+    Object.fromEntries(
+      Object.entries(c ?? {}).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? { handler: handler(value) } : { values: value },
+      ]),
+    );
   const resources = m.resources.map((r) => ({
     uri: r.uri,
     name: r.name,
     ...optional(r, ['title', 'description', 'size', 'annotations', 'icons'] as const),
-    ...(r.mimeType !== undefined || r.file !== undefined || r.text !== undefined || r.blob !== undefined ? { mimeType: r.mimeType ?? defaultMimeType(r) } : {}),
+    ...(r.mimeType !== undefined || r.file !== undefined || r.text !== undefined || r.blob !== undefined
+      ? { mimeType: r.mimeType ?? defaultMimeType(r) }
+      : {}),
     scopes: resolveScopes(r.scopes),
-    source: r.text !== undefined ? { kind: 'text' as const, text: r.text }
-      : r.blob !== undefined ? { kind: 'blob' as const, blob: r.blob.replace(/\s+/g, '') }
-      : r.file !== undefined ? { kind: 'file' as const, file: resolve(dir, r.file) }
-      : { kind: 'handler' as const, handler: handler(r.handler!) },
+    source:
+      r.text !== undefined
+        ? { kind: 'text' as const, text: r.text }
+        : r.blob !== undefined
+          ? { kind: 'blob' as const, blob: r.blob.replace(/\s+/g, '') }
+          : r.file !== undefined
+            ? { kind: 'file' as const, file: resolve(dir, r.file) }
+            : { kind: 'handler' as const, handler: handler(r.handler!) },
   }));
   const resourceTemplates = m.resourceTemplates.map((t) => ({
     uriTemplate: t.uriTemplate,
@@ -48,15 +68,22 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
     ...optional(p, ['title', 'description', 'icons'] as const),
     scopes: resolveScopes(p.scopes),
     arguments: (p.arguments ?? []).map((a) => ({ ...a, required: a.required ?? false })),
-    source: p.handler !== undefined ? { kind: 'handler' as const, handler: handler(p.handler) } : { kind: 'messages' as const, messages: p.messages! },
+    source:
+      p.handler !== undefined
+        ? { kind: 'handler' as const, handler: handler(p.handler) }
+        : { kind: 'messages' as const, messages: p.messages! },
     complete: complete(p.complete),
     timeoutMs: DEFAULTS.timeoutMs,
   }));
   const auth = resolveAuth(m);
   const { resource: _resource, scopes_supported, authorization_servers, ...resourceRest } = m.resource ?? {};
   // The dev authorization server's URL is the server's own origin, known once it listens.
-  const authorizationServers = authorization_servers ?? (auth.provider === 'none' || auth.provider === 'dev' ? undefined : auth.authorizationServers);
-  const toolScopes = [...new Set([...tools, ...resources, ...resourceTemplates, ...prompts].flatMap((t) => t.scopes.scopes))];
+  const authorizationServers =
+    authorization_servers ??
+    (auth.provider === 'none' || auth.provider === 'dev' ? undefined : auth.authorizationServers);
+  const toolScopes = [
+    ...new Set([...tools, ...resources, ...resourceTemplates, ...prompts].flatMap((t) => t.scopes.scopes)),
+  ];
   const origin = m.http?.publicUrl === undefined ? undefined : new URL(m.http.publicUrl).origin;
   return deepFreeze({
     file,
@@ -74,7 +101,12 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       accessLog: m.http?.accessLog ?? false,
       metrics: m.http?.metrics ?? false,
       headersTimeoutMs: m.http?.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
-      ...(m.http?.rateLimit && { rateLimit: { perMinute: m.http.rateLimit.perMinute, burst: m.http.rateLimit.burst ?? m.http.rateLimit.perMinute } }),
+      ...(m.http?.rateLimit && {
+        rateLimit: {
+          perMinute: m.http.rateLimit.perMinute,
+          burst: m.http.rateLimit.burst ?? m.http.rateLimit.perMinute,
+        },
+      }),
     },
     auth,
     resource: {
@@ -95,10 +127,26 @@ function optional<T extends object, K extends keyof T>(item: T, keys: readonly K
 }
 
 const MIME_TYPES: Record<string, string> = {
-  '.txt': 'text/plain', '.md': 'text/markdown', '.html': 'text/html', '.css': 'text/css', '.csv': 'text/csv',
-  '.json': 'application/json', '.yaml': 'application/yaml', '.yml': 'application/yaml', '.xml': 'application/xml',
-  '.js': 'text/javascript', '.ts': 'text/plain', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp', '.pdf': 'application/pdf', '.wav': 'audio/wav', '.mp3': 'audio/mpeg',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.html': 'text/html',
+  '.css': 'text/css',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.xml': 'application/xml',
+  '.js': 'text/javascript',
+  '.ts': 'text/plain',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.webp': 'image/webp',
+  '.pdf': 'application/pdf',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
 };
 
 function defaultMimeType(r: ManifestResource): string {
@@ -117,7 +165,11 @@ function resolveAuth(m: Manifest): ResolvedAuth {
   const a = m.auth;
   if (a.provider === 'none') return { provider: 'none' };
   if (a.provider === 'dev') {
-    return { provider: 'dev', allowNonLoopback: a.allowNonLoopback ?? false, accessTokenTtlSec: a.accessTokenTtlSec ?? DEFAULTS.devAccessTokenTtlSec };
+    return {
+      provider: 'dev',
+      allowNonLoopback: a.allowNonLoopback ?? false,
+      accessTokenTtlSec: a.accessTokenTtlSec ?? DEFAULTS.devAccessTokenTtlSec,
+    };
   }
   const common = {
     algorithms: a.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
@@ -125,7 +177,9 @@ function resolveAuth(m: Manifest): ResolvedAuth {
     jwksCacheSec: a.jwksCacheSec ?? DEFAULTS.jwksCacheSec,
     tokenCacheSize: a.tokenCacheSize ?? DEFAULTS.tokenCacheSize,
     ...(a.typ !== undefined && { typ: a.typ }),
-    ...(a.introspection !== undefined && { introspection: { ...a.introspection, cacheSec: a.introspection.cacheSec ?? 60 } }),
+    ...(a.introspection !== undefined && {
+      introspection: { ...a.introspection, cacheSec: a.introspection.cacheSec ?? 60 },
+    }),
   };
   const audiences = a.audience === undefined ? undefined : Array.isArray(a.audience) ? a.audience : [a.audience];
   if (a.provider === 'scalekit') {

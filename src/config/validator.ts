@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/server';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/server';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -23,9 +23,18 @@ export const META_SCHEMA_ID = 'https://json-schema.org/draft/2020-12/schema';
 export const META_VALIDATOR_FILE = new URL('./meta-schema-validator.cjs', import.meta.url);
 
 /** An Ajv for JSON Schema 2020-12 with formats, reporting every error; `source` keeps the generated code (for standalone validators). */
-export function createAjv(options: { strict: boolean; coerceTypes?: boolean; verbose?: boolean; source?: boolean }): Ajv2020 {
+export function createAjv(options: {
+  strict: boolean;
+  coerceTypes?: boolean;
+  verbose?: boolean;
+  source?: boolean;
+}): Ajv2020 {
   const ajv = new Ajv2020({
-    allErrors: true, strict: options.strict, coerceTypes: options.coerceTypes ?? false, verbose: options.verbose ?? false, allowUnionTypes: true,
+    allErrors: true,
+    strict: options.strict,
+    coerceTypes: options.coerceTypes ?? false,
+    verbose: options.verbose ?? false,
+    allowUnionTypes: true,
     ...(options.source && { code: { source: true } }),
   });
   addFormats(ajv);
@@ -74,7 +83,8 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
     .map((e) => {
       const where = e.instancePath === '' ? 'arguments' : e.instancePath;
       if (e.keyword === 'required') return `${where} must have property "${String(e.params['missingProperty'])}"`;
-      if (e.keyword === 'additionalProperties') return `${where} has unknown property "${String(e.params['additionalProperty'])}"`;
+      if (e.keyword === 'additionalProperties')
+        return `${where} has unknown property "${String(e.params['additionalProperty'])}"`;
       return `${where} ${e.message ?? 'is invalid'}`;
     })
     .join('; ');

@@ -10,7 +10,13 @@
  * start, now getting the answers. Code before an ask may run more than once: keep it
  * free of side effects.
  */
-import type { CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult } from '@modelcontextprotocol/server';
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestFormParams,
+  ElicitResult,
+  ListRootsResult,
+} from '@modelcontextprotocol/server';
 import type { HandlerCall } from './runner.js';
 import type { ToolContext } from './types.js';
 
@@ -23,7 +29,11 @@ export type Question =
 export class InputNeeded extends Error {
   override readonly name = 'InputNeeded';
   constructor(readonly questions: Readonly<Record<string, Question>>) {
-    super(`${Object.values(questions).map((q) => q.method).join(', ')} needs an answer from the client`);
+    super(
+      `${Object.values(questions)
+        .map((q) => q.method)
+        .join(', ')} needs an answer from the client`,
+    );
   }
 }
 
@@ -64,7 +74,11 @@ export function createToolContext(call: HandlerCall): ToolContext {
     progress: (progress, total, message) => sinks.progress(progress, total, message),
     notifyResourceUpdated: (uri) => sinks.resourceUpdated(uri),
     closeStream: () => sinks.closeStream(),
-    elicit: ({ key, ...params }) => ask<ElicitResult>({ method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams }, key),
+    elicit: ({ key, ...params }) =>
+      ask<ElicitResult>(
+        { method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams },
+        key,
+      ),
     sample: ({ key, ...params }) => ask<CreateMessageResult>({ method: 'sampling/createMessage', params }, key),
     listRoots: (options = {}) => ask<ListRootsResult>({ method: 'roots/list' }, options.key),
   };

@@ -15,9 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { InputNeeded } from './context.js';
 import type { CallInfo, ContextSinks, HandlerCall, HandlerToLoad, LoadProblem } from './runner.js';
 
-export type HostStart =
-  | { ok: true; host: HandlerHost }
-  | { ok: false; problems: LoadProblem[] };
+export type HostStart = { ok: true; host: HandlerHost } | { ok: false; problems: LoadProblem[] };
 
 /** How and why a host's worker stopped. */
 export interface HostExit {
@@ -73,7 +71,13 @@ export interface Thrown {
 }
 
 export type ToWorker =
-  | { readonly type: 'call'; readonly id: number; readonly key: string; readonly args: readonly unknown[]; readonly info: CallInfo }
+  | {
+      readonly type: 'call';
+      readonly id: number;
+      readonly key: string;
+      readonly args: readonly unknown[];
+      readonly info: CallInfo;
+    }
   | { readonly type: 'abort'; readonly id: number; readonly reason: Thrown | undefined };
 
 export type FromWorker =
@@ -82,12 +86,23 @@ export type FromWorker =
   | { readonly type: 'result'; readonly id: number; readonly json: string | undefined }
   | { readonly type: 'error'; readonly id: number; readonly error: Thrown }
   /** `ctx.log` / `ctx.progress` from a running call. */
-  | { readonly type: 'sink'; readonly id: number; readonly sink: 'log' | 'progress' | 'resourceUpdated' | 'closeStream'; readonly args: readonly unknown[] }
+  | {
+      readonly type: 'sink';
+      readonly id: number;
+      readonly sink: 'log' | 'progress' | 'resourceUpdated' | 'closeStream';
+      readonly args: readonly unknown[];
+    }
   | { readonly type: 'exiting'; readonly reason: string };
 
 export function toThrown(value: unknown): Thrown {
-  if (value instanceof InputNeeded) return { message: value.message, name: value.name, questions: { ...value.questions } };
-  if (value instanceof Error) return { message: String(value.message), name: value.name, ...(value.stack !== undefined && { stack: value.stack }) };
+  if (value instanceof InputNeeded)
+    return { message: value.message, name: value.name, questions: { ...value.questions } };
+  if (value instanceof Error)
+    return {
+      message: String(value.message),
+      name: value.name,
+      ...(value.stack !== undefined && { stack: value.stack }),
+    };
   try {
     return { message: String(value) };
   } catch {
@@ -163,11 +178,21 @@ class WorkerHost implements HandlerHost {
       // for a handler that may never settle) and let the handler's signal abort.
       const onAbort = () => {
         if (!this.#take(id)) return;
-        this.#worker.postMessage({ type: 'abort', id, reason: signal.reason === undefined ? undefined : toThrown(signal.reason) } satisfies ToWorker);
+        this.#worker.postMessage({
+          type: 'abort',
+          id,
+          reason: signal.reason === undefined ? undefined : toThrown(signal.reason),
+        } satisfies ToWorker);
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#calls.set(id, { name, resolve, reject, sinks, release: () => signal.removeEventListener('abort', onAbort) });
+      this.#calls.set(id, {
+        name,
+        resolve,
+        reject,
+        sinks,
+        release: () => signal.removeEventListener('abort', onAbort),
+      });
       // An idle host does not keep the process alive; a call in flight does.
       if (this.#calls.size === 1) this.#worker.ref();
       try {
@@ -191,7 +216,9 @@ class WorkerHost implements HandlerHost {
     this.#closed ??= 'its handler host was terminated';
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
-      call?.reject(new Error(`tool "${call.name}" did not answer: its handler host was terminated while the call was running`));
+      call?.reject(
+        new Error(`tool "${call.name}" did not answer: its handler host was terminated while the call was running`),
+      );
     }
     await this.#stop('terminated');
   }
@@ -250,10 +277,17 @@ class WorkerHost implements HandlerHost {
     this.#closed ??= `its handler worker exited (${reason})`;
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
-      call?.reject(new Error(`tool "${call.name}" did not answer: the handler worker exited (${reason})`, cause && { cause }));
+      call?.reject(
+        new Error(`tool "${call.name}" did not answer: the handler worker exited (${reason})`, cause && { cause }),
+      );
     }
     // Dying before 'ready' is a load problem of every handler it was importing.
-    this.#settleLoaded(this.#handlers.map((h) => ({ key: h.key, message: `"${h.ref.spec}" failed to load: the handler worker exited while importing it (${reason})` })));
+    this.#settleLoaded(
+      this.#handlers.map((h) => ({
+        key: h.key,
+        message: `"${h.ref.spec}" failed to load: the handler worker exited while importing it (${reason})`,
+      })),
+    );
     return { code, reason, requested };
   }
 }
@@ -278,7 +312,10 @@ function toError(thrown: Thrown, tool: string): Error {
  * only this file, nothing of the handler.
  */
 function unsendable(name: string, error: unknown): Error {
-  const why = error instanceof RangeError ? 'it is nested too deeply); send arguments nested less deeply' : `${toThrown(error).message}); pass plain data`;
+  const why =
+    error instanceof RangeError
+      ? 'it is nested too deeply); send arguments nested less deeply'
+      : `${toThrown(error).message}); pass plain data`;
   const unsent = new Error(`tool "${name}": its input cannot be sent to the handler's worker thread (${why}`);
   unsent.stack = `Error: ${unsent.message}`;
   return unsent;
@@ -288,8 +325,15 @@ function describeCrash(error: unknown): { reason: string; error?: Error } {
   const thrown = toThrown(error);
   const kept = error instanceof Error ? { error } : {};
   if ((error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return { reason: `it ran out of memory: ${thrown.message}; a handler holds too much, or start Node with a larger --max-old-space-size`, ...kept };
+    return {
+      reason: `it ran out of memory: ${thrown.message}; a handler holds too much, or start Node with a larger --max-old-space-size`,
+      ...kept,
+    };
   }
-  const what = thrown.name === undefined ? `uncaught throw of ${thrown.message}` : `uncaught ${thrown.name}: ${thrown.message}`;
-  return { reason: `${what}, outside any call's promise (a timer or an unawaited promise in a handler); catch errors in a handler's background work`, ...kept };
+  const what =
+    thrown.name === undefined ? `uncaught throw of ${thrown.message}` : `uncaught ${thrown.name}: ${thrown.message}`;
+  return {
+    reason: `${what}, outside any call's promise (a timer or an unawaited promise in a handler); catch errors in a handler's background work`,
+    ...kept,
+  };
 }

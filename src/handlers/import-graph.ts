@@ -72,7 +72,10 @@ export async function importWarnings(entryFiles: readonly string[], dir: string,
   );
 }
 
-async function walkImportGraph(entryFiles: readonly string[], rootDir: string): Promise<{ files: string[]; outside: OutsideImport[] }> {
+async function walkImportGraph(
+  entryFiles: readonly string[],
+  rootDir: string,
+): Promise<{ files: string[]; outside: OutsideImport[] }> {
   await init();
   const root = await realpath(rootDir);
   const seen = new Set<string>();
@@ -82,7 +85,9 @@ async function walkImportGraph(entryFiles: readonly string[], rootDir: string): 
   while (wave.length > 0) {
     const fresh = [...new Set(wave)].filter((file) => !seen.has(file));
     for (const file of fresh) seen.add(file);
-    const edges = (await Promise.all(fresh.map(async (file) => (await dependenciesOf(file)).map((dep) => ({ file, ...dep }))))).flat();
+    const edges = (
+      await Promise.all(fresh.map(async (file) => (await dependenciesOf(file)).map((dep) => ({ file, ...dep }))))
+    ).flat();
     const found = await Promise.all(edges.map((edge) => locateFile(edge.path, root)));
     wave = [];
     edges.forEach(({ file, specifier }, i) => {

@@ -4,10 +4,12 @@
  * stopped any other way) and a fresh one takes its place; so does a worker that dies.
  * The main thread, and every other tool, keep serving meanwhile.
  */
-import { startHandlerHost, type HandlerHost } from './host.js';
+import { type HandlerHost, startHandlerHost } from './host.js';
 import type { HandlerRunner, HandlerToLoad } from './runner.js';
 
-export type Isolated = { ok: true; runner: HandlerRunner; release: () => Promise<void> } | { ok: false; message: string };
+export type Isolated =
+  | { ok: true; runner: HandlerRunner; release: () => Promise<void> }
+  | { ok: false; message: string };
 
 export async function isolateHandler(handler: HandlerToLoad): Promise<Isolated> {
   const start = async (): Promise<HandlerHost | string> => {

@@ -41,13 +41,15 @@ const CHECK_TIMEOUT_MS = 5_000;
  * // → "syntax error at handlers/todo.js:3:7: Unexpected token ';'"
  */
 export async function describeImportError(error: unknown, entry: string, dir: string | undefined): Promise<string> {
-  const show = (place: Place) => `${showFile(place.file, dir)}:${place.line}${place.column === undefined ? '' : `:${place.column}`}`;
+  const show = (place: Place) =>
+    `${showFile(place.file, dir)}:${place.line}${place.column === undefined ? '' : `:${place.column}`}`;
   const message = error instanceof Error ? error.message : String(error);
   const first = message.split('\n')[0] ?? message;
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const place = placeInStack(stack);
   const keyword = ESM_IN_CJS[message];
-  if (error instanceof SyntaxError && keyword && place) return `${show(place)} ${esmInCommonJs(place.file, keyword, dir)}`;
+  if (error instanceof SyntaxError && keyword && place)
+    return `${show(place)} ${esmInCommonJs(place.file, keyword, dir)}`;
   const cjs = CJS_IN_ESM.exec(message);
   if (cjs) {
     const frame = firstFrame(stack);
@@ -64,11 +66,14 @@ export async function describeImportError(error: unknown, entry: string, dir: st
 /** `handlers/x.js uses ESM syntax (export) but …; add … or rename …`, for a file Node loaded as CommonJS. */
 function esmInCommonJs(file: string, keyword: string, dir: string | undefined): string {
   const uses = `uses ESM syntax (${keyword})`;
-  if (extname(file) === '.cjs') return `${uses} but .cjs files are CommonJS; rename it to .mjs, or use require and module.exports`;
+  if (extname(file) === '.cjs')
+    return `${uses} but .cjs files are CommonJS; rename it to .mjs, or use require and module.exports`;
   const pkg = nearestPackageJson(file);
   if (!pkg) {
-    return `${uses} but no package.json above it says "type": "module"; `
-      + 'add a package.json with "type": "module" beside the manifest, or rename the file to .mjs';
+    return (
+      `${uses} but no package.json above it says "type": "module"; ` +
+      'add a package.json with "type": "module" beside the manifest, or rename the file to .mjs'
+    );
   }
   const where = showFile(pkg.file, dir);
   const type = pkg.type === undefined ? 'no "type"' : `"type": ${JSON.stringify(pkg.type)}`;

@@ -20,7 +20,10 @@ export const importHandlers: HandlerLoader = async (list) => {
       }
       const result = await importHandler(handler.ref, handler.dir);
       if (typeof result === 'string') problems.push({ key, message: result });
-      else handlers.set(key, async (args, call) => (result as (...a: unknown[]) => unknown)(...args, createToolContext(call)));
+      else
+        handlers.set(key, async (args, call) =>
+          (result as (...a: unknown[]) => unknown)(...args, createToolContext(call)),
+        );
     }),
   );
   const release = async () => void (await Promise.all(releases.map((r) => r())));

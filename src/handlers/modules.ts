@@ -5,8 +5,8 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeImportError } from './load-error.js';
 import type { ResolvedHandler } from '../manifest.js';
+import { describeImportError } from './load-error.js';
 import type { ToolHandler } from './types.js';
 
 /** `./handlers/todo.js#createTodo` → module path and export name, the spec kept for messages (pure). */
@@ -26,7 +26,8 @@ export function checkHandlerLocation(ref: ResolvedHandler, dir: string): string 
   const hash = spec.lastIndexOf('#');
   const where = checkFileLocation(hash === -1 ? spec : spec.slice(0, hash), ref.file, dir, spec, 'handlers');
   if (where) return where;
-  if (!/\.(m|c)?js$|\.(m|c)?ts$/.test(ref.file)) return `"${spec}" is not a JavaScript module (.js, .mjs, .cjs; or .ts, .mts, .cts where Node strips types)`;
+  if (!/\.(m|c)?js$|\.(m|c)?ts$/.test(ref.file))
+    return `"${spec}" is not a JavaScript module (.js, .mjs, .cjs; or .ts, .mts, .cts where Node strips types)`;
   if (/\.(m|c)?ts$/.test(ref.file) && !(process.features as { typescript?: unknown }).typescript) {
     return `"${spec}" is TypeScript, which this Node (${process.version}) cannot load; compile it to .js, or run Node >= 22.18`;
   }
@@ -38,12 +39,21 @@ export function checkHandlerLocation(ref: ResolvedHandler, dir: string): string 
  * or undefined when it is a regular file inside `dir`, symlinks resolved, so a link
  * cannot lead outside.
  */
-export function checkFileLocation(relativePath: string, file: string, dir: string, spec = relativePath, what = 'files'): string | undefined {
-  if (isAbsolute(relativePath)) return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./${what === 'handlers' ? 'handlers/tool.js' : 'content/readme.md'}"`;
-  if (!isInside(dir, file)) return `"${spec}" points outside the manifest's directory; ${what} must live beside the manifest or below it`;
+export function checkFileLocation(
+  relativePath: string,
+  file: string,
+  dir: string,
+  spec = relativePath,
+  what = 'files',
+): string | undefined {
+  if (isAbsolute(relativePath))
+    return `"${spec}" is an absolute path; write it relative to the manifest, e.g. "./${what === 'handlers' ? 'handlers/tool.js' : 'content/readme.md'}"`;
+  if (!isInside(dir, file))
+    return `"${spec}" points outside the manifest's directory; ${what} must live beside the manifest or below it`;
   if (!existsSync(file)) return `"${spec}": no file at ${file}; check the path (relative to the manifest)`;
   const real = realpathSync(file);
-  if (!isInside(realpathSync(dir), real)) return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the ${what === 'handlers' ? 'module' : 'file'} inside instead`;
+  if (!isInside(realpathSync(dir), real))
+    return `"${spec}" is a symlink that leads outside the manifest's directory (${real}); copy the ${what === 'handlers' ? 'module' : 'file'} inside instead`;
   if (!statSync(real).isFile()) return `"${spec}" is not a file`;
   return undefined;
 }
@@ -65,7 +75,10 @@ export async function importHandler(ref: ResolvedHandler, dir?: string): Promise
   if (typeof value === 'function') return value as ToolHandler;
   const exported = Object.keys(module).filter((k) => typeof module[k] === 'function');
   if (value === undefined) {
-    const hint = exported.length > 0 ? `; it exports ${exported.map((k) => (k === 'default' ? 'a default function' : `"${k}"`)).join(', ')}` : '';
+    const hint =
+      exported.length > 0
+        ? `; it exports ${exported.map((k) => (k === 'default' ? 'a default function' : `"${k}"`)).join(', ')}`
+        : '';
     return ref.exportName === 'default'
       ? `"${spec}" has no default export${hint}; add "#<name>" to name an export`
       : `"${spec}" has no export named "${ref.exportName}"${hint}`;

@@ -3,9 +3,10 @@
  * running handlers: in this thread, in a worker per tool (`isolation: worker`), or in
  * the watch-mode worker that is replaced on each reload.
  */
+
+import type { LoggingLevel } from '@modelcontextprotocol/server';
 import type { AuthContext } from '../auth/types.js';
 import type { ResolvedHandler } from '../manifest.js';
-import type { LoggingLevel } from '@modelcontextprotocol/server';
 
 /** A handler module to load; its location is already checked. */
 export interface HandlerToLoad {

@@ -1,7 +1,15 @@
 /**
  * Types for handler authors: `export const createTodo: ToolHandler<Input> = async (input, ctx) => ...`.
  */
-import type { CallToolResult, CreateMessageRequestParams, CreateMessageResult, ElicitRequestFormParams, ElicitResult, ListRootsResult, LoggingLevel } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestFormParams,
+  ElicitResult,
+  ListRootsResult,
+  LoggingLevel,
+} from '@modelcontextprotocol/server';
 import type { AuthContext } from '../auth/types.js';
 
 export type { AuthContext };

@@ -10,6 +10,8 @@ export const workerHandlers: HandlerLoader = async (list) => {
   const started = await startHandlerHost(list);
   if (!started.ok) return { ok: false, problems: started.problems };
   const { host } = started;
-  const handlers = new Map<string, HandlerRunner>(list.map((h) => [h.key, (args, call) => host.call(h.key, args, call)]));
+  const handlers = new Map<string, HandlerRunner>(
+    list.map((h) => [h.key, (args, call) => host.call(h.key, args, call)]),
+  );
   return { ok: true, handlers, release: () => host.retire() };
 };

@@ -6,8 +6,8 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { freezeAuthContext } from '../auth/claims.js';
 import { createToolContext } from './context.js';
+import { type FromWorker, type Thrown, type ToWorker, toThrown, type WorkerInput } from './host.js';
 import { importHandler } from './modules.js';
-import { toThrown, type FromWorker, type ToWorker, type Thrown, type WorkerInput } from './host.js';
 import type { LoadProblem } from './runner.js';
 import type { ToolHandler } from './types.js';
 
@@ -15,7 +15,8 @@ import type { ToolHandler } from './types.js';
 class NotSendable extends Error {}
 
 const port = parentPort;
-if (isMainThread || !port) throw new Error('handlers/worker.js runs in a worker thread; start it with startHandlerHost() from handlers/host.js');
+if (isMainThread || !port)
+  throw new Error('handlers/worker.js runs in a worker thread; start it with startHandlerHost() from handlers/host.js');
 const post = (message: FromWorker) => port.postMessage(message);
 
 // In a worker, process.exit() ends this thread only. Say who called it before going,
@@ -30,7 +31,9 @@ process.exit = ((...args: Parameters<typeof process.exit>) => {
 }) as typeof process.exit;
 
 const handlers = new Map<string, ToolHandler>();
-const loaded = await Promise.all((workerData as WorkerInput).handlers.map(async (h) => ({ key: h.key, result: await importHandler(h.ref, h.dir) })));
+const loaded = await Promise.all(
+  (workerData as WorkerInput).handlers.map(async (h) => ({ key: h.key, result: await importHandler(h.ref, h.dir) })),
+);
 const problems: LoadProblem[] = [];
 for (const { key, result } of loaded) {
   if (typeof result === 'string') problems.push({ key, message: result });
@@ -58,9 +61,22 @@ async function run({ id, key, args, info }: Extract<ToWorker, { type: 'call' }>)
     const handler = handlers.get(key);
     if (!handler) throw new Error(`the handler worker has no handler for tool "${info.toolName}"`);
     // log/progress go to the main thread, which owns the request; fire and forget.
-    const sink = (kind: 'log' | 'progress' | 'resourceUpdated' | 'closeStream') => async (...args: unknown[]) => post({ type: 'sink', id, sink: kind, args });
-    const sinks = { log: sink('log'), progress: sink('progress'), resourceUpdated: sink('resourceUpdated'), closeStream: sink('closeStream') };
-    const ctx = createToolContext({ ...info, auth: info.auth && freezeAuthContext(info.auth), signal: controller.signal, sinks });
+    const sink =
+      (kind: 'log' | 'progress' | 'resourceUpdated' | 'closeStream') =>
+      async (...args: unknown[]) =>
+        post({ type: 'sink', id, sink: kind, args });
+    const sinks = {
+      log: sink('log'),
+      progress: sink('progress'),
+      resourceUpdated: sink('resourceUpdated'),
+      closeStream: sink('closeStream'),
+    };
+    const ctx = createToolContext({
+      ...info,
+      auth: info.auth && freezeAuthContext(info.auth),
+      signal: controller.signal,
+      sinks,
+    });
     const value = await (handler as (...a: unknown[]) => unknown)(...args, ctx);
     answer = { type: 'result', id, json: toJson(info.toolName, value) };
   } catch (error) {
@@ -85,23 +101,34 @@ function toJson(tool: string, value: unknown): string | undefined {
       let path = 'result';
       if (!root) {
         const parent = (typeof this === 'object' && this !== null && paths.get(this)) || 'result';
-        path = Array.isArray(this) ? `${parent}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+        path = Array.isArray(this)
+          ? `${parent}[${key}]`
+          : /^[A-Za-z_$][\w$]*$/.test(key)
+            ? `${parent}.${key}`
+            : `${parent}[${JSON.stringify(key)}]`;
       }
       root = false;
-      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw new NotSendable(`${path} is a ${typeof v}`);
+      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint')
+        throw new NotSendable(`${path} is a ${typeof v}`);
       if (typeof v === 'object' && v !== null) paths.set(v, path);
       return v;
     });
   } catch (error) {
-    const what = error instanceof NotSendable ? error.message : `it cannot be written as JSON (${toThrown(error).message.split('\n')[0]})`;
-    throw new Error(`tool "${tool}" returned a value that cannot be sent as a tool result: ${what}; return plain data (objects, arrays, strings, numbers, booleans, null)`);
+    const what =
+      error instanceof NotSendable
+        ? error.message
+        : `it cannot be written as JSON (${toThrown(error).message.split('\n')[0]})`;
+    throw new Error(
+      `tool "${tool}" returned a value that cannot be sent as a tool result: ${what}; return plain data (objects, arrays, strings, numbers, booleans, null)`,
+    );
   }
 }
 
 /** The main side's abort reason, as the same kind of value (a DOMException for AbortError and TimeoutError). */
 function toReason(reason: Thrown | undefined): unknown {
   if (reason === undefined) return undefined;
-  if (reason.name === 'AbortError' || reason.name === 'TimeoutError') return new DOMException(reason.message, reason.name);
+  if (reason.name === 'AbortError' || reason.name === 'TimeoutError')
+    return new DOMException(reason.message, reason.name);
   if (reason.name === undefined) return reason.message;
   return Object.assign(new Error(reason.message), { name: reason.name });
 }

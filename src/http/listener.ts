@@ -5,17 +5,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
-import { challengeBody, challengeHeader, challengeStatus, type Challenge } from '../auth/challenge.js';
+import { toAuthInfo } from '../auth/auth-info.js';
+import { type Challenge, challengeBody, challengeHeader, challengeStatus } from '../auth/challenge.js';
 import { readCredentials } from '../auth/credentials.js';
 import type { Logger } from '../log.js';
 import type { Observer } from '../observe.js';
+import type { Snapshot } from '../runtime/snapshot.js';
 import { rateLimitKey } from './rate-limit.js';
 import { readBody } from './read-body.js';
 import { acceptRequestHead } from './request-head.js';
-import { toAuthInfo } from '../auth/auth-info.js';
-import type { Snapshot } from '../runtime/snapshot.js';
 
-const MCP_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
+const MCP_REQUEST_HEADERS =
+  'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID';
 const MCP_EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
 /** The methods of the Streamable HTTP transport, and OPTIONS for CORS preflight. */
 const MCP_METHODS = 'GET, POST, DELETE, OPTIONS';
@@ -43,7 +44,11 @@ export function requestedCall(res: ServerResponse): RequestedCall | undefined {
 export type SnapshotListener = (snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse) => void;
 
 /** Serves a request with `snapshot`, the version current when it arrived (undefined while starting). */
-export function createRequestListener(log: Logger, draining: () => boolean = () => false, observer?: Observer): SnapshotListener {
+export function createRequestListener(
+  log: Logger,
+  draining: () => boolean = () => false,
+  observer?: Observer,
+): SnapshotListener {
   return (snapshot, req, res) => {
     // Whatever throws, synchronously or not, ends here: a 500 and its stack (our bug), never an uncaught exception.
     serve(snapshot, req, res, log, draining, observer).catch((error: unknown) => {
@@ -54,24 +59,47 @@ export function createRequestListener(log: Logger, draining: () => boolean = () 
   };
 }
 
-async function serve(snapshot: Snapshot | undefined, req: IncomingMessage, res: ServerResponse, log: Logger, draining: () => boolean, observer: Observer | undefined): Promise<void> {
+async function serve(
+  snapshot: Snapshot | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  draining: () => boolean,
+  observer: Observer | undefined,
+): Promise<void> {
   const head = acceptRequestHead(req);
   if (!head.ok) {
     refusals.set(res, 'bad_request');
     return sendJson(res, 400, { error: 'invalid_request', error_description: head.description });
   }
   if (head.url.pathname === '/readyz') return readiness(snapshot, draining(), res);
-  if (!snapshot) return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The server is starting' }, { 'Retry-After': '1' });
+  if (!snapshot)
+    return sendJson(
+      res,
+      503,
+      { error: 'temporarily_unavailable', error_description: 'The server is starting' },
+      { 'Retry-After': '1' },
+    );
   return route(snapshot, head.url, req, res, log, observer);
 }
 
-async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerResponse, log: Logger, observer: Observer | undefined): Promise<void> {
+async function route(
+  s: Snapshot,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  observer: Observer | undefined,
+): Promise<void> {
   // DNS rebinding: a loopback-bound server answers only to the host names it knows.
   if (s.allowedHosts) {
     const host = validateHostHeader(req.headers.host, s.allowedHosts);
     if (!host.ok) {
       refusals.set(res, 'host_not_allowed');
-      return sendJson(res, 403, { error: 'forbidden', error_description: `${host.message}; add the host name to http.allowedHosts to accept it` });
+      return sendJson(res, 403, {
+        error: 'forbidden',
+        error_description: `${host.message}; add the host name to http.allowedHosts to accept it`,
+      });
     }
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -82,14 +110,18 @@ async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerRes
   }
   if (s.metadataPaths.has(url.pathname)) return serveMetadata(s, req, res);
   if (s.authorizationServer?.handles(url.pathname)) return s.authorizationServer.handle(req, res);
-  if (url.pathname !== s.path) return sendJson(res, 404, { error: 'not_found', error_description: `Not found; the MCP endpoint is ${s.path}` });
+  if (url.pathname !== s.path)
+    return sendJson(res, 404, { error: 'not_found', error_description: `Not found; the MCP endpoint is ${s.path}` });
 
   const origin = req.headers.origin;
   if (origin !== undefined) {
     const check = validateOriginHeader(origin, s.allowedOrigins);
     if (!check.ok) {
       refusals.set(res, 'origin_not_allowed');
-      return sendJson(res, 403, { error: 'forbidden', error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it` });
+      return sendJson(res, 403, {
+        error: 'forbidden',
+        error_description: `${check.message}; add the origin's host name to http.allowedOrigins to accept it`,
+      });
     }
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
@@ -99,27 +131,60 @@ async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerRes
   // those it has (and TRACE, PUT, ... never reach the SDK, whose web Request refuses some of them).
   if (!MCP_METHOD_SET.has(req.method ?? '')) {
     refusals.set(res, 'method_not_allowed');
-    return sendJson(res, 405, { error: 'method_not_allowed', error_description: `The MCP endpoint takes ${MCP_METHODS}, not ${req.method}` }, { Allow: MCP_METHODS });
+    return sendJson(
+      res,
+      405,
+      { error: 'method_not_allowed', error_description: `The MCP endpoint takes ${MCP_METHODS}, not ${req.method}` },
+      { Allow: MCP_METHODS },
+    );
   }
   if (req.method === 'OPTIONS') {
-    res.writeHead(204, { 'Access-Control-Allow-Methods': MCP_METHODS, 'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS, 'Access-Control-Max-Age': '86400' });
+    res.writeHead(204, {
+      'Access-Control-Allow-Methods': MCP_METHODS,
+      'Access-Control-Allow-Headers': MCP_REQUEST_HEADERS,
+      'Access-Control-Max-Age': '86400',
+    });
     return void res.end();
   }
-  const tooLarge = () => sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` } }, { Connection: 'close' });
+  const tooLarge = () =>
+    sendJson(
+      res,
+      413,
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: `Request body is larger than ${s.maxBodyBytes} bytes` },
+      },
+      { Connection: 'close' },
+    );
   if (Number(req.headers['content-length'] ?? 0) > s.maxBodyBytes) return tooLarge();
 
   if (s.verifier) {
     const credentials = readCredentials(req.rawHeaders, url.searchParams);
-    if (credentials.kind === 'invalid') return sendChallenge(res, s, { error: 'invalid_request', description: credentials.description });
+    if (credentials.kind === 'invalid')
+      return sendChallenge(res, s, { error: 'invalid_request', description: credentials.description });
     // RFC 6750 section 3.1: no credentials, so no error code and no other error information.
     if (credentials.kind === 'none') return sendChallenge(res, s, { scopes: s.scopesSupported });
     const verification = await s.verifier.verify(credentials.token);
     if (!verification.ok && verification.error === 'unavailable') {
       log.warn(verification.description);
-      return sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'The authorization server\'s keys are unavailable; try again shortly' }, { 'Retry-After': '10' });
+      return sendJson(
+        res,
+        503,
+        {
+          error: 'temporarily_unavailable',
+          error_description: "The authorization server's keys are unavailable; try again shortly",
+        },
+        { 'Retry-After': '10' },
+      );
     }
-    if (!verification.ok) return sendChallenge(res, s, { error: 'invalid_token', description: verification.description });
-    (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(verification.auth, s.resourceUrl, s.resourceMetadataUrl);
+    if (!verification.ok)
+      return sendChallenge(res, s, { error: 'invalid_token', description: verification.description });
+    (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(
+      verification.auth,
+      s.resourceUrl,
+      s.resourceMetadataUrl,
+    );
     if (refusedByRateLimit(s, rateLimitKey(verification.auth.principal, req.socket.remoteAddress), res)) return;
   } else if (refusedByRateLimit(s, rateLimitKey(undefined, req.socket.remoteAddress), res)) return;
   // A JSON POST body is read and parsed once, here (see read-body.ts). Other requests,
@@ -132,7 +197,11 @@ async function route(s: Snapshot, url: URL, req: IncomingMessage, res: ServerRes
   try {
     parsed = JSON.parse(text);
   } catch {
-    return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the request body is not valid JSON' } });
+    return sendJson(res, 400, {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: 'Parse error: the request body is not valid JSON' },
+    });
   }
   if (s.loaded.manifest.http.accessLog) calls.set(res, describeCall(parsed));
   await s.serveMcp(req, res, { parsed });
@@ -153,7 +222,8 @@ function readiness(s: Snapshot | undefined, draining: boolean, res: ServerRespon
   if (keysMissing) void s.verifier!.prefetch().catch(() => {});
   const keysReason = `the authorization server's signing keys are not loaded yet${s?.verifier?.failure ? `: ${s.verifier.failure}` : ''}`;
   const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? keysReason : undefined;
-  if (reason) return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
+  if (reason)
+    return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
   sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
 }
 
@@ -161,17 +231,28 @@ function refusedByRateLimit(s: Snapshot, key: string, res: ServerResponse): bool
   const taken = s.rateLimiter?.take(key);
   if (!taken || taken.ok) return false;
   refusals.set(res, 'rate_limited');
-  sendJson(res, 429, { error: 'too_many_requests', error_description: `Rate limit exceeded; retry in ${taken.retryAfterSec} s` }, { 'Retry-After': String(taken.retryAfterSec) });
+  sendJson(
+    res,
+    429,
+    { error: 'too_many_requests', error_description: `Rate limit exceeded; retry in ${taken.retryAfterSec} s` },
+    { 'Retry-After': String(taken.retryAfterSec) },
+  );
   return true;
 }
 
 function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): void {
   const cors = { 'Access-Control-Allow-Origin': '*' };
   if (req.method === 'OPTIONS') {
-    res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
+    res.writeHead(204, {
+      ...cors,
+      'Access-Control-Allow-Methods': 'GET, OPTIONS',
+      'Access-Control-Allow-Headers': '*',
+      'Access-Control-Max-Age': '86400',
+    });
     return void res.end();
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, OPTIONS', ...cors });
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, OPTIONS', ...cors });
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ...cors });
   res.end(req.method === 'HEAD' ? undefined : s.metadataJson);
 }
@@ -179,7 +260,9 @@ function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): 
 function sendChallenge(res: ServerResponse, s: Snapshot, c: Omit<Challenge, 'resourceMetadata'>): void {
   refusals.set(res, c.error ?? 'no_token');
   const challenge = { ...c, resourceMetadata: s.resourceMetadataUrl };
-  sendJson(res, challengeStatus(challenge), challengeBody(challenge), { 'WWW-Authenticate': challengeHeader(challenge) });
+  sendJson(res, challengeStatus(challenge), challengeBody(challenge), {
+    'WWW-Authenticate': challengeHeader(challenge),
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -20,7 +20,10 @@ export function rateLimitKey(principal: string | undefined, address: string | un
   return principal ?? `addr:${address ?? ''}`;
 }
 
-export function createRateLimiter(options: { perMinute: number; burst: number }, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(
+  options: { perMinute: number; burst: number },
+  now: () => number = Date.now,
+): RateLimiter {
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {

@@ -28,7 +28,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
     };
     const onEnd = () => resolve(Buffer.concat(chunks, size).toString('utf8'));
     // 'close' before 'end' (or 'error'): the client left mid-body.
-    req.on('data', onData).on('end', onEnd).once('error', () => resolve('aborted')).once('close', () => resolve('aborted'));
+    req
+      .on('data', onData)
+      .on('end', onEnd)
+      .once('error', () => resolve('aborted'))
+      .once('close', () => resolve('aborted'));
   });
 }
 
@@ -44,7 +48,12 @@ interface FetchHandler {
 }
 
 /** Serves `req`, whose body has been read, through a fetch-shaped handler, streaming the answer with backpressure. */
-export async function serveReadBody(handler: FetchHandler, req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, body: ReadBody): Promise<void> {
+export async function serveReadBody(
+  handler: FetchHandler,
+  req: IncomingMessage & { auth?: AuthInfo },
+  res: ServerResponse,
+  body: ReadBody,
+): Promise<void> {
   // A client that goes away before the answer is complete aborts the handler's work.
   const abort = new AbortController();
   res.once('close', () => res.writableFinished || abort.abort());
@@ -54,7 +63,11 @@ export async function serveReadBody(handler: FetchHandler, req: IncomingMessage 
     else if (value !== undefined) headers.set(name, value);
   }
   // The body travels parsed: given `parsedBody`, the SDK reads nothing from the Request.
-  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: 'POST', headers, signal: abort.signal });
+  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+    method: 'POST',
+    headers,
+    signal: abort.signal,
+  });
   const response = await handler.fetch(request, { parsedBody: body.parsed, ...(req.auth && { authInfo: req.auth }) });
   res.writeHead(response.status, Object.fromEntries([...response.headers].filter(([name]) => !HOP_BY_HOP.has(name))));
   if (response.body === null) return void res.end();

@@ -12,7 +12,16 @@ import type { IncomingMessage } from 'node:http';
  * section 5.3: only list-based fields may be repeated. (`Authorization` is checked where
  * credentials are read, auth/credentials.ts.)
  */
-const SINGLE_VALUED = ['Host', 'Content-Type', 'Origin', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'];
+const SINGLE_VALUED = [
+  'Host',
+  'Content-Type',
+  'Origin',
+  'Mcp-Session-Id',
+  'MCP-Protocol-Version',
+  'Mcp-Method',
+  'Mcp-Name',
+  'Last-Event-ID',
+];
 const SINGLE_VALUED_BY_KEY = new Map(SINGLE_VALUED.map((name) => [name.toLowerCase(), name]));
 
 export type RequestHead = { ok: true; url: URL } | { ok: false; description: string };
@@ -25,21 +34,34 @@ export type RequestHead = { ok: true; url: URL } | { ok: false; description: str
  */
 export function acceptRequestHead(req: IncomingMessage): RequestHead {
   const repeated = repeatedHeader(req.rawHeaders);
-  if (repeated) return { ok: false, description: `The request has more than one ${repeated} header; send it once (${repeated === 'Host' ? 'RFC 9112 section 3.2' : 'RFC 9110 section 5.3'})` };
+  if (repeated)
+    return {
+      ok: false,
+      description: `The request has more than one ${repeated} header; send it once (${repeated === 'Host' ? 'RFC 9112 section 3.2' : 'RFC 9110 section 5.3'})`,
+    };
   const target = req.url ?? '/';
   if (!target.startsWith('/') && target !== '*') {
     const absolute = parseUrl(target);
     if (!absolute || (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') || absolute.host === '') {
-      return { ok: false, description: 'The request target is neither a path nor an absolute http URL (RFC 9112 section 3.2)' };
+      return {
+        ok: false,
+        description: 'The request target is neither a path nor an absolute http URL (RFC 9112 section 3.2)',
+      };
     }
     req.headers.host = absolute.host;
     req.url = `${absolute.pathname}${absolute.search}`;
   }
   const host = req.headers.host;
-  if (host !== undefined && !isHostAndPort(host)) return { ok: false, description: `The Host header ${JSON.stringify(host.slice(0, 100))} is not a host name with an optional port (RFC 9110 section 7.2)` };
+  if (host !== undefined && !isHostAndPort(host))
+    return {
+      ok: false,
+      description: `The Host header ${JSON.stringify(host.slice(0, 100))} is not a host name with an optional port (RFC 9110 section 7.2)`,
+    };
   // The path as sent: `//evil/mcp` is the path "//evil/mcp", not the host "evil".
   const url = parseUrl(`http://localhost${req.url === '*' ? '/*' : (req.url ?? '/')}`);
-  return url ? { ok: true, url } : { ok: false, description: 'The request target is not a valid path (RFC 9112 section 3.2)' };
+  return url
+    ? { ok: true, url }
+    : { ok: false, description: 'The request target is not a valid path (RFC 9112 section 3.2)' };
 }
 
 /** The first single-valued header that appears more than once, by its usual spelling. */
@@ -58,7 +80,14 @@ function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
 /** `uri-host [":" port]`: what the SDK can put after `http://` to build the request's URL. */
 function isHostAndPort(host: string): boolean {
   const url = host === '' ? undefined : parseUrl(`http://${host}/`);
-  return url !== undefined && url.pathname === '/' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  return (
+    url !== undefined &&
+    url.pathname === '/' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === ''
+  );
 }
 
 /**

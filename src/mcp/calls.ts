@@ -4,14 +4,22 @@
  * earlier rounds (ctx.elicit / ctx.sample, see context.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, createRequestStateCodec, inputRequired, type InputRequiredResult, type ScopeChallengeHandler, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  createRequestStateCodec,
+  type InputRequiredResult,
+  inputRequired,
+  ProtocolError,
+  type ScopeChallengeHandler,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { authOf } from '../auth/auth-info.js';
 import { scopeChallenge } from '../auth/scopes.js';
+import type { AuthContext } from '../auth/types.js';
 import type { LoadedManifest } from '../config/index.js';
+import { InputNeeded, type Question } from '../handlers/context.js';
 import type { ContextSinks, HandlerCall, HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
-import { InputNeeded, type Question } from '../handlers/context.js';
-import type { AuthContext } from '../auth/types.js';
-import { authOf } from '../auth/auth-info.js';
 import type { ScopePolicy } from '../manifest.js';
 import type { Observer } from '../observe.js';
 
@@ -59,19 +67,42 @@ export interface PrepareEnv {
   readonly observer?: Observer;
 }
 
-export async function callHandler(runner: HandlerRunner, args: readonly unknown[], ctx: ServerContext, name: string, timeoutMs: number, env: PrepareEnv): Promise<CallOutcome> {
+export async function callHandler(
+  runner: HandlerRunner,
+  args: readonly unknown[],
+  ctx: ServerContext,
+  name: string,
+  timeoutMs: number,
+  env: PrepareEnv,
+): Promise<CallOutcome> {
   const { signal, timedOut, dispose } = callSignal(ctx.mcpReq.signal, timeoutMs);
   // Answers from earlier rounds (sealed in requestState) plus this round's.
   const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
   const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
-  const clientCapabilities = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
-  const call: HandlerCall = { auth: authOf(ctx.http?.authInfo), signal, toolName: name, clientCapabilities, sinks: sinksOf(ctx, env), answers };
+  const clientCapabilities = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[
+    CLIENT_CAPABILITIES_META_KEY
+  ] as Record<string, unknown> | undefined;
+  const call: HandlerCall = {
+    auth: authOf(ctx.http?.authInfo),
+    signal,
+    toolName: name,
+    clientCapabilities,
+    sinks: sinksOf(ctx, env),
+    answers,
+  };
   try {
-    return { value: await raceAbort(Promise.resolve().then(() => runner(args, call)), signal) };
+    return {
+      value: await raceAbort(
+        Promise.resolve().then(() => runner(args, call)),
+        signal,
+      ),
+    };
   } catch (error) {
     if (error instanceof InputNeeded) {
       // The SDK refuses questions the client did not declare the capability for (-32021).
-      const inputRequests = Object.fromEntries(Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]));
+      const inputRequests = Object.fromEntries(
+        Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]),
+      );
       return { inputRequired: inputRequired({ inputRequests, requestState: await rounds.mint({ answers }, ctx) }) };
     }
     if (error instanceof ProtocolError) throw error;
@@ -110,9 +141,12 @@ function callSignal(request: AbortSignal, ms: number): { signal: AbortSignal; ti
 
 function toInputRequest(q: Question) {
   switch (q.method) {
-    case 'elicitation/create': return inputRequired.elicit(q.params);
-    case 'sampling/createMessage': return inputRequired.createMessage(q.params);
-    case 'roots/list': return inputRequired.listRoots();
+    case 'elicitation/create':
+      return inputRequired.elicit(q.params);
+    case 'sampling/createMessage':
+      return inputRequired.createMessage(q.params);
+    case 'roots/list':
+      return inputRequired.listRoots();
   }
 }
 
@@ -125,7 +159,15 @@ function sinksOf(ctx: ServerContext, env: PrepareEnv): ContextSinks {
     log: (level, data, logger) => ctx.mcpReq.log(level, data, logger),
     progress: async (progress, total, message) => {
       if (token === undefined) return;
-      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) } });
+      await ctx.mcpReq.notify({
+        method: 'notifications/progress',
+        params: {
+          progressToken: token,
+          progress,
+          ...(total !== undefined && { total }),
+          ...(message !== undefined && { message }),
+        },
+      });
     },
   };
 }
@@ -144,7 +186,11 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * The SDK's per-item scope check: the SDK answers HTTP 403 insufficient_scope with a
  * WWW-Authenticate challenge, in both protocol eras, before anything runs.
  */
-export function scopeCheck(policy: ScopePolicy, what: string, onDeny?: (auth: AuthContext, needed: readonly string[]) => void): ScopeChallengeHandler {
+export function scopeCheck(
+  policy: ScopePolicy,
+  what: string,
+  onDeny?: (auth: AuthContext, needed: readonly string[]) => void,
+): ScopeChallengeHandler {
   return ({ authInfo }) => {
     const auth = authOf(authInfo);
     const needed = auth && scopeChallenge(policy, auth.scopes);

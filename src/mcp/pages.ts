@@ -3,7 +3,7 @@
  * `pageSize` items and an opaque `nextCursor`. The SDK's list handlers return every
  * item, so each is wrapped: the SDK builds the full list, and this returns one page.
  */
-import { ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server';
+import { type McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 
 const LISTS = [
   ['tools/list', 'tools'],
@@ -33,9 +33,14 @@ export function paginateLists(server: McpServer, pageSize: number, counts?: Read
       const result = await full(request, ctx);
       const items = result[key] as unknown[];
       const start = decodeCursor((request as { params?: { cursor?: string } }).params?.cursor);
-      if (start > items.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: start again without one');
+      if (start > items.length)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: start again without one');
       const end = start + pageSize;
-      return { ...result, [key]: items.slice(start, end), ...(end < items.length && { nextCursor: encodeCursor(end) }) } as never;
+      return {
+        ...result,
+        [key]: items.slice(start, end),
+        ...(end < items.length && { nextCursor: encodeCursor(end) }),
+      } as never;
     });
   }
 }
@@ -47,6 +52,10 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass back the nextCursor of the previous page');
+  if (!match)
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      'Invalid cursor: pass back the nextCursor of the previous page',
+    );
   return Number(match[1]);
 }

@@ -2,10 +2,18 @@
  * Prompts: static messages with `{{argument}}` substituted, or a handler that builds
  * them. Arguments are strings; required ones are checked by the SDK.
  */
-import { ProtocolError, ProtocolErrorCode, fromJsonSchema, type GetPromptResult, type InputRequiredResult, type PromptMessage, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  fromJsonSchema,
+  type GetPromptResult,
+  type InputRequiredResult,
+  type PromptMessage,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedPrompt } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
+import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
 import { describe } from './tools.js';
 
@@ -13,25 +21,53 @@ export interface PreparedPrompt extends PreparedItem {
   get(args: Record<string, string>, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult>;
 }
 
-export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | undefined, env: PrepareEnv): PreparedPrompt {
+export function preparePrompt(
+  prompt: ResolvedPrompt,
+  runner: HandlerRunner | undefined,
+  env: PrepareEnv,
+): PreparedPrompt {
   const { schemas, log } = env;
-  const argsSchema = prompt.arguments.length === 0 ? undefined : fromJsonSchema<Record<string, string>>({
-    type: 'object',
-    properties: Object.fromEntries(prompt.arguments.map((a) => [a.name, { type: 'string', ...(a.title !== undefined && { title: a.title }), ...(a.description !== undefined && { description: a.description }) }])),
-    required: prompt.arguments.filter((a) => a.required).map((a) => a.name),
-  } as never, schemas);
+  const argsSchema =
+    prompt.arguments.length === 0
+      ? undefined
+      : fromJsonSchema<Record<string, string>>(
+          {
+            type: 'object',
+            properties: Object.fromEntries(
+              prompt.arguments.map((a) => [
+                a.name,
+                {
+                  type: 'string',
+                  ...(a.title !== undefined && { title: a.title }),
+                  ...(a.description !== undefined && { description: a.description }),
+                },
+              ]),
+            ),
+            required: prompt.arguments.filter((a) => a.required).map((a) => a.name),
+          } as never,
+          schemas,
+        );
   const config = {
     ...(prompt.title !== undefined && { title: prompt.title }),
     ...(prompt.description !== undefined && { description: prompt.description }),
     ...(prompt.icons !== undefined && { icons: [...prompt.icons] }),
     scopeChallenge: scopeCheck(prompt.scopes, `The ${prompt.name} prompt`),
   };
-  const get = async (args: Record<string, string>, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult> => {
+  const get = async (
+    args: Record<string, string>,
+    ctx: ServerContext,
+  ): Promise<GetPromptResult | InputRequiredResult> => {
     const { source } = prompt;
     if (source.kind === 'messages') {
       return {
         ...(prompt.description !== undefined && { description: prompt.description }),
-        messages: source.messages.map((m) => ({ role: m.role, content: m.content !== undefined ? (m.content as PromptMessage['content']) : { type: 'text', text: substitute(m.text ?? '', args) } })),
+        messages: source.messages.map((m) => ({
+          role: m.role,
+          content:
+            m.content !== undefined
+              ? (m.content as PromptMessage['content'])
+              : { type: 'text', text: substitute(m.text ?? '', args) },
+        })),
       };
     }
     try {
@@ -39,8 +75,14 @@ export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | un
       return 'inputRequired' in outcome ? outcome.inputRequired : toGetPromptResult(outcome.value, prompt.description);
     } catch (error) {
       if (error instanceof ProtocolError) throw error;
-      if (!(error instanceof CallFailed) || error.reason === 'error') log.error(`prompt ${prompt.name} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`);
-      throw new ProtocolError(ProtocolErrorCode.InternalError, `The ${prompt.name} prompt failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof CallFailed) || error.reason === 'error')
+        log.error(
+          `prompt ${prompt.name} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`,
+        );
+      throw new ProtocolError(
+        ProtocolErrorCode.InternalError,
+        `The ${prompt.name} prompt failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
   return {
@@ -49,7 +91,9 @@ export function preparePrompt(prompt: ResolvedPrompt, runner: HandlerRunner | un
     get,
     register: (server, current) =>
       argsSchema
-        ? server.registerPrompt(prompt.name, { ...config, argsSchema }, (args, ctx) => (current() as PreparedPrompt).get(args, ctx))
+        ? server.registerPrompt(prompt.name, { ...config, argsSchema }, (args, ctx) =>
+            (current() as PreparedPrompt).get(args, ctx),
+          )
         : server.registerPrompt(prompt.name, config, (ctx) => (current() as PreparedPrompt).get({}, ctx)),
   };
 }
@@ -61,10 +105,15 @@ function substitute(text: string, args: Record<string, string>): string {
 
 /** A string is one user message; a list is the messages (strings become user text); `{ messages }` passes as is. */
 export function toGetPromptResult(value: unknown, description: string | undefined): GetPromptResult {
-  const withDescription = (messages: PromptMessage[]): GetPromptResult => ({ ...(description !== undefined && { description }), messages });
-  const message = (m: unknown): PromptMessage => (typeof m === 'string' ? { role: 'user', content: { type: 'text', text: m } } : (m as PromptMessage));
+  const withDescription = (messages: PromptMessage[]): GetPromptResult => ({
+    ...(description !== undefined && { description }),
+    messages,
+  });
+  const message = (m: unknown): PromptMessage =>
+    typeof m === 'string' ? { role: 'user', content: { type: 'text', text: m } } : (m as PromptMessage);
   if (typeof value === 'string') return withDescription([message(value)]);
   if (Array.isArray(value)) return withDescription(value.map(message));
-  if (value !== null && typeof value === 'object' && Array.isArray((value as { messages?: unknown }).messages)) return value as GetPromptResult;
+  if (value !== null && typeof value === 'object' && Array.isArray((value as { messages?: unknown }).messages))
+    return value as GetPromptResult;
   throw new TypeError('the handler returned neither a string, a list of messages nor { messages }');
 }

@@ -5,14 +5,21 @@
  * the SDK before anything is read.
  */
 import { constants, realpathSync } from 'node:fs';
-import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type InputRequiredResult, type ReadResourceResult, type ServerContext } from '@modelcontextprotocol/server';
-import type { HandlerRunner } from '../handlers/runner.js';
+import {
+  type InputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ReadResourceResult,
+  ResourceTemplate,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { isInside } from '../handlers/modules.js';
+import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
 import { DEFAULTS, type ResolvedResource, type ResolvedResourceTemplate } from '../manifest.js';
-import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
+import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
 import { describe } from './tools.js';
 
@@ -41,7 +48,12 @@ function metadata(item: ResolvedResource | ResolvedResourceTemplate) {
 }
 
 /** `dir` is the manifest's directory: a file resource is served only while it lies inside. */
-export function prepareResource(resource: ResolvedResource, runner: HandlerRunner | undefined, env: PrepareEnv, dir: string): PreparedResource {
+export function prepareResource(
+  resource: ResolvedResource,
+  runner: HandlerRunner | undefined,
+  env: PrepareEnv,
+  dir: string,
+): PreparedResource {
   const { source } = resource;
   const mimeType = resource.mimeType;
   // The load has checked that the file is inside; its real path is the root every read is held to.
@@ -54,7 +66,13 @@ export function prepareResource(resource: ResolvedResource, runner: HandlerRunne
         return { contents: [{ uri: uri.href, ...(mimeType && { mimeType }), blob: source.blob }] };
       case 'file': {
         const bytes = await readFileInside(source.file, root!, uri, env.log);
-        return { contents: [mimeType === undefined || TEXTUAL.test(mimeType) ? { uri: uri.href, ...(mimeType && { mimeType }), text: bytes.toString('utf8') } : { uri: uri.href, mimeType, blob: bytes.toString('base64') }] };
+        return {
+          contents: [
+            mimeType === undefined || TEXTUAL.test(mimeType)
+              ? { uri: uri.href, ...(mimeType && { mimeType }), text: bytes.toString('utf8') }
+              : { uri: uri.href, mimeType, blob: bytes.toString('base64') },
+          ],
+        };
       }
       case 'handler':
         return readWith(runner!, [uri.href], ctx, uri, mimeType, resource.name, env);
@@ -65,12 +83,22 @@ export function prepareResource(resource: ResolvedResource, runner: HandlerRunne
     signature: JSON.stringify(resource),
     read,
     register: (server, current) =>
-      server.registerResource(resource.name, resource.uri, { ...metadata(resource), scopeChallenge: scopeCheck(resource.scopes, `The resource ${resource.uri}`) }, (uri, ctx) => (current() as PreparedResource).read(uri, ctx)),
+      server.registerResource(
+        resource.name,
+        resource.uri,
+        { ...metadata(resource), scopeChallenge: scopeCheck(resource.scopes, `The resource ${resource.uri}`) },
+        (uri, ctx) => (current() as PreparedResource).read(uri, ctx),
+      ),
   };
 }
 
-export function prepareTemplate(template: ResolvedResourceTemplate, runner: HandlerRunner, env: PrepareEnv): PreparedTemplate {
-  const read = (uri: URL, variables: Record<string, string | string[]>, ctx: ServerContext) => readWith(runner, [uri.href, variables], ctx, uri, template.mimeType, template.name, env);
+export function prepareTemplate(
+  template: ResolvedResourceTemplate,
+  runner: HandlerRunner,
+  env: PrepareEnv,
+): PreparedTemplate {
+  const read = (uri: URL, variables: Record<string, string | string[]>, ctx: ServerContext) =>
+    readWith(runner, [uri.href, variables], ctx, uri, template.mimeType, template.name, env);
   return {
     id: `template:${template.name}`,
     signature: JSON.stringify(template),
@@ -79,27 +107,47 @@ export function prepareTemplate(template: ResolvedResourceTemplate, runner: Hand
       server.registerResource(
         template.name,
         new ResourceTemplate(template.uriTemplate, { list: undefined }),
-        { ...metadata(template), scopeChallenge: scopeCheck(template.scopes, `The resource template ${template.uriTemplate}`) },
+        {
+          ...metadata(template),
+          scopeChallenge: scopeCheck(template.scopes, `The resource template ${template.uriTemplate}`),
+        },
         (uri, variables, ctx) => (current() as PreparedTemplate).read(uri, variables, ctx),
       ),
   };
 }
 
-async function readWith(runner: HandlerRunner, args: unknown[], ctx: ServerContext, uri: URL, mimeType: string | undefined, name: string, env: PrepareEnv): Promise<ReadOutcome> {
+async function readWith(
+  runner: HandlerRunner,
+  args: unknown[],
+  ctx: ServerContext,
+  uri: URL,
+  mimeType: string | undefined,
+  name: string,
+  env: PrepareEnv,
+): Promise<ReadOutcome> {
   const { log } = env;
   try {
     const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs, env);
     return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, mimeType);
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
-    if (!(error instanceof CallFailed) || error.reason === 'error') log.error(`resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`);
-    throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof CallFailed) || error.reason === 'error')
+      log.error(
+        `resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`,
+      );
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
 /** Why a file resource was not read: said in the log (`log`) and, without paths, to the client. */
 class FileRefused extends Error {
-  constructor(readonly log: string, client: string) {
+  constructor(
+    readonly log: string,
+    client: string,
+  ) {
     super(client);
   }
 }
@@ -114,9 +162,18 @@ class FileRefused extends Error {
  * open can change; elsewhere by a second realpath that must name the opened file (same
  * device and inode). O_NONBLOCK: a FIFO put in its place is refused, not waited on.
  */
-async function readFileInside(file: string, root: { dir: string; real: string }, uri: URL, log: Logger): Promise<Buffer> {
+async function readFileInside(
+  file: string,
+  root: { dir: string; real: string },
+  uri: URL,
+  log: Logger,
+): Promise<Buffer> {
   const shown = relative(root.dir, file);
-  const outside = (to: string) => new FileRefused(`${shown} now leads outside the manifest's directory (to ${to})`, 'it leads outside the server\'s directory');
+  const outside = (to: string) =>
+    new FileRefused(
+      `${shown} now leads outside the manifest's directory (to ${to})`,
+      "it leads outside the server's directory",
+    );
   let handle: FileHandle | undefined;
   try {
     const real = await realpath(file);
@@ -128,11 +185,14 @@ async function readFileInside(file: string, root: { dir: string; real: string },
     const where = kernelPath ?? (await realpath(file));
     if (!isInside(root.real, where)) throw outside(where);
     const named = kernelPath === undefined ? await stat(where) : opened;
-    if (named.dev !== opened.dev || named.ino !== opened.ino) throw new FileRefused(`${shown} changed while it was opened`, 'it changed while it was read');
+    if (named.dev !== opened.dev || named.ino !== opened.ino)
+      throw new FileRefused(`${shown} changed while it was opened`, 'it changed while it was read');
     return await handle.readFile();
   } catch (error) {
     const refused = error instanceof FileRefused ? error : fileError(error, shown);
-    log.error(`resource ${uri.href} not read: ${refused.log}; a file resource must stay a file inside the manifest's directory`);
+    log.error(
+      `resource ${uri.href} not read: ${refused.log}; a file resource must stay a file inside the manifest's directory`,
+    );
     throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${refused.message}`);
   } finally {
     await handle?.close();
@@ -151,10 +211,20 @@ async function descriptorPath(fd: number): Promise<string | undefined> {
 function fileError(error: unknown, shown: string): FileRefused {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ENOENT': return new FileRefused(`${shown} is missing`, 'the file is missing');
+    case 'ENOENT':
+      return new FileRefused(`${shown} is missing`, 'the file is missing');
     // O_NOFOLLOW met a link swapped in after the realpath (ELOOP; EMLINK on FreeBSD), or a link loop.
-    case 'ELOOP': case 'EMLINK': return new FileRefused(`${shown} changed into a symlink while it was opened, or is a link loop`, 'it changed while it was read');
-    default: return new FileRefused(`${shown} cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`, 'the file cannot be read');
+    case 'ELOOP':
+    case 'EMLINK':
+      return new FileRefused(
+        `${shown} changed into a symlink while it was opened, or is a link loop`,
+        'it changed while it was read',
+      );
+    default:
+      return new FileRefused(
+        `${shown} cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`,
+        'the file cannot be read',
+      );
   }
 }
 
@@ -165,8 +235,14 @@ export function toReadResourceResult(value: unknown, uri: URL, mimeType: string 
   if (value !== null && typeof value === 'object') {
     const v = value as Record<string, unknown>;
     if (Array.isArray(v['contents'])) return value as ReadResourceResult;
-    if (typeof v['text'] === 'string') return { contents: [{ ...base, ...(typeof v['mimeType'] === 'string' && { mimeType: v['mimeType'] }), text: v['text'] }] };
-    if (typeof v['blob'] === 'string') return { contents: [{ ...base, ...(typeof v['mimeType'] === 'string' && { mimeType: v['mimeType'] }), blob: v['blob'] }] };
+    if (typeof v['text'] === 'string')
+      return {
+        contents: [{ ...base, ...(typeof v['mimeType'] === 'string' && { mimeType: v['mimeType'] }), text: v['text'] }],
+      };
+    if (typeof v['blob'] === 'string')
+      return {
+        contents: [{ ...base, ...(typeof v['mimeType'] === 'string' && { mimeType: v['mimeType'] }), blob: v['blob'] }],
+      };
   }
   throw new TypeError('the handler returned neither a string, { text }, { blob } nor { contents }');
 }

@@ -8,14 +8,13 @@ import type { LoadedManifest } from '../config/index.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
 import type { Observer } from '../observe.js';
-import { verifyRoundState, type PrepareEnv } from './calls.js';
-import { installCompletion, type Completions } from './completion.js';
+import { type PrepareEnv, verifyRoundState } from './calls.js';
+import { type Completions, installCompletion } from './completion.js';
 import type { PreparedItem } from './item.js';
-import { paginateLists, type ListKey } from './pages.js';
+import { type ListKey, paginateLists } from './pages.js';
 import { preparePrompt } from './prompts.js';
 import { prepareResource, prepareTemplate } from './resources.js';
 import { prepareTool } from './tools.js';
-
 
 /** Everything a server instance needs, prepared once per manifest load. */
 export interface McpBlueprint {
@@ -36,7 +35,12 @@ export interface McpBlueprint {
 }
 
 /** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
-export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated: (uri: string) => void, observer?: Observer): McpBlueprint {
+export function prepareMcp(
+  loaded: LoadedManifest,
+  log: Logger,
+  resourceUpdated: (uri: string) => void,
+  observer?: Observer,
+): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
   const env: PrepareEnv = { schemas, log, resourceUpdated, ...(observer && { observer }) };
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
@@ -48,16 +52,34 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
   ];
   const hasResources = manifest.resources.length + manifest.resourceTemplates.length > 0;
   const completionRunners = (section: string, i: number, complete: object) =>
-    new Map(Object.keys(complete).flatMap((name) => {
-      const found = handlers.get(`${section}[${i}].complete.${name}`);
-      return found ? [[name, found] as const] : [];
-    }));
+    new Map(
+      Object.keys(complete).flatMap((name) => {
+        const found = handlers.get(`${section}[${i}].complete.${name}`);
+        return found ? [[name, found] as const] : [];
+      }),
+    );
   const byRef = new Map([
-    ...manifest.resourceTemplates.map((t, i) => [`template:${t.uriTemplate}`, { scopes: t.scopes, complete: t.complete, runners: completionRunners('resourceTemplates', i, t.complete) }] as const),
-    ...manifest.prompts.map((p, i) => [`prompt:${p.name}`, { scopes: p.scopes, complete: p.complete, runners: completionRunners('prompts', i, p.complete) }] as const),
+    ...manifest.resourceTemplates.map(
+      (t, i) =>
+        [
+          `template:${t.uriTemplate}`,
+          { scopes: t.scopes, complete: t.complete, runners: completionRunners('resourceTemplates', i, t.complete) },
+        ] as const,
+    ),
+    ...manifest.prompts.map(
+      (p, i) =>
+        [
+          `prompt:${p.name}`,
+          { scopes: p.scopes, complete: p.complete, runners: completionRunners('prompts', i, p.complete) },
+        ] as const,
+    ),
   ]);
   return {
-    info: { name: manifest.server.name, version: manifest.server.version, ...(manifest.server.title !== undefined && { title: manifest.server.title }) },
+    info: {
+      name: manifest.server.name,
+      version: manifest.server.version,
+      ...(manifest.server.title !== undefined && { title: manifest.server.title }),
+    },
     options: {
       ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
       jsonSchemaValidator: schemas,
@@ -69,7 +91,12 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
     completions: { byRef },
     env,
     pageSize: manifest.server.pageSize,
-    listSizes: { tools: manifest.tools.length, resources: manifest.resources.length, resourceTemplates: manifest.resourceTemplates.length, prompts: manifest.prompts.length },
+    listSizes: {
+      tools: manifest.tools.length,
+      resources: manifest.resources.length,
+      resourceTemplates: manifest.resourceTemplates.length,
+      prompts: manifest.prompts.length,
+    },
   };
 }
 
@@ -78,7 +105,10 @@ export function prepareMcp(loaded: LoadedManifest, log: Logger, resourceUpdated:
  * says which single item a request needs (see `namedItem`); a server for that request
  * gets just it, so a call costs the same with one tool or five hundred.
  */
-export function createServerFactory(blueprint: McpBlueprint, only?: (request: Request) => PreparedItem | undefined): McpServerFactory {
+export function createServerFactory(
+  blueprint: McpBlueprint,
+  only?: (request: Request) => PreparedItem | undefined,
+): McpServerFactory {
   return ({ requestInfo }) => {
     const server = new McpServer(blueprint.info, blueprint.options);
     const item = requestInfo && only?.(requestInfo);
@@ -107,7 +137,14 @@ export function namedItem(blueprint: McpBlueprint, body: unknown): PreparedItem 
   const { method, params } = body as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
   const name = method === 'resources/read' ? params?.uri : params?.name;
   if (typeof name !== 'string') return undefined;
-  const kind = method === 'tools/call' ? 'tool' : method === 'prompts/get' ? 'prompt' : method === 'resources/read' ? 'resource' : undefined;
+  const kind =
+    method === 'tools/call'
+      ? 'tool'
+      : method === 'prompts/get'
+        ? 'prompt'
+        : method === 'resources/read'
+          ? 'resource'
+          : undefined;
   return kind && blueprint.items.get(`${kind}:${name}`);
 }
 
@@ -134,7 +171,10 @@ export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer
   const registered = new Map<string, { signature: string; handle: { remove(): void } }>();
   const register = (item: PreparedItem) => {
     try {
-      registered.set(item.id, { signature: item.signature, handle: item.register(server, () => current.items.get(item.id) ?? item) });
+      registered.set(item.id, {
+        signature: item.signature,
+        handle: item.register(server, () => current.items.get(item.id) ?? item),
+      });
     } catch (error) {
       // A kind the session had none of (its first prompt, say) needs a capability that
       // cannot be added once connected; the client sees it after reconnecting.

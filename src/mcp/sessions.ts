@@ -8,10 +8,16 @@
  * statelessly, like every request without a session id.
  */
 import { randomUUID } from 'node:crypto';
-import { WebStandardStreamableHTTPServerTransport, isInitializeRequest, isLegacyRequest, type AuthInfo, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
-import { createEventStore } from './event-store.js';
-import type { Logger } from '../log.js';
+import {
+  type AuthInfo,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpHandlerRequestOptions,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import { authOf } from '../auth/auth-info.js';
+import type { Logger } from '../log.js';
+import { createEventStore } from './event-store.js';
 import { createLiveServer, type LiveServer, type McpBlueprint } from './server.js';
 
 export interface SessionOptions {
@@ -39,7 +45,12 @@ export interface Sessions {
    * `body` is the parsed POST body, read once by the caller; `authInfo`, the verified caller.
    */
   claims(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<{ body: unknown } | undefined>;
-  fetch(request: Request, body: unknown, options: McpHandlerRequestOptions | undefined, blueprint: McpBlueprint): Promise<Response>;
+  fetch(
+    request: Request,
+    body: unknown,
+    options: McpHandlerRequestOptions | undefined,
+    blueprint: McpBlueprint,
+  ): Promise<Response>;
   /** Points every open session at a reloaded manifest. */
   update(blueprint: McpBlueprint): void;
   /** Tells the sessions subscribed to `uri` that it changed. */
@@ -52,10 +63,13 @@ const NOT_FOUND = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'S
 
 export function createSessions(options: SessionOptions): Sessions {
   const sessions = new Map<string, Session>();
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - options.idleMs;
-    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void close(id);
-  }, Math.min(options.idleMs, 60_000));
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - options.idleMs;
+      for (const [id, s] of sessions) if (s.lastSeen < cutoff) void close(id);
+    },
+    Math.min(options.idleMs, 60_000),
+  );
   sweep.unref();
 
   const close = async (id: string) => {
@@ -65,7 +79,13 @@ export function createSessions(options: SessionOptions): Sessions {
     await session.live.server.close().catch(() => {});
   };
 
-  const open = async (request: Request, body: unknown, authInfo: AuthInfo | undefined, owner: string, blueprint: McpBlueprint): Promise<Response> => {
+  const open = async (
+    request: Request,
+    body: unknown,
+    authInfo: AuthInfo | undefined,
+    owner: string,
+    blueprint: McpBlueprint,
+  ): Promise<Response> => {
     if (sessions.size >= options.maxSessions) {
       // Make room by closing the session idle the longest.
       const oldest = [...sessions].sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
@@ -93,7 +113,8 @@ export function createSessions(options: SessionOptions): Sessions {
     async claims(request, body, authInfo) {
       if (request.headers.has('mcp-session-id')) return { body };
       // Only an initialize opens a session, and only for someone who can own it.
-      if ((body as { method?: unknown } | undefined)?.method !== 'initialize' || ownerOf(authInfo) === undefined) return undefined;
+      if ((body as { method?: unknown } | undefined)?.method !== 'initialize' || ownerOf(authInfo) === undefined)
+        return undefined;
       return isInitializeRequest(body) && (await isLegacyRequest(request, body)) ? { body } : undefined;
     },
     async fetch(request, body, requestOptions, blueprint) {
@@ -105,7 +126,10 @@ export function createSessions(options: SessionOptions): Sessions {
       // Another principal's token on this session, or a token naming no one: answer as if it did not exist.
       if (!session || owner === undefined || session.owner !== owner) return Response.json(NOT_FOUND, { status: 404 });
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(request, { ...(body !== undefined && { parsedBody: body }), ...(authInfo && { authInfo }) });
+      return session.transport.handleRequest(request, {
+        ...(body !== undefined && { parsedBody: body }),
+        ...(authInfo && { authInfo }),
+      });
     },
     update(blueprint) {
       for (const session of sessions.values()) session.live.update(blueprint);
@@ -130,4 +154,3 @@ const ANYONE = 'anyone';
 function ownerOf(authInfo: AuthInfo | undefined): string | undefined {
   return authInfo === undefined ? ANYONE : authOf(authInfo)?.principal;
 }
-

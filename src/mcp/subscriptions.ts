@@ -6,10 +6,16 @@
  * subscription to it. Decided from the body, before the SDK, in both revisions; the
  * refusal is the SDK's own 403 insufficient_scope, like a refused read.
  */
-import { OAuthError, OAuthErrorCode, UriTemplate, bearerAuthChallengeResponse, type AuthInfo } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  bearerAuthChallengeResponse,
+  OAuthError,
+  OAuthErrorCode,
+  UriTemplate,
+} from '@modelcontextprotocol/server';
+import { authOf } from '../auth/auth-info.js';
 import { scopeChallenge } from '../auth/scopes.js';
 import type { ResolvedResource, ResolvedResourceTemplate, ScopePolicy } from '../manifest.js';
-import { authOf } from '../auth/auth-info.js';
 
 /** A 403 for a request (`body`, the parsed POST body) subscribing to a resource its token may not read, else undefined. */
 export type SubscriptionGate = (body: unknown, authInfo: AuthInfo | undefined) => Response | undefined;
@@ -21,13 +27,25 @@ interface Guarded {
   readonly what: string;
 }
 
-export function createSubscriptionGate(resources: readonly ResolvedResource[], templates: readonly ResolvedResourceTemplate[], resourceMetadataUrl: string): SubscriptionGate {
+export function createSubscriptionGate(
+  resources: readonly ResolvedResource[],
+  templates: readonly ResolvedResourceTemplate[],
+  resourceMetadataUrl: string,
+): SubscriptionGate {
   const guarded: Guarded[] = [
-    ...resources.filter((r) => r.scopes.scopes.length > 0).map((r) => ({ matches: (uri: string) => uri === r.uri, policy: r.scopes, what: `the resource ${r.uri}` })),
-    ...templates.filter((t) => t.scopes.scopes.length > 0).map((t) => {
-      const template = new UriTemplate(t.uriTemplate);
-      return { matches: (uri: string) => template.match(uri) !== null, policy: t.scopes, what: `the resource template ${t.uriTemplate}` };
-    }),
+    ...resources
+      .filter((r) => r.scopes.scopes.length > 0)
+      .map((r) => ({ matches: (uri: string) => uri === r.uri, policy: r.scopes, what: `the resource ${r.uri}` })),
+    ...templates
+      .filter((t) => t.scopes.scopes.length > 0)
+      .map((t) => {
+        const template = new UriTemplate(t.uriTemplate);
+        return {
+          matches: (uri: string) => template.match(uri) !== null,
+          policy: t.scopes,
+          what: `the resource template ${t.uriTemplate}`,
+        };
+      }),
   ];
   return (body, authInfo) => {
     const auth = authOf(authInfo);
@@ -46,7 +64,10 @@ export function createSubscriptionGate(resources: readonly ResolvedResource[], t
     }
     if (needed.size === 0) return undefined;
     const description = `Subscribing to ${[...refused].join(' and ')} needs scope ${[...needed].join(' ')}`;
-    return bearerAuthChallengeResponse(new OAuthError(OAuthErrorCode.InsufficientScope, description), { requiredScopes: [...needed], resourceMetadataUrl });
+    return bearerAuthChallengeResponse(new OAuthError(OAuthErrorCode.InsufficientScope, description), {
+      requiredScopes: [...needed],
+      resourceMetadataUrl,
+    });
   };
 }
 
@@ -55,7 +76,10 @@ function subscribedUris(body: unknown): string[] {
   const messages = Array.isArray(body) ? body : [body];
   return messages.flatMap((message) => {
     if (message === null || typeof message !== 'object') return [];
-    const { method, params } = message as { method?: unknown; params?: { uri?: unknown; notifications?: { resourceSubscriptions?: unknown } } };
+    const { method, params } = message as {
+      method?: unknown;
+      params?: { uri?: unknown; notifications?: { resourceSubscriptions?: unknown } };
+    };
     if (method === 'resources/subscribe') return typeof params?.uri === 'string' ? [params.uri] : [];
     const listened = method === 'subscriptions/listen' ? params?.notifications?.resourceSubscriptions : undefined;
     return Array.isArray(listened) ? listened.filter((uri): uri is string => typeof uri === 'string') : [];

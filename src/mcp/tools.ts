@@ -1,10 +1,18 @@
 /** Tools: input validated by the shared AJV instance, scopes checked by the SDK before dispatch. */
-import { ProtocolError, fromJsonSchema, isCallToolResult, type CallToolResult, type InputRequiredResult, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
+import {
+  type CallToolResult,
+  fromJsonSchema,
+  type InputRequiredResult,
+  isCallToolResult,
+  ProtocolError,
+  type ServerContext,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/server';
+import { authOf } from '../auth/auth-info.js';
 import { callerFields } from '../auth/claims.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedTool } from '../manifest.js';
-import { authOf } from '../auth/auth-info.js';
-import { CallFailed, callHandler, scopeCheck, type PrepareEnv } from './calls.js';
+import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {
@@ -14,7 +22,8 @@ export interface PreparedTool extends PreparedItem {
 export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: PrepareEnv): PreparedTool {
   const { schemas, log } = env;
   const inputSchema = fromJsonSchema<Record<string, unknown>>(tool.inputSchema as never, schemas);
-  const outputSchema = tool.outputSchema === undefined ? undefined : fromJsonSchema(tool.outputSchema as never, schemas);
+  const outputSchema =
+    tool.outputSchema === undefined ? undefined : fromJsonSchema(tool.outputSchema as never, schemas);
   const config = {
     ...(tool.title !== undefined && { title: tool.title }),
     ...(tool.description !== undefined && { description: tool.description }),
@@ -23,13 +32,25 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
     ...(tool.annotations !== undefined && { annotations: tool.annotations as ToolAnnotations }),
     ...(tool.icons !== undefined && { icons: [...tool.icons] }),
     scopeChallenge: scopeCheck(tool.scopes, `The ${tool.name} tool`, (auth, needed) =>
-      env.observer?.tool({ tool: tool.name, ...callerFields(auth), decision: 'deny', outcome: `missing ${needed.join(' ')}` })),
+      env.observer?.tool({
+        tool: tool.name,
+        ...callerFields(auth),
+        decision: 'deny',
+        outcome: `missing ${needed.join(' ')}`,
+      }),
+    ),
   };
   const item: PreparedTool = {
     id: `tool:${tool.name}`,
     signature: JSON.stringify(tool),
     async run(args, ctx) {
-      const audit = (outcome: string) => env.observer?.tool({ tool: tool.name, ...callerFields(authOf(ctx.http?.authInfo)), decision: 'allow', outcome });
+      const audit = (outcome: string) =>
+        env.observer?.tool({
+          tool: tool.name,
+          ...callerFields(authOf(ctx.http?.authInfo)),
+          decision: 'allow',
+          outcome,
+        });
       try {
         const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs, env);
         const result = 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
@@ -38,14 +59,19 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
       } catch (error) {
         // Protocol-level refusals (a client capability missing) are JSON-RPC errors, not tool errors.
         if (error instanceof ProtocolError) throw error;
-        const failure = error instanceof CallFailed ? error : new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
+        const failure =
+          error instanceof CallFailed
+            ? error
+            : new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
         if (failure.reason === 'error') log.error(`tool ${tool.name} failed: ${describe(failure.cause ?? failure)}`);
         audit(failure.reason);
         return { content: [{ type: 'text', text: failure.message }], isError: true };
       }
     },
     register: (server, current) =>
-      server.registerTool(tool.name, config, (args: Record<string, unknown>, ctx) => (current() as PreparedTool).run(args, ctx)),
+      server.registerTool(tool.name, config, (args: Record<string, unknown>, ctx) =>
+        (current() as PreparedTool).run(args, ctx),
+      ),
   };
   return item;
 }
@@ -56,9 +82,11 @@ export function toCallToolResult(value: unknown): CallToolResult {
   if (value === undefined || value === null) return { content: [] };
   if (isCallToolResult(value)) return value;
   // A function or symbol has no JSON form; String() would send a function's source code.
-  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`the handler returned a ${typeof value}; return a string, plain data or a CallToolResult`);
+  if (typeof value === 'function' || typeof value === 'symbol')
+    throw new TypeError(`the handler returned a ${typeof value}; return a string, plain data or a CallToolResult`);
   const text = JSON.stringify(value);
-  const structured = typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
+  const structured =
+    typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text }], ...structured };
 }
 

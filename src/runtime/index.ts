@@ -6,16 +6,23 @@ import { realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { InMemoryServerEventBus, type AuthInfo } from '@modelcontextprotocol/server';
+import { type AuthInfo, InMemoryServerEventBus } from '@modelcontextprotocol/server';
+import { authOf } from '../auth/auth-info.js';
 import { callerFields } from '../auth/claims.js';
-import { loadManifest, type LoadedManifest, type LoadOptions } from '../config/index.js';
-import { McpOAuthError, formatError } from '../errors.js';
+import { type LoadedManifest, type LoadOptions, loadManifest } from '../config/index.js';
+import { formatError, McpOAuthError } from '../errors.js';
 import { createRequestListener, refusalReason, requestedCall } from '../http/listener.js';
 import { createLogger, type Logger } from '../log.js';
-import { authOf } from '../auth/auth-info.js';
-import { createObserver, type RequestRecord } from '../observe.js';
-import { codeChanges, describeReload, diffManifests, listChanged, type HandlerGraph, type ManifestChanges } from './reload.js';
 import { createSessions } from '../mcp/sessions.js';
+import { createObserver, type RequestRecord } from '../observe.js';
+import {
+  codeChanges,
+  describeReload,
+  diffManifests,
+  type HandlerGraph,
+  listChanged,
+  type ManifestChanges,
+} from './reload.js';
 import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
 import type { FileWatcher } from './watch.js';
 
@@ -34,7 +41,9 @@ export interface RuntimeOptions extends LoadOptions {
   watch?: boolean;
 }
 
-export type ReloadResult = { ok: true; ms: number; changes: ManifestChanges } | { ok: false; ms: number; error: unknown };
+export type ReloadResult =
+  | { ok: true; ms: number; changes: ManifestChanges }
+  | { ok: false; ms: number; error: unknown };
 
 export interface Runtime {
   /** The snapshot serving new requests. */
@@ -87,7 +96,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const log = options.log ?? createLogger();
   // What only --watch uses (the worker loader, the watcher, the import scanner) loads only then.
   // The scanner also warns then about handler imports that leave the manifest's directory.
-  const watching = options.watch && { handlers: (await import('../handlers/worker-loader.js')).workerHandlers, checkImports: true };
+  const watching = options.watch && {
+    handlers: (await import('../handlers/worker-loader.js')).workerHandlers,
+    checkImports: true,
+  };
   const loadOptions = { ...options, ...watching };
   const loaded = await loadManifest(loadOptions);
   let current: Generation | undefined;
@@ -96,33 +108,52 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const inFlight = new Set<Promise<void>>();
   const openStreams = new Map<Promise<void>, Snapshot>();
   let closing: Promise<void> | undefined;
-  const observer = createObserver({ accessLog: () => current?.snapshot.loaded.manifest.http.accessLog ?? false, write: (line) => log.info(line) });
+  const observer = createObserver({
+    accessLog: () => current?.snapshot.loaded.manifest.http.accessLog ?? false,
+    write: (line) => log.info(line),
+  });
   const listener = createRequestListener(log, () => closing !== undefined, observer);
   // Slow-header clients are cut off quickly; Node's defaults would let them hold a socket for a minute or more.
   const headersTimeout = loaded.manifest.http.headersTimeoutMs;
-  const server = createServer({ headersTimeout, requestTimeout: Math.max(headersTimeout, 60_000), connectionsCheckingInterval: Math.min(1_000, headersTimeout) }, (req, res) => {
-    const generation = current;
-    const done = new Promise<void>((resolve) => res.once('close', resolve));
-    const started = performance.now();
-    // Recorded only when someone reads it: the access log or /metrics.
-    const { accessLog, metrics } = generation?.snapshot.loaded.manifest.http ?? {};
-    if (accessLog || metrics) res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
-    // Streams do not hold an old version's handlers alive either.
-    const stream = req.method === 'GET' || req.headers['mcp-method'] === 'subscriptions/listen';
-    if (stream && generation) {
-      openStreams.set(done, generation.snapshot);
-      void done.then(() => openStreams.delete(done));
-    } else {
-      inFlight.add(done);
-      void done.then(() => inFlight.delete(done));
-      if (generation) void done.then(generation.enter());
-    }
-    listener(generation?.snapshot, req, res);
-  });
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, 60_000),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    (req, res) => {
+      const generation = current;
+      const done = new Promise<void>((resolve) => res.once('close', resolve));
+      const started = performance.now();
+      // Recorded only when someone reads it: the access log or /metrics.
+      const { accessLog, metrics } = generation?.snapshot.loaded.manifest.http ?? {};
+      if (accessLog || metrics)
+        res.once('finish', () => observer.request(requestRecord(req, res, performance.now() - started)));
+      // Streams do not hold an old version's handlers alive either.
+      const stream = req.method === 'GET' || req.headers['mcp-method'] === 'subscriptions/listen';
+      if (stream && generation) {
+        openStreams.set(done, generation.snapshot);
+        void done.then(() => openStreams.delete(done));
+      } else {
+        inFlight.add(done);
+        void done.then(() => inFlight.delete(done));
+        if (generation) void done.then(generation.enter());
+      }
+      listener(generation?.snapshot, req, res);
+    },
+  );
   const { host, port } = loaded.manifest.http;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new McpOAuthError('LISTEN_FAILED', error.code === 'EADDRINUSE' ? `Port ${port} on ${host} is in use; stop the other process or pass --port` : `Cannot listen on ${host}:${port}: ${error.message}`, { cause: error })),
+      reject(
+        new McpOAuthError(
+          'LISTEN_FAILED',
+          error.code === 'EADDRINUSE'
+            ? `Port ${port} on ${host} is in use; stop the other process or pass --port`
+            : `Cannot listen on ${host}:${port}: ${error.message}`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(port, host, resolve);
   });
@@ -137,7 +168,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       shared.sessions.resourceUpdated(uri);
     },
     bus: new InMemoryServerEventBus(),
-    sessions: createSessions({ maxSessions: 1000, idleMs: 30 * 60_000, maxBodyBytes: loaded.manifest.http.maxBodyBytes, maxEvents: 1000, retryMs: STREAM_RETRY_MS, log }),
+    sessions: createSessions({
+      maxSessions: 1000,
+      idleMs: 30 * 60_000,
+      maxBodyBytes: loaded.manifest.http.maxBodyBytes,
+      maxEvents: 1000,
+      retryMs: STREAM_RETRY_MS,
+      log,
+    }),
     streamRetryMs: STREAM_RETRY_MS,
   };
   const build = async (next: LoadedManifest) => {
@@ -193,7 +231,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
     const previous = current!;
     const changes = diffManifests(previous.snapshot.loaded.manifest, next.loaded.manifest);
-    if (changes.settings.includes('http') && (next.loaded.manifest.http.host !== host || next.loaded.manifest.http.port !== loaded.manifest.http.port)) {
+    if (
+      changes.settings.includes('http') &&
+      (next.loaded.manifest.http.host !== host || next.loaded.manifest.http.port !== loaded.manifest.http.port)
+    ) {
       log.warn('http.host and http.port changes take effect after a restart');
     }
     current = generation(next);
@@ -211,7 +252,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     log.info(describeReload(changes, code, shown, ms));
     for (const warning of next.loaded.warnings) log.warn(warning);
     void updateTypes(next.loaded, log);
-    void prefetchKeys(next).then((result) => result && 'error' in result && log.warn(`${result.error}: requests get 503 until they can`));
+    void prefetchKeys(next).then(
+      (result) => result && 'error' in result && log.warn(`${result.error}: requests get 503 until they can`),
+    );
     return { ok: true, ms, changes };
   };
   /**
@@ -352,7 +395,16 @@ async function watchedFiles(loaded: LoadedManifest): Promise<Watched> {
   const root = await realpath(manifest.dir);
   const rooted = (file: string) => join(root, relative(manifest.dir, file));
   const entries = [...new Set(handlerModules.map((m) => rooted(m.file)))];
-  const graphs = new Map(await Promise.all(entries.map(async (file) => [file, await collectImportGraph([file], root)] as const)));
-  const handlers = handlerModules.map(({ path, file }) => ({ path, files: [...new Set([rooted(file), ...graphs.get(rooted(file))!])] }));
-  return { root, files: [...new Set([rooted(manifest.file), join(root, '.env'), ...handlers.flatMap((h) => h.files)])], handlers };
+  const graphs = new Map(
+    await Promise.all(entries.map(async (file) => [file, await collectImportGraph([file], root)] as const)),
+  );
+  const handlers = handlerModules.map(({ path, file }) => ({
+    path,
+    files: [...new Set([rooted(file), ...graphs.get(rooted(file))!])],
+  }));
+  return {
+    root,
+    files: [...new Set([rooted(manifest.file), join(root, '.env'), ...handlers.flatMap((h) => h.files)])],
+    handlers,
+  };
 }

@@ -25,7 +25,8 @@ export interface HandlerGraph {
 }
 
 /** Items are told apart by what clients address them by: a resource by its URI, the rest by name. */
-const identity = (section: Section, item: { name: string; uri?: string }): string => (section === 'resources' ? item.uri! : item.name);
+const identity = (section: Section, item: { name: string; uri?: string }): string =>
+  section === 'resources' ? item.uri! : item.name;
 
 export function diffManifests(before: ResolvedManifest, after: ResolvedManifest): ManifestChanges {
   const items = (section: Section): ItemChanges => {
@@ -56,15 +57,29 @@ export function listChanged(c: ItemChanges): boolean {
  * The items of `manifest` whose code changed: one of `changedFiles` is among the files
  * of one of their handlers (a completion handler counts for its prompt or template).
  */
-export function codeChanges(manifest: ResolvedManifest, graphs: readonly HandlerGraph[], changedFiles: readonly string[]): Record<Section, string[]> {
+export function codeChanges(
+  manifest: ResolvedManifest,
+  graphs: readonly HandlerGraph[],
+  changedFiles: readonly string[],
+): Record<Section, string[]> {
   const changed = new Set(changedFiles);
-  const found: Record<Section, Set<string>> = { tools: new Set(), prompts: new Set(), resources: new Set(), resourceTemplates: new Set() };
+  const found: Record<Section, Set<string>> = {
+    tools: new Set(),
+    prompts: new Set(),
+    resources: new Set(),
+    resourceTemplates: new Set(),
+  };
   for (const { path, files } of graphs) {
     const [section, index] = path as [Section, number];
     const item = manifest[section][index];
     if (item && files.some((file) => changed.has(file))) found[section].add(identity(section, item));
   }
-  return { tools: [...found.tools], prompts: [...found.prompts], resources: [...found.resources], resourceTemplates: [...found.resourceTemplates] };
+  return {
+    tools: [...found.tools],
+    prompts: [...found.prompts],
+    resources: [...found.resources],
+    resourceTemplates: [...found.resourceTemplates],
+  };
 }
 
 /**
@@ -73,7 +88,12 @@ export function codeChanges(manifest: ResolvedManifest, graphs: readonly Handler
  * tools +add_note ~create_todo; auth changed`. `code` marks items whose handler code
  * changed; `files` are the changed files as the user should read them.
  */
-export function describeReload(c: ManifestChanges, code: Readonly<Record<Section, readonly string[]>>, files: readonly string[], ms: number): string {
+export function describeReload(
+  c: ManifestChanges,
+  code: Readonly<Record<Section, readonly string[]>>,
+  files: readonly string[],
+  ms: number,
+): string {
   const lists = SECTIONS.flatMap((section) => {
     const { added, removed, changed } = c[section];
     const edited = [...new Set([...changed, ...code[section].filter((id) => !added.includes(id))])];
@@ -81,6 +101,7 @@ export function describeReload(c: ManifestChanges, code: Readonly<Record<Section
     return marks.length > 0 ? [`${section} ${marks.join(' ')}`] : [];
   });
   const parts = [...lists, ...c.settings.map((s) => `${s} changed`)];
-  const trigger = files.length === 0 ? '' : ` (${files[0]}${files.length > 1 ? ` +${files.length - 1} more` : ''} changed)`;
+  const trigger =
+    files.length === 0 ? '' : ` (${files[0]}${files.length > 1 ? ` +${files.length - 1} more` : ''} changed)`;
   return `reloaded in ${Math.round(ms)} ms${trigger}: ${parts.length > 0 ? parts.join('; ') : 'nothing changed'}`;
 }

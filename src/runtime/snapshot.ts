@@ -4,21 +4,28 @@
  * request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, localhostAllowedHostnames, localhostAllowedOrigins, type McpHandlerRequestOptions, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  type McpHandlerRequestOptions,
+  type McpHttpHandler,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
+import type { DevAuthorizationServer } from '../auth/dev/server.js';
 import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from '../auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
-import type { DevAuthorizationServer } from '../auth/dev/server.js';
 import type { LoadedManifest } from '../config/index.js';
+import { createRateLimiter, type RateLimiter } from '../http/rate-limit.js';
+import { type ReadBody, serveReadBody } from '../http/read-body.js';
 import type { Logger } from '../log.js';
 import { isLoopbackHost } from '../manifest.js';
-import { createServerFactory, namedItem, prepareMcp, type McpBlueprint } from '../mcp/server.js';
 import type { PreparedItem } from '../mcp/item.js';
+import { createServerFactory, type McpBlueprint, namedItem, prepareMcp } from '../mcp/server.js';
+import type { Sessions } from '../mcp/sessions.js';
 import { createSubscriptionGate } from '../mcp/subscriptions.js';
 import type { Observer } from '../observe.js';
-import { serveReadBody, type ReadBody } from '../http/read-body.js';
-import { createRateLimiter, type RateLimiter } from '../http/rate-limit.js';
-import type { Sessions } from '../mcp/sessions.js';
 
 export interface Snapshot {
   readonly loaded: LoadedManifest;
@@ -47,7 +54,12 @@ export interface Snapshot {
 /** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
 export function resourceUrlFor(loaded: LoadedManifest, port: number): string {
   const { http } = loaded.manifest;
-  const host = http.host === '0.0.0.0' || http.host === '::' ? 'localhost' : http.host.includes(':') ? `[${http.host}]` : http.host;
+  const host =
+    http.host === '0.0.0.0' || http.host === '::'
+      ? 'localhost'
+      : http.host.includes(':')
+        ? `[${http.host}]`
+        : http.host;
   const origin = http.publicUrl ?? `http://${host}:${port}`;
   return http.path === '/' ? origin : `${origin}${http.path}`;
 }
@@ -63,20 +75,32 @@ export interface SharedState {
   readonly streamRetryMs: number;
 }
 
-export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string, log: Logger, shared: SharedState): Promise<Snapshot> {
+export async function buildSnapshot(
+  loaded: LoadedManifest,
+  resourceUrl: string,
+  log: Logger,
+  shared: SharedState,
+): Promise<Snapshot> {
   const { manifest } = loaded;
   const { bus, sessions } = shared;
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
   const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
-  const refuseSubscription = createSubscriptionGate(manifest.resources, manifest.resourceTemplates, resourceMetadataUrl(resourceUrl));
+  const refuseSubscription = createSubscriptionGate(
+    manifest.resources,
+    manifest.resourceTemplates,
+    resourceMetadataUrl(resourceUrl),
+  );
   // What each request names, recorded by the router below for the server factory.
   const named = new WeakMap<Request, PreparedItem>();
-  const mcp = createMcpHandler(createServerFactory(blueprint, (request) => named.get(request)), {
-    maxRequestBodySize: manifest.http.maxBodyBytes,
-    bus,
-    onerror: (error) => log.debug(`mcp: ${error.message}`),
-  });
+  const mcp = createMcpHandler(
+    createServerFactory(blueprint, (request) => named.get(request)),
+    {
+      maxRequestBodySize: manifest.http.maxBodyBytes,
+      bus,
+      onerror: (error) => log.debug(`mcp: ${error.message}`),
+    },
+  );
   // Session requests go to the sessions; everything else to the SDK's handler, which
   // serves 2026-07-28 and, statelessly, session-less 2025-11-25 requests.
   const routed = {
@@ -92,13 +116,18 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
       if (item) named.set(request, item);
       const response = await mcp.fetch(request, options);
       // The SDK has checked that Mcp-Method agrees with the body.
-      return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen' ? withRetryHint(response, shared.streamRetryMs) : response;
+      return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen'
+        ? withRetryHint(response, shared.streamRetryMs)
+        : response;
     },
   };
   const serveUnread = toNodeHandler(routed, {
     maxRequestBodySize: manifest.http.maxBodyBytes,
     // A client that hangs up mid-request is routine, not an error of ours.
-    onerror: (error) => (error.name === 'AbortError' || error.message === 'aborted' ? log.debug : log.error)(`mcp handler: ${error.message}`),
+    onerror: (error) =>
+      (error.name === 'AbortError' || error.message === 'aborted' ? log.debug : log.error)(
+        `mcp handler: ${error.message}`,
+      ),
   });
   return {
     loaded,
@@ -106,11 +135,15 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
     resourceUrl,
     resourceMetadataUrl: resourceMetadataUrl(resourceUrl),
     metadataPaths: new Set(resourceMetadataPaths(manifest.http.path)),
-    metadataJson: JSON.stringify(buildResourceMetadata(manifest, resourceUrl, authorizationServer && [authorizationServer.issuer])),
+    metadataJson: JSON.stringify(
+      buildResourceMetadata(manifest, resourceUrl, authorizationServer && [authorizationServer.issuer]),
+    ),
     scopesSupported: manifest.resource.scopes_supported,
     verifier,
     authorizationServer,
-    allowedHosts: isLoopbackHost(manifest.http.host) ? [...localhostAllowedHostnames(), publicHost, ...manifest.http.allowedHosts] : undefined,
+    allowedHosts: isLoopbackHost(manifest.http.host)
+      ? [...localhostAllowedHostnames(), publicHost, ...manifest.http.allowedHosts]
+      : undefined,
     allowedOrigins: [...localhostAllowedOrigins(), publicHost, ...manifest.http.allowedOrigins],
     maxBodyBytes: manifest.http.maxBodyBytes,
     serveMcp: (req, res, body) => (body ? serveReadBody(routed, req, res, body) : serveUnread(req, res)),
@@ -120,11 +153,17 @@ export async function buildSnapshot(loaded: LoadedManifest, resourceUrl: string,
   };
 }
 
-async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logger, observer: Observer): Promise<Pick<Snapshot, 'verifier' | 'authorizationServer'>> {
+async function createAuth(
+  loaded: LoadedManifest,
+  resourceUrl: string,
+  log: Logger,
+  observer: Observer,
+): Promise<Pick<Snapshot, 'verifier' | 'authorizationServer'>> {
   const { manifest } = loaded;
   const { auth } = manifest;
   if (auth.provider === 'none') return { verifier: undefined, authorizationServer: undefined };
-  if (auth.provider !== 'dev') return { verifier: createTokenVerifier(auth, resourceUrl, observer.jwksFetch), authorizationServer: undefined };
+  if (auth.provider !== 'dev')
+    return { verifier: createTokenVerifier(auth, resourceUrl, observer.jwksFetch), authorizationServer: undefined };
   // Loaded only here: manifests without provider "dev" never import oidc-provider.
   const dev = await import('../auth/dev/index.js');
   const state = await dev.openDevState(manifest.dir);
@@ -136,7 +175,10 @@ async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logg
     state,
     log,
   });
-  return { verifier: createTokenVerifier(dev.devVerifierConfig(authorizationServer.issuer, state), resourceUrl), authorizationServer };
+  return {
+    verifier: createTokenVerifier(dev.devVerifierConfig(authorizationServer.issuer, state), resourceUrl),
+    authorizationServer,
+  };
 }
 
 /**
@@ -146,7 +188,9 @@ async function createAuth(loaded: LoadedManifest, resourceUrl: string, log: Logg
 function withRetryHint(response: Response, retryMs: number): Response {
   if (response.body === null || !response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
   const hint = new TextEncoder().encode(`retry: ${retryMs}\n\n`);
-  const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ start: (controller) => controller.enqueue(hint) }));
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({ start: (controller) => controller.enqueue(hint) }),
+  );
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -158,5 +202,15 @@ function refuseBatch(request: Request, body: unknown): Response | undefined {
   if (!Array.isArray(body)) return undefined;
   const version = request.headers.get('mcp-protocol-version');
   if (version === null || !WITHOUT_BATCHES.has(version)) return undefined;
-  return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Protocol revision ${version} takes one JSON-RPC message per request, not a batch` } }, { status: 400 });
+  return Response.json(
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message: `Protocol revision ${version} takes one JSON-RPC message per request, not a batch`,
+      },
+    },
+    { status: 400 },
+  );
 }

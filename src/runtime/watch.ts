@@ -3,7 +3,7 @@
  * editors that save by writing a new file and renaming it over the old one would
  * otherwise leave a file watch pointing at the deleted inode.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface FileWatcher {
@@ -17,7 +17,11 @@ export interface FileWatcher {
  * the watched files that changed in it, first changed first (empty when the platform
  * did not say which file changed).
  */
-export function watchFiles(files: readonly string[], onChange: (changed: string[]) => void, debounceMs = 100): FileWatcher {
+export function watchFiles(
+  files: readonly string[],
+  onChange: (changed: string[]) => void,
+  debounceMs = 100,
+): FileWatcher {
   const watchers = new Map<string, FSWatcher>();
   let names = new Map<string, Set<string>>();
   let timer: NodeJS.Timeout | undefined;

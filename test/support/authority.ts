@@ -2,10 +2,11 @@
  * A real token issuer for tests: an HTTP server on 127.0.0.1 that serves RFC 8414
  * metadata and a JWKS, and signs JWT access tokens with its private key.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 
 export interface MintOptions {
   alg?: 'RS256' | 'ES256';
@@ -63,20 +64,32 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
       return send(200, { keys: [rsaJwk, ecJwk] });
     }
     if (req.url === '/.well-known/oauth-authorization-server' || req.url === '/.well-known/openid-configuration') {
-      return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, introspection_endpoint: `${issuer}/introspect`, response_types_supported: ['code'] });
+      return send(200, {
+        issuer,
+        jwks_uri: `${issuer}/jwks`,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        introspection_endpoint: `${issuer}/introspect`,
+        response_types_supported: ['code'],
+      });
     }
     if (req.url === '/introspect' && req.method === 'POST') {
       introspectionRequests++;
       // RFC 6749 section 2.3.1: id and secret are form-urlencoded, then joined and base64-encoded.
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      const [id = '', secret = ''] = Buffer.from(basic, 'base64').toString().split(':').map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
-      if (id !== INTROSPECTION_CLIENT.id || secret !== INTROSPECTION_CLIENT.secret) return send(401, { error: 'invalid_client' });
+      const [id = '', secret = ''] = Buffer.from(basic, 'base64')
+        .toString()
+        .split(':')
+        .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')));
+      if (id !== INTROSPECTION_CLIENT.id || secret !== INTROSPECTION_CLIENT.secret)
+        return send(401, { error: 'invalid_client' });
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         const token = new URLSearchParams(body).get('token') ?? '';
         const { claims, contradictory = false } = opaque.get(token) ?? {};
-        const live = claims && (contradictory || typeof claims['exp'] !== 'number' || claims['exp'] > Date.now() / 1000);
+        const live =
+          claims && (contradictory || typeof claims['exp'] !== 'number' || claims['exp'] > Date.now() / 1000);
         send(200, live ? { active: true, iss: issuer, ...claims } : { active: false });
       });
       return;
@@ -97,7 +110,10 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
     },
     issueOpaque(claims, opaqueOptions = {}) {
       const token = `opaque-${randomUUID()}`;
-      opaque.set(token, { claims: { client_id: 'test-client', exp: Math.floor(Date.now() / 1000) + 300, ...claims }, contradictory: opaqueOptions.contradictory ?? false });
+      opaque.set(token, {
+        claims: { client_id: 'test-client', exp: Math.floor(Date.now() / 1000) + 300, ...claims },
+        contradictory: opaqueOptions.contradictory ?? false,
+      });
       return token;
     },
     publicJwk: rsaJwk,
@@ -122,7 +138,11 @@ export async function startAuthority(options: { audience?: string } = {}): Promi
         ...claims,
       };
       return new SignJWT(payload)
-        .setProtectedHeader({ alg, kid: mintOptions.kid ?? (alg === 'RS256' ? 'rsa-1' : 'ec-1'), typ: mintOptions.typ ?? 'at+jwt' })
+        .setProtectedHeader({
+          alg,
+          kid: mintOptions.kid ?? (alg === 'RS256' ? 'rsa-1' : 'ec-1'),
+          typ: mintOptions.typ ?? 'at+jwt',
+        })
         .sign(key);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

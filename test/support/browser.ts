@@ -37,13 +37,20 @@ export class Browser {
     throw new Error(`consent did not redirect back (${response.status}): ${(await response.text()).slice(0, 300)}`);
   }
 
-  private async follow(url: URL, redirectUri: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<Response | URL> {
+  private async follow(
+    url: URL,
+    redirectUri: string,
+    init: { method?: string; body?: URLSearchParams } = {},
+  ): Promise<Response | URL> {
     for (let hops = 0; hops < 10; hops++) {
       if (url.href.startsWith(redirectUri)) return url;
       const response = await fetch(url, {
         method: init.method ?? 'GET',
         redirect: 'manual',
-        headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(init.body && { 'content-type': 'application/x-www-form-urlencoded' }) },
+        headers: {
+          cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          ...(init.body && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
         ...(init.body && { body: init.body }),
       });
       for (const header of response.headers.getSetCookie()) {
@@ -55,7 +62,8 @@ export class Browser {
         else this.cookies.set(name, value);
       }
       const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return Object.defineProperty(response, 'url', { value: url.href });
+      if (response.status < 300 || response.status >= 400 || !location)
+        return Object.defineProperty(response, 'url', { value: url.href });
       await response.body?.cancel();
       url = new URL(location, url);
       init = {};

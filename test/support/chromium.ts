@@ -5,7 +5,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
 
@@ -13,7 +13,12 @@ const NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
 export function findChromium(): string | undefined {
   const candidates = process.env['CHROMIUM_PATH']
     ? [process.env['CHROMIUM_PATH']]
-    : NAMES.flatMap((name) => (process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name)));
+    : NAMES.flatMap((name) =>
+        (process.env['PATH'] ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, name)),
+      );
   return candidates.find((path) => {
     try {
       accessSync(path, constants.X_OK);
@@ -37,5 +42,9 @@ export const SKIP_WITHOUT_CHROMIUM: string | false = CHROMIUM_PATH === undefined
 export async function launchChromium(): Promise<Browser> {
   if (CHROMIUM_PATH === undefined) throw new Error(NO_CHROMIUM);
   // Chromium refuses to start its sandbox as root (CI containers run as root).
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
 }

@@ -6,8 +6,13 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 
 export interface TestClient {
   readonly era: '2026-07-28' | '2025-11-25';
-  listTools(): Promise<{ tools: { name: string; inputSchema: unknown; outputSchema?: unknown; annotations?: unknown }[] }>;
-  callTool(name: string, args?: Record<string, unknown>): Promise<{ content?: unknown; structuredContent?: unknown; isError?: boolean }>;
+  listTools(): Promise<{
+    tools: { name: string; inputSchema: unknown; outputSchema?: unknown; annotations?: unknown }[];
+  }>;
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+  ): Promise<{ content?: unknown; structuredContent?: unknown; isError?: boolean }>;
   close(): Promise<void>;
 }
 
@@ -32,7 +37,10 @@ function adapt(era: TestClient['era'], client: SdkClient): TestClient {
 }
 
 export async function connectModern(url: string, token?: string): Promise<TestClient> {
-  const client = new ModernClient({ name: 'test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new ModernClient(
+    { name: 'test-modern', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: headers(token) } }));
   return adapt('2026-07-28', client as unknown as SdkClient);
 }
@@ -49,7 +57,11 @@ export const CLIENTS = [
 ] as const;
 
 /** Raw JSON-RPC POST, for asserting exact statuses and headers. */
-export async function post(url: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export async function post(
+  url: string,
+  body: unknown,
+  init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     ...(init.signal && { signal: init.signal }),
@@ -63,7 +75,13 @@ export function toolCall(name: string, args: Record<string, unknown> = {}, id = 
 }
 
 /** Calls recorded by test/fixtures/handlers/record.js. */
-export function recordedCalls(): { tool: string; input: unknown; subject?: string; ctxKeys: string[]; authKeys: string[] }[] {
+export function recordedCalls(): {
+  tool: string;
+  input: unknown;
+  subject?: string;
+  ctxKeys: string[];
+  authKeys: string[];
+}[] {
   return ((globalThis as Record<string, unknown>)['__mcpOAuthCalls'] as never) ?? [];
 }
 
@@ -84,14 +102,22 @@ export type Rpc = {
   id?: unknown;
   method?: string;
   params?: { message?: string };
-  result?: { content?: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean; [key: string]: unknown };
+  result?: {
+    content?: { type: string; text?: string }[];
+    structuredContent?: Record<string, unknown>;
+    isError?: boolean;
+    [key: string]: unknown;
+  };
   error?: { code: number; message: string; data?: unknown };
 };
 
 /** The JSON-RPC messages of an answer: one JSON object or array, or every `data:` line of an SSE stream. */
 export function rpcMessages(text: string): Rpc[] {
   if (/^(event|data|id):/m.test(text)) {
-    return text.split('\n').filter((l) => l.startsWith('data:') && l.length > 5).map((l) => JSON.parse(l.slice(5)) as Rpc);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('data:') && l.length > 5)
+      .map((l) => JSON.parse(l.slice(5)) as Rpc);
   }
   const parsed = JSON.parse(text) as Rpc | Rpc[];
   return Array.isArray(parsed) ? parsed : [parsed];
@@ -119,9 +145,15 @@ export function rawRequest(url: string, head: string, body = '', timeoutMs = 10_
     socket.on('error', reject);
     socket.on('close', () => {
       const [statusLine = '', ...lines] = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
-      const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = new Map(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-      resolve({ status: Number(statusLine.split(' ')[1]), header: (name) => headers.get(name.toLowerCase()), text: headers.get('transfer-encoding') === 'chunked' ? dechunk(body) : body });
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        header: (name) => headers.get(name.toLowerCase()),
+        text: headers.get('transfer-encoding') === 'chunked' ? dechunk(body) : body,
+      });
     });
     // Not end(): the server answers, then closes (Connection: close); a half-closed socket may abort the call.
     socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
@@ -131,7 +163,7 @@ export function rawRequest(url: string, head: string, body = '', timeoutMs = 10_
 /** The payload of a chunked body (RFC 9112 section 7.1). */
 function dechunk(body: string): string {
   let out = '';
-  for (let at = 0; ;) {
+  for (let at = 0; ; ) {
     const end = body.indexOf('\r\n', at);
     const size = parseInt(body.slice(at, end), 16);
     if (!(size > 0)) return out;

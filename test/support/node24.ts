@@ -11,5 +11,9 @@ export const CAN_GET_NODE24 = STRIPS_TYPES || (process.platform === 'linux' && p
 
 /** Path of the binary; the first call may install it (a few seconds, once per checkout). */
 export function node24(): string {
-  return execFileSync(process.execPath, [join(ROOT, 'scripts', 'node24.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 170_000 }).trim();
+  return execFileSync(process.execPath, [join(ROOT, 'scripts', 'node24.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 170_000,
+  }).trim();
 }

@@ -1,7 +1,7 @@
 /** The setup several HTTP test files share: one token authority, one runtime it protects. */
 import { after, before } from 'node:test';
-import { startAuthority, type Authority } from './authority.js';
-import { protectedManifest, serveManifest, type ServeOptions, type TestServer } from './server.js';
+import { type Authority, startAuthority } from './authority.js';
+import { protectedManifest, type ServeOptions, serveManifest, type TestServer } from './server.js';
 
 /** Both are there once the `before` hook has run, that is inside tests and later hooks. */
 export interface ProtectedServerFixture {

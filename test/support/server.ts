@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest } from '../../src/config/index.js';
 import { McpOAuthError } from '../../src/errors.js';
-import { startRuntime, type Runtime } from '../../src/runtime/index.js';
 import { createLogger } from '../../src/log.js';
+import { type Runtime, startRuntime } from '../../src/runtime/index.js';
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
@@ -30,7 +30,10 @@ export interface ServeOptions {
  * Writes `manifest` (an object, serialized as JSON) into a fresh directory together
  * with the fixture handlers, and serves it on 127.0.0.1 with port 0.
  */
-export async function serveManifest(manifest: Record<string, unknown>, options: ServeOptions = {}): Promise<TestServer> {
+export async function serveManifest(
+  manifest: Record<string, unknown>,
+  options: ServeOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-test-'));
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
   writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest, null, 2));
@@ -43,7 +46,10 @@ export async function serveManifest(manifest: Record<string, unknown>, options: 
     drainMs: 2_000,
   });
   return {
-    runtime, url: runtime.url, dir, logs,
+    runtime,
+    url: runtime.url,
+    dir,
+    logs,
     async close() {
       await runtime.close();
       rmSync(dir, { recursive: true, force: true });
@@ -52,7 +58,10 @@ export async function serveManifest(manifest: Record<string, unknown>, options: 
 }
 
 /** Serves `manifest` while `use` runs, and closes it afterwards even when `use` throws. */
-export async function withServer(manifest: Record<string, unknown>, use: (server: TestServer) => Promise<void>): Promise<void> {
+export async function withServer(
+  manifest: Record<string, unknown>,
+  use: (server: TestServer) => Promise<void>,
+): Promise<void> {
   const server = await serveManifest(manifest);
   try {
     await use(server);
@@ -81,7 +90,10 @@ export async function manifestProblems(manifest: Record<string, unknown>): Promi
 }
 
 /** A manifest with the fixture tools, protected by `issuer`. */
-export function protectedManifest(issuer: string, overrides: { auth?: Record<string, unknown>; tools?: unknown[] } = {}): Record<string, unknown> {
+export function protectedManifest(
+  issuer: string,
+  overrides: { auth?: Record<string, unknown>; tools?: unknown[] } = {},
+): Record<string, unknown> {
   return {
     server: { name: 'fixture', version: '1.0.0' },
     http: { host: '127.0.0.1', port: 0, path: '/mcp' },
@@ -95,7 +107,12 @@ export const FIXTURE_TOOLS = [
   {
     name: 'echo',
     description: 'Echo the text back',
-    inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'], additionalProperties: false },
+    inputSchema: {
+      type: 'object',
+      properties: { text: { type: 'string', minLength: 1 } },
+      required: ['text'],
+      additionalProperties: false,
+    },
     scopes: ['todo:read'],
     handler: './handlers/record.js#echo',
   },
@@ -103,7 +120,11 @@ export const FIXTURE_TOOLS = [
     name: 'write',
     description: 'Needs todo:write',
     inputSchema: { type: 'object', properties: { title: { type: 'string', minLength: 1 } }, required: ['title'] },
-    outputSchema: { type: 'object', properties: { title: { type: 'string' }, subject: { type: 'string' } }, required: ['title'] },
+    outputSchema: {
+      type: 'object',
+      properties: { title: { type: 'string' }, subject: { type: 'string' } },
+      required: ['title'],
+    },
     scopes: ['todo:write'],
     handler: './handlers/record.js#write',
   },

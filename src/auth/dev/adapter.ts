@@ -9,10 +9,16 @@ export function createAdapterFactory(state: DevState): (model: string) => Adapte
   return (model) => {
     const key = (id: string) => `${model}:${id}`;
     const find = (predicate: (payload: AdapterPayload) => boolean) =>
-      state.entries(`${model}:`).map(([, r]) => r.payload as AdapterPayload).find(predicate);
+      state
+        .entries(`${model}:`)
+        .map(([, r]) => r.payload as AdapterPayload)
+        .find(predicate);
     return {
       async upsert(id, payload, expiresIn) {
-        state.set(key(id), { payload: { ...payload }, ...(expiresIn !== undefined && { expiresAt: Date.now() + expiresIn * 1000 }) });
+        state.set(key(id), {
+          payload: { ...payload },
+          ...(expiresIn !== undefined && { expiresAt: Date.now() + expiresIn * 1000 }),
+        });
       },
       async find(id) {
         return state.get(key(id))?.payload as AdapterPayload | undefined;
@@ -25,7 +31,8 @@ export function createAdapterFactory(state: DevState): (model: string) => Adapte
       },
       async consume(id) {
         const record = state.get(key(id));
-        if (record) state.set(key(id), { ...record, payload: { ...record.payload, consumed: Math.floor(Date.now() / 1000) } });
+        if (record)
+          state.set(key(id), { ...record, payload: { ...record.payload, consumed: Math.floor(Date.now() / 1000) } });
       },
       async destroy(id) {
         state.delete(key(id));

@@ -15,12 +15,24 @@ interface PageContext {
   readonly scopes: readonly string[];
 }
 
-export async function handleInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse, page: PageContext): Promise<void> {
+export async function handleInteraction(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  page: PageContext,
+): Promise<void> {
   let details;
   try {
     details = await provider.interactionDetails(req, res);
   } catch {
-    return sendHtml(res, 400, layout('Sign-in expired', '<p>This sign-in request is unknown or has expired. Start again from your MCP client.</p>'));
+    return sendHtml(
+      res,
+      400,
+      layout(
+        'Sign-in expired',
+        '<p>This sign-in request is unknown or has expired. Start again from your MCP client.</p>',
+      ),
+    );
   }
   const params = details.params as Record<string, string | undefined>;
   const requested = (params['scope'] ?? '').split(' ').filter((s) => page.scopes.includes(s));
@@ -31,8 +43,16 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
     // oidc-provider checked redirect_uri before starting the interaction (and filled it in
     // when the client registered one); checked again here because it goes into a header.
     const redirectUri = params['redirect_uri'];
-    const policy = contentSecurityPolicy(redirectUri && client?.redirectUriAllowed(redirectUri) ? redirectUri : undefined);
-    const html = consentPage({ ...page, clientName: String(clientName), subject: details.session?.accountId ?? DEFAULT_SUBJECT, requested, uid: details.uid });
+    const policy = contentSecurityPolicy(
+      redirectUri && client?.redirectUriAllowed(redirectUri) ? redirectUri : undefined,
+    );
+    const html = consentPage({
+      ...page,
+      clientName: String(clientName),
+      subject: details.session?.accountId ?? DEFAULT_SUBJECT,
+      requested,
+      uid: details.uid,
+    });
     return sendHtml(res, 200, html, policy);
   }
   if (req.method !== 'POST') return sendHtml(res, 405, layout('Method not allowed', '<p>Use the form.</p>'));
@@ -40,7 +60,12 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
   const form = await readForm(req);
   if (!form) return sendHtml(res, 413, layout('Too large', '<p>The form is too large.</p>'));
   if (form.get('action') !== 'allow') {
-    return void (await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false }));
+    return void (await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The user denied the request' },
+      { mergeWithLastSubmission: false },
+    ));
   }
   const accountId = (form.get('subject') ?? '').trim() || DEFAULT_SUBJECT;
   const chosen = form.getAll('scope').filter((s) => requested.includes(s));
@@ -48,22 +73,35 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
   // The server lists the tool scopes among its OIDC scopes too (clients register with
   // them), so a choice is recorded both for the OIDC side and for this resource.
   const declined = requested.filter((s) => !chosen.includes(s));
-  const oidcScopes = (params['scope'] ?? '').split(' ').filter((s) => s === 'openid' || s === 'offline_access' || chosen.includes(s));
+  const oidcScopes = (params['scope'] ?? '')
+    .split(' ')
+    .filter((s) => s === 'openid' || s === 'offline_access' || chosen.includes(s));
   if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
   if (declined.length > 0) grant.rejectOIDCScope(declined.join(' '));
   const resource = params['resource'] ?? page.resourceUrl;
   if (chosen.length > 0) grant.addResourceScope(resource, chosen.join(' '));
   if (declined.length > 0) grant.rejectResourceScope(resource, declined.join(' '));
   const grantId = await grant.save();
-  await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
-function consentPage(p: PageContext & { clientName: string; subject: string; requested: string[]; uid: string }): string {
-  const scopes = p.requested.length === 0
-    ? '<p>No scopes were requested: the token will only prove who you are.</p>'
-    : `<fieldset><legend>Grant these scopes</legend>${p.requested
-        .map((s) => `<label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code></label>`)
-        .join('')}</fieldset>`;
+function consentPage(
+  p: PageContext & { clientName: string; subject: string; requested: string[]; uid: string },
+): string {
+  const scopes =
+    p.requested.length === 0
+      ? '<p>No scopes were requested: the token will only prove who you are.</p>'
+      : `<fieldset><legend>Grant these scopes</legend>${p.requested
+          .map(
+            (s) =>
+              `<label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code></label>`,
+          )
+          .join('')}</fieldset>`;
   return layout(
     `Authorize ${p.clientName}`,
     `<p><strong>${escape(p.clientName)}</strong> wants to use <strong>${escape(p.serverName)}</strong> (<code>${escape(p.resourceUrl)}</code>).</p>
@@ -82,7 +120,12 @@ function layout(title: string, body: string): string {
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string, policy = contentSecurityPolicy()): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': policy });
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': policy,
+  });
   res.end(html);
 }
 

@@ -1,4 +1,4 @@
 /** The development authorization server, imported lazily by manifests that use `provider: dev`. */
-export { createDevAuthorizationServer, devVerifierConfig, type DevAuthorizationServer } from './server.js';
-export { openDevState, DEV_STATE_DIR, type DevState } from './state.js';
+export { createDevAuthorizationServer, type DevAuthorizationServer, devVerifierConfig } from './server.js';
+export { DEV_STATE_DIR, type DevState, openDevState } from './state.js';
 export { mintDevToken, parseTtl } from './token.js';

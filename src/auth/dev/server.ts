@@ -94,7 +94,8 @@ export async function createDevAuthorizationServer(options: DevServerOptions): P
         defaultResource: () => resourceUrl,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
-          if (indicator !== resourceUrl) throw new errors.InvalidTarget(`this authorization server only issues tokens for ${resourceUrl}`);
+          if (indicator !== resourceUrl)
+            throw new errors.InvalidTarget(`this authorization server only issues tokens for ${resourceUrl}`);
           return {
             scope: options.scopes.join(' '),
             audience: resourceUrl,
@@ -126,10 +127,15 @@ export async function createDevAuthorizationServer(options: DevServerOptions): P
     async handle(req, res) {
       const url = new URL(req.url ?? '/', issuer);
       if (url.pathname.startsWith('/oauth/interaction/')) {
-        return handleInteraction(provider, req, res, { serverName: options.serverName, resourceUrl, scopes: options.scopes });
+        return handleInteraction(provider, req, res, {
+          serverName: options.serverName,
+          resourceUrl,
+          scopes: options.scopes,
+        });
       }
       // oidc-provider serves the OIDC document; RFC 8414's carries the same metadata.
-      if (url.pathname === '/.well-known/oauth-authorization-server') req.url = `/.well-known/openid-configuration${url.search}`;
+      if (url.pathname === '/.well-known/oauth-authorization-server')
+        req.url = `/.well-known/openid-configuration${url.search}`;
       await new Promise<void>((resolve) => {
         res.once('close', resolve);
         void callback(req, res);

@@ -59,7 +59,9 @@ export function openDevState(dir: string): Promise<DevState> {
 async function readOrCreate(file: string): Promise<DevState> {
   const data = existsSync(file) ? parseStateFile(file) : await createStateFile(file);
   const now = Date.now();
-  const records = new Map(Object.entries(data.records).filter(([, r]) => r.expiresAt === undefined || r.expiresAt > now));
+  const records = new Map(
+    Object.entries(data.records).filter(([, r]) => r.expiresAt === undefined || r.expiresAt > now),
+  );
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = data.signingKey;
   const save = () => {
     const next: StateFile = { ...data, records: Object.fromEntries(records) };
@@ -67,7 +69,8 @@ async function readOrCreate(file: string): Promise<DevState> {
     writeFileSync(tmp, JSON.stringify(next, null, 1), { mode: 0o600 });
     renameSync(tmp, file);
   };
-  const live = (record: StoredRecord | undefined) => (record && (record.expiresAt === undefined || record.expiresAt > Date.now()) ? record : undefined);
+  const live = (record: StoredRecord | undefined) =>
+    record && (record.expiresAt === undefined || record.expiresAt > Date.now()) ? record : undefined;
   return {
     file,
     signingKey: data.signingKey,
@@ -87,14 +90,23 @@ async function readOrCreate(file: string): Promise<DevState> {
 
 function parseStateFile(file: string): StateFile {
   const invalid = (why: string) =>
-    new McpOAuthError('DEV_STATE_INVALID', `${file} ${why}; delete it and restart (clients will register and sign in again)`);
+    new McpOAuthError(
+      'DEV_STATE_INVALID',
+      `${file} ${why}; delete it and restart (clients will register and sign in again)`,
+    );
   let data: Partial<StateFile>;
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateFile>;
   } catch (error) {
     throw invalid(`cannot be read (${(error as Error).message})`);
   }
-  if (data.format !== FORMAT || typeof data.signingKey?.d !== 'string' || !Array.isArray(data.cookieKeys) || typeof data.records !== 'object' || data.records === null) {
+  if (
+    data.format !== FORMAT ||
+    typeof data.signingKey?.d !== 'string' ||
+    !Array.isArray(data.cookieKeys) ||
+    typeof data.records !== 'object' ||
+    data.records === null
+  ) {
     throw invalid('is not a development authorization server state file of this version');
   }
   return data as StateFile;
@@ -103,11 +115,19 @@ function parseStateFile(file: string): StateFile {
 async function createStateFile(file: string): Promise<StateFile> {
   const dir = join(file, '..');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, '.gitignore'), '# Development authorization server state: a private key. Never commit it.\n*\n');
+  writeFileSync(
+    join(dir, '.gitignore'),
+    '# Development authorization server state: a private key. Never commit it.\n*\n',
+  );
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = await exportJWK(privateKey);
   const signingKey: JWK = { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'RS256', use: 'sig' };
-  const data: StateFile = { format: FORMAT, signingKey, cookieKeys: [randomBytes(32).toString('base64url')], records: {} };
+  const data: StateFile = {
+    format: FORMAT,
+    signingKey,
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    records: {},
+  };
   writeFileSync(file, JSON.stringify(data, null, 1), { mode: 0o600 });
   return data;
 }
