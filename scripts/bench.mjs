@@ -187,7 +187,7 @@ async function token(audience) {
     .sign(privateKey);
 }
 
-function request(target, port, bearer) {
+function request(target, _port, bearer) {
   const params = { name: 'echo', arguments: { text: 'hello' }, ...(target.modern && { _meta: META }) };
   return {
     method: 'POST',

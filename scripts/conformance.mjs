@@ -27,7 +27,7 @@ import {
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { isScalar, isSeq, parseDocument } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,7 +54,6 @@ Options:
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line) => process.stdout.write(`${line}\n`);
-const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 /** Runs `work`, saying what it does, and every 10 s that it still does it. */
 async function step(label, work) {
@@ -324,7 +323,7 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
       say(`    … still in ${current} (${Math.round((Date.now() - currentSince) / 1000)} s)`);
   }, 10_000);
   const onLine = (line) => {
-    const plain = stripAnsi(line);
+    const plain = stripVTControlCharacters(line);
     const count = /^Running .*\((\d+) scenarios?\)/.exec(plain);
     if (count) total = Number(count[1]);
     // A whole-suite run announces each scenario with "=== Running scenario: x ===";
@@ -360,14 +359,14 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
   if (pending) onLine(pending);
   await new Promise((resolve) => log.end(resolve));
 
-  if (scenario && /^SKIPPED: scenario '/m.test(stripAnsi(stdout)))
+  if (scenario && /^SKIPPED: scenario '/m.test(stripVTControlCharacters(stdout)))
     say(`  ${scenario} is not applicable at ${revision}; the suite skipped it`);
   return {
     revision,
     version,
     code,
     logFile,
-    stdout: stripAnsi(stdout),
+    stdout: stripVTControlCharacters(stdout),
     results: readResults(outDir),
     ran: orderRun(stdout, scenario),
   };
@@ -375,13 +374,13 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
 
 /** Whether the suite's `list` names `scenario` among its server scenarios at `revision`. */
 async function listsScenario(node, cli, revision, scenario) {
-  const listing = stripAnsi(await run(node, [cli, 'list', '--server', '--spec-version', revision]));
+  const listing = stripVTControlCharacters(await run(node, [cli, 'list', '--server', '--spec-version', revision]));
   return listing.split('\n').some((line) => line.trim().split(/\s+/)[1] === scenario && line.trim().startsWith('- '));
 }
 
 /** Scenario names in the order the suite ran them. */
 function orderRun(stdout, scenario) {
-  const plain = stripAnsi(stdout);
+  const plain = stripVTControlCharacters(stdout);
   if (scenario) return /^SKIPPED: scenario '/m.test(plain) ? [] : [scenario];
   return [...plain.matchAll(/^=== Running scenario: (\S+) ===$/gm)].map((m) => m[1]);
 }

@@ -75,7 +75,7 @@ function main() {
 }
 
 try {
-  process.stdout.write(main() + '\n');
+  process.stdout.write(`${main()}\n`);
 } catch (error) {
   process.stderr.write(`node24: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

@@ -389,7 +389,7 @@ async function serve(load: RuntimeOptions): Promise<number> {
   const log = createLogger();
   const { startRuntime } = await import('./runtime/index.js');
   const runtime = await startRuntime({ ...load, log });
-  process.stdout.write(banner(runtime, load?.watch === true) + '\n');
+  process.stdout.write(`${banner(runtime, load?.watch === true)}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`\n${signal}: finishing requests in flight...\n`);
@@ -691,6 +691,6 @@ function usageError(message: string): number {
 }
 
 function print(text: string, code: number, stream: NodeJS.WriteStream = process.stdout): number {
-  stream.write(text + '\n');
+  stream.write(`${text}\n`);
   return code;
 }

@@ -80,7 +80,7 @@ export function formatError(error: unknown, cwd = process.cwd()): string {
 }
 
 function relativeTo(cwd: string, file: string): string {
-  return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+  return file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
 }
 
 /**

@@ -572,7 +572,10 @@ const HTTP_ROWS: Row[] = [
     status: 400,
     check: (r) => {
       const error = rpcError(r, -32022);
-      assert.ok((error?.data as { supported?: string[] }).supported?.includes(MODERN), JSON.stringify(error));
+      assert.ok(
+        (error?.data as { supported?: string[] } | undefined)?.supported?.includes(MODERN),
+        JSON.stringify(error),
+      );
     },
   },
   {
@@ -642,7 +645,7 @@ const TOOL_ROWS: Row[] = [
     status: 200,
     check: (r) => {
       assert.equal(rpc(r).result?.isError, undefined, r.text.slice(0, 300));
-      assert.equal(depthOf((lastCall()?.input as { d: unknown }).d), 10_000);
+      assert.equal(depthOf((lastCall()?.input as { d: unknown } | undefined)?.d), 10_000);
     },
   },
   {

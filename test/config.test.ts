@@ -20,7 +20,7 @@ const scratch = scratchDirectories('mcp-oauth-config-');
 const OUTSIDE = scratch();
 writeFileSync(join(OUTSIDE, 'outside.js'), 'export function x() { return "outside"; }\n');
 
-const yaml = (...lines: string[]) => lines.join('\n') + '\n';
+const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 const SERVER = 'server: {name: fixture, version: 1.0.0}';
 const JWT = 'auth: {provider: jwt, issuer: https://issuer.example.com}';
 /** A valid manifest up to `tools:` (lines 1-3); the tool starts on line 4. */
@@ -650,13 +650,12 @@ describe('finding the manifest', () => {
 describe('mcp-serve on a bad manifest', () => {
   const BIN = join(ROOT, 'dist', 'src', 'bin.js');
   const THREE = 'test/fixtures/manifests/three-mistakes.yaml';
-  const THREE_LINES =
-    [
-      '3 problems in the manifest:',
-      `  ${THREE}:3:3  server: missing required key "version"`,
-      `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
-      `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
-    ].join('\n') + '\n';
+  const THREE_LINES = `${[
+    '3 problems in the manifest:',
+    `  ${THREE}:3:3  server: missing required key "version"`,
+    `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
+    `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
+  ].join('\n')}\n`;
 
   /** Runs the CLI from the repository root, without test-runner or manifest variables in its environment. */
   function cli(args: string[], env: Record<string, string> = {}) {

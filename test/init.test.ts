@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mintDevToken, openDevState } from '../src/auth/dev/index.js';
 import { formatInit, initServer, serverName } from '../src/commands/init.js';
-import { INIT_AUTH, INIT_FILES } from '../src/commands/init-files.js';
+import { type INIT_AUTH, INIT_FILES } from '../src/commands/init-files.js';
 import { loadDependencySpec } from '../src/commands/init-source.js';
 import { loadManifest } from '../src/config/index.js';
 import { McpOAuthError } from '../src/errors.js';

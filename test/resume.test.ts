@@ -50,7 +50,7 @@ async function readEvents(response: Response, stop: (events: SseEvent[]) => bool
     const { value, done } = await reader.read();
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
-    let end;
+    let end: number;
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);

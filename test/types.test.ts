@@ -316,7 +316,7 @@ function deprecatedZodApi(): { methods: Set<string>; functions: Set<string> } {
   const methods = new Set<string>();
   const functions = new Set<string>();
   for (const match of dts.matchAll(
-    /\/\*\*(?:(?!\*\/)[^])*@deprecated(?:(?!\*\/)[^])*\*\/\s*(export declare (?:function|const) )?(\w+)/g,
+    /\/\*\*(?:(?!\*\/)[\s\S])*@deprecated(?:(?!\*\/)[\s\S])*\*\/\s*(export declare (?:function|const) )?(\w+)/g,
   )) {
     (match[1] ? functions : methods).add(match[2]!);
   }

@@ -183,7 +183,7 @@ export function createTokenVerifier(
   };
 
   async function verifyJwt(token: string): Promise<Verification> {
-    let set;
+    let set: JWTVerifyGetKey;
     try {
       set = await keySet();
     } catch (error) {

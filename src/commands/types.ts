@@ -35,7 +35,7 @@ export function generateTypes(manifest: ResolvedManifest, manifestLabel: string)
       ? ['export {};']
       : ["import { z } from 'zod';", "import type { ToolHandler } from 'mcp-serve';"]),
   ].join('\n');
-  return [header, ...blocks].join('\n\n') + '\n';
+  return `${[header, ...blocks].join('\n\n')}\n`;
 }
 
 function toolBlock(manifest: ResolvedManifest, tool: ResolvedTool, index: number, name: string): string {

@@ -48,7 +48,7 @@ export function checkSchema(value: unknown): Finding[] {
   const wrongBranch = (e: ErrorObject) =>
     e.keyword === 'type' &&
     /\/oneOf\/\d+\/type$/.test(e.schemaPath) &&
-    errors.some((o) => o.instancePath.startsWith(e.instancePath + '/'));
+    errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
   return errors.filter((e) => !wrongBranch(e)).flatMap((e) => describeSchemaError(e, value));
 }
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { type CosmiconfigResult, cosmiconfig } from 'cosmiconfig';
 import { formatPath, McpOAuthError, type Problem } from '../errors.js';
 import { importHandlers } from '../handlers/load.js';
 import { checkFileLocation, checkHandlerLocation, parseHandlerSpec } from '../handlers/modules.js';
@@ -199,8 +199,8 @@ function passingItems(value: unknown, findings: readonly Finding[]): CheckedMani
   const passing = (section: string): never[] => {
     const list = doc[section];
     const items: unknown[] = [];
-    if (Array.isArray(list) && !failed.has(section))
-      list.forEach((item, i) => !failed.has(formatPath([section, i])) && (items[i] = item));
+    if (!Array.isArray(list) || failed.has(section)) return [];
+    for (const [i, item] of list.entries()) if (!failed.has(formatPath([section, i]))) items[i] = item;
     return items as never[];
   };
   const lists = {
@@ -229,10 +229,12 @@ export function handlerSpecs(m: CheckedManifest): { path: (string | number)[]; s
     for (const [name, value] of Object.entries(complete ?? {}))
       if (typeof value === 'string') specs.push({ path: [section, i, 'complete', name], spec: value });
   };
-  m.tools.forEach((t, i) => specs.push({ path: ['tools', i, 'handler'], spec: t.handler }));
-  m.resources.forEach(
-    (r, i) => r.handler !== undefined && specs.push({ path: ['resources', i, 'handler'], spec: r.handler }),
-  );
+  m.tools.forEach((t, i) => {
+    specs.push({ path: ['tools', i, 'handler'], spec: t.handler });
+  });
+  m.resources.forEach((r, i) => {
+    if (r.handler !== undefined) specs.push({ path: ['resources', i, 'handler'], spec: r.handler });
+  });
   m.resourceTemplates.forEach((t, i) => {
     specs.push({ path: ['resourceTemplates', i, 'handler'], spec: t.handler });
     completions('resourceTemplates', i, t.complete);
@@ -274,7 +276,7 @@ async function readManifest(cwd: string, configPath: string | undefined): Promis
     ignoreEmptySearchPlaces: false,
     loaders: { '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
   });
-  let result;
+  let result: CosmiconfigResult;
   try {
     result = configPath === undefined ? await explorer.search(cwd) : await explorer.load(resolve(cwd, configPath));
   } catch (error) {

@@ -27,7 +27,7 @@ function errorOffset(message: string, text: string): number {
   if (/Unexpected end of JSON input/.test(message)) return text.length;
   const token = /Unexpected token '?(.)'?/.exec(message)?.[1];
   const offset = token === undefined ? -1 : text.indexOf(token);
-  return offset >= 0 ? offset : 0;
+  return Math.max(offset, 0);
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

@@ -28,12 +28,11 @@ export type Question =
 /** Thrown by an ask whose answer is not known yet; `questions` holds every unanswered ask of the round. */
 export class InputNeeded extends Error {
   override readonly name = 'InputNeeded';
-  constructor(readonly questions: Readonly<Record<string, Question>>) {
-    super(
-      `${Object.values(questions)
-        .map((q) => q.method)
-        .join(', ')} needs an answer from the client`,
-    );
+  readonly questions: Readonly<Record<string, Question>>;
+  constructor(questions: Readonly<Record<string, Question>>) {
+    const methods = Object.values(questions).map((q) => q.method);
+    super(`${methods.join(', ')} needs an answer from the client`);
+    this.questions = questions;
   }
 }
 

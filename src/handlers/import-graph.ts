@@ -113,7 +113,7 @@ async function locateFile(file: string, root: string): Promise<{ real: string; i
     return undefined;
   }
   const rel = relative(root, real);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) return { real, inside: false };
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { real, inside: false };
   return rel.split(sep).includes('node_modules') ? undefined : { real, inside: true };
 }
 

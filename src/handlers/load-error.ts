@@ -169,5 +169,5 @@ function checkModuleSyntax(file: string): Promise<Place | undefined> {
 function showFile(file: string, dir: string | undefined): string {
   if (dir === undefined) return file;
   const rel = relative(dir, file);
-  return rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel) ? file : rel;
+  return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? file : rel;
 }

@@ -89,5 +89,5 @@ export async function importHandler(ref: ResolvedHandler, dir?: string): Promise
 /** True when `file` lies below `dir` (both absolute; compared as paths, links not followed). */
 export function isInside(dir: string, file: string): boolean {
   const rel = relative(dir, file);
-  return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }

@@ -222,9 +222,8 @@ function readiness(s: Snapshot | undefined, draining: boolean, res: ServerRespon
   if (keysMissing) void s.verifier!.prefetch().catch(() => {});
   const keysReason = `the authorization server's signing keys are not loaded yet${s?.verifier?.failure ? `: ${s.verifier.failure}` : ''}`;
   const reason = draining ? 'shutting down' : !s ? 'starting' : keysMissing ? keysReason : undefined;
-  if (reason)
-    return sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
-  sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
+  if (reason) sendJson(res, 503, { status: 'not_ready', reason }, { 'Retry-After': '5', 'Cache-Control': 'no-store' });
+  else sendJson(res, 200, { status: 'ready' }, { 'Cache-Control': 'no-store' });
 }
 
 function refusedByRateLimit(s: Snapshot, key: string, res: ServerResponse): boolean {
@@ -251,8 +250,10 @@ function serveMetadata(s: Snapshot, req: IncomingMessage, res: ServerResponse): 
     });
     return void res.end();
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD')
-    return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, OPTIONS', ...cors });
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, OPTIONS', ...cors });
+    return;
+  }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300', ...cors });
   res.end(req.method === 'HEAD' ? undefined : s.metadataJson);
 }

@@ -45,12 +45,10 @@ export const verifyRoundState = rounds.verify;
 /** Why a call produced no value. */
 export class CallFailed extends Error {
   override readonly name = 'CallFailed';
-  constructor(
-    readonly reason: 'timeout' | 'cancelled' | 'error',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly reason: 'timeout' | 'cancelled' | 'error';
+  constructor(reason: CallFailed['reason'], message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.reason = reason;
   }
 }
 

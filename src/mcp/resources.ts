@@ -144,11 +144,10 @@ async function readWith(
 
 /** Why a file resource was not read: said in the log (`log`) and, without paths, to the client. */
 class FileRefused extends Error {
-  constructor(
-    readonly log: string,
-    client: string,
-  ) {
+  readonly log: string;
+  constructor(log: string, client: string) {
     super(client);
+    this.log = log;
   }
 }
 

@@ -68,10 +68,12 @@ class Generation {
   private requests = 0;
   private retired = false;
   private released: Promise<void> | undefined;
-  constructor(
-    readonly snapshot: Snapshot,
-    private readonly onReleased: (g: Generation) => void,
-  ) {}
+  readonly snapshot: Snapshot;
+  private readonly onReleased: (g: Generation) => void;
+  constructor(snapshot: Snapshot, onReleased: (g: Generation) => void) {
+    this.snapshot = snapshot;
+    this.onReleased = onReleased;
+  }
   enter(): () => void {
     this.requests++;
     return () => {

@@ -11,7 +11,9 @@ import { after } from 'node:test';
  */
 export function scratchDirectories(prefix: string): () => string {
   const dirs: string[] = [];
-  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
   return () => {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     dirs.push(dir);

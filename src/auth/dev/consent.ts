@@ -21,7 +21,7 @@ export async function handleInteraction(
   res: ServerResponse,
   page: PageContext,
 ): Promise<void> {
-  let details;
+  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
     details = await provider.interactionDetails(req, res);
   } catch {
@@ -99,14 +99,14 @@ function consentPage(
       : `<fieldset><legend>Grant these scopes</legend>${p.requested
           .map(
             (s) =>
-              `<label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code></label>`,
+              `<label><input type="checkbox" name="scope" value="${escapeHtml(s)}" checked> <code>${escapeHtml(s)}</code></label>`,
           )
           .join('')}</fieldset>`;
   return layout(
     `Authorize ${p.clientName}`,
-    `<p><strong>${escape(p.clientName)}</strong> wants to use <strong>${escape(p.serverName)}</strong> (<code>${escape(p.resourceUrl)}</code>).</p>
-<form method="post" action="/oauth/interaction/${escape(p.uid)}">
-<label>Sign in as <input name="subject" value="${escape(p.subject)}" autocomplete="off"></label>
+    `<p><strong>${escapeHtml(p.clientName)}</strong> wants to use <strong>${escapeHtml(p.serverName)}</strong> (<code>${escapeHtml(p.resourceUrl)}</code>).</p>
+<form method="post" action="/oauth/interaction/${escapeHtml(p.uid)}">
+<label>Sign in as <input name="subject" value="${escapeHtml(p.subject)}" autocomplete="off"></label>
 ${scopes}
 <p><button name="action" value="allow">Allow</button> <button name="action" value="deny">Deny</button></p>
 </form>`,
@@ -114,9 +114,9 @@ ${scopes}
 }
 
 function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}fieldset{margin:1rem 0}label{display:block;margin:.4rem 0}.dev{background:#fff3cd;padding:.5rem .8rem;border-radius:4px}</style></head>
-<body><p class="dev">mcp-serve development authorization server: anyone can sign in as anyone. Never use it in production.</p><h1>${escape(title)}</h1>${body}</body></html>`;
+<body><p class="dev">mcp-serve development authorization server: anyone can sign in as anyone. Never use it in production.</p><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string, policy = contentSecurityPolicy()): void {
@@ -140,6 +140,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
