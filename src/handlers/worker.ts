@@ -1,15 +1,15 @@
 /**
  * The handler worker: a worker thread that imports one snapshot's handler modules,
  * then runs the calls the main thread posts and answers each by id. Started by
- * `startHandlerHost` (host.ts); never imported by the main thread.
+ * `startHandlerHost` (host.ts) through worker-protocol.ts; never imported by the main thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { freezeAuthContext } from '../auth/claims.js';
 import { createToolContext } from './context.js';
-import { type FromWorker, type Thrown, type ToWorker, toThrown, type WorkerInput } from './host.js';
 import { importHandler } from './modules.js';
 import type { LoadProblem } from './runner.js';
 import type { ToolHandler } from './types.js';
+import { type FromWorker, type Thrown, type ToWorker, toThrown, type WorkerInput } from './worker-protocol.js';
 
 /** A value in a result that JSON cannot carry. */
 class NotSendable extends Error {}
