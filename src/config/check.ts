@@ -329,6 +329,22 @@ function checkHttp(m: Manifest): Finding[] {
   return findings;
 }
 
+/** The auth settings that configure token verification: meaningless for providers "dev" and "none". */
+const TOKEN_SETTINGS = [
+  'issuer',
+  'jwksUri',
+  'audience',
+  'algorithms',
+  'scopeClaims',
+  'environmentUrl',
+  'resourceId',
+  'clockToleranceSec',
+  'typ',
+  'introspection',
+  'jwksCacheSec',
+  'tokenCacheSize',
+] as const satisfies readonly (keyof Manifest['auth'])[];
+
 function checkAuth(m: Manifest): Finding[] {
   const a = m.auth;
   const findings: Finding[] = [];
@@ -336,7 +352,7 @@ function checkAuth(m: Manifest): Finding[] {
     if (a[key] === undefined)
       findings.push({ path: ['auth'], message: `auth.provider "${a.provider}" needs auth.${key} (${what})` });
   };
-  const refuse = (keys: (keyof Manifest['auth'])[], why: string) => {
+  const refuse = (keys: readonly (keyof Manifest['auth'])[], why: string) => {
     for (const key of keys)
       if (a[key] !== undefined)
         findings.push({
@@ -367,23 +383,7 @@ function checkAuth(m: Manifest): Finding[] {
   };
   switch (a.provider) {
     case 'dev': {
-      refuse(
-        [
-          'issuer',
-          'jwksUri',
-          'audience',
-          'algorithms',
-          'scopeClaims',
-          'environmentUrl',
-          'resourceId',
-          'clockToleranceSec',
-          'typ',
-          'introspection',
-          'jwksCacheSec',
-          'tokenCacheSize',
-        ],
-        'the development authorization server decides it; choose provider "jwt" to configure it',
-      );
+      refuse(TOKEN_SETTINGS, 'the development authorization server decides it; choose provider "jwt" to configure it');
       const host = m.http?.host ?? DEFAULTS.host;
       const publicHost = m.http?.publicUrl === undefined ? undefined : safeUrl(m.http.publicUrl)?.hostname;
       const exposed = [
@@ -399,23 +399,7 @@ function checkAuth(m: Manifest): Finding[] {
       break;
     }
     case 'none': {
-      refuse(
-        [
-          'issuer',
-          'jwksUri',
-          'audience',
-          'algorithms',
-          'scopeClaims',
-          'environmentUrl',
-          'resourceId',
-          'clockToleranceSec',
-          'typ',
-          'introspection',
-          'jwksCacheSec',
-          'tokenCacheSize',
-        ],
-        'remove it, or choose provider "jwt"',
-      );
+      refuse(TOKEN_SETTINGS, 'remove it, or choose provider "jwt"');
       const host = m.http?.host ?? DEFAULTS.host;
       if (!isLoopbackHost(host)) {
         findings.push({
