@@ -19,9 +19,8 @@ import { isInside } from '../handlers/modules.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
 import { DEFAULTS, type ResolvedResource, type ResolvedResourceTemplate } from '../manifest.js';
-import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
+import { callFailure, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
-import { describe } from './tools.js';
 
 type ReadOutcome = ReadResourceResult | InputRequiredResult;
 
@@ -125,20 +124,12 @@ async function readWith(
   name: string,
   env: PrepareEnv,
 ): Promise<ReadOutcome> {
-  const { log } = env;
   try {
     const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs, env);
     return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, mimeType);
   } catch (error) {
-    if (error instanceof ProtocolError) throw error;
-    if (!(error instanceof CallFailed) || error.reason === 'error')
-      log.error(
-        `resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`,
-      );
-    throw new ProtocolError(
-      ProtocolErrorCode.InternalError,
-      `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const failure = callFailure(error, `resource ${uri.href}`, env.log);
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${failure.message}`);
   }
 }
 
