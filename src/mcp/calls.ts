@@ -88,7 +88,10 @@ export interface PrepareEnv {
   readonly observer?: Observer;
 }
 
-/** Runs `runner` for the request `ctx`; a handler's throw becomes `CallFailed`. */
+/**
+ * Runs `runner` for the request `ctx`, aborting it after `timeoutMs` (the only place a
+ * timeout is applied); a handler's throw becomes `CallFailed`.
+ */
 export async function callHandler(
   runner: HandlerRunner,
   args: readonly unknown[],
