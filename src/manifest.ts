@@ -164,7 +164,7 @@ export type ResourceSource =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'blob'; readonly blob: string }
   | { readonly kind: 'file'; readonly file: string }
-  | { readonly kind: 'handler'; readonly handler: ResolvedHandler };
+  | { readonly kind: 'handler'; readonly handler: ResolvedHandler; readonly timeoutMs: number };
 
 export interface ResolvedResource extends ResolvedItem {
   readonly uri: string;
@@ -176,7 +176,10 @@ export interface ResolvedResource extends ResolvedItem {
 
 /** Completion per variable/argument: fixed values, or a handler. */
 export type ResolvedCompletion = Readonly<
-  Record<string, { readonly values: readonly string[] } | { readonly handler: ResolvedHandler }>
+  Record<
+    string,
+    { readonly values: readonly string[] } | { readonly handler: ResolvedHandler; readonly timeoutMs: number }
+  >
 >;
 
 export interface ResolvedResourceTemplate extends ResolvedItem {
@@ -185,6 +188,7 @@ export interface ResolvedResourceTemplate extends ResolvedItem {
   readonly annotations?: Record<string, unknown>;
   readonly handler: ResolvedHandler;
   readonly complete: ResolvedCompletion;
+  readonly timeoutMs: number;
 }
 
 export interface ResolvedPrompt extends ResolvedItem {
@@ -305,7 +309,10 @@ export const DEFAULTS = {
   scopeClaims: ['scope', 'scp', 'scopes'],
   scalekitScopeClaims: ['scopes', 'scope'],
   clockToleranceSec: 30,
+  /** For every handler but a completion's. */
   timeoutMs: 30_000,
+  /** A completion answers while the user types: it gets less time. */
+  completionTimeoutMs: 5_000,
   devAccessTokenTtlSec: 3600,
   pageSize: 100,
   headersTimeoutMs: 10_000,

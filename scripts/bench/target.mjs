@@ -7,7 +7,7 @@
 //            input schema), with the same jose check in front
 // sdk-exchange  the same SDK server with no auth at all, one validator shared by every
 //            instance, and the body read and parsed once, handed to the SDK through
-//            mcp-serve's own adapter (dist/src/http/read-body.js): the SDK's per-request
+//            mcp-serve's own adapter (dist/src/mcp/node-adapter.js): the SDK's per-request
 //            exchange alone, the most a server built on createMcpHandler can reach
 // express    the SDK v2's documented Express pattern for a protected server:
 //            createMcpExpressApp, mcpAuthMetadataRouter, requireBearerAuth (a verifier
@@ -125,9 +125,9 @@ if (kind === 'express') {
     await node(req, res);
   };
 } else if (kind === 'sdk-exchange') {
-  const { serveReadBody } = await import('../../dist/src/http/read-body.js');
+  const { serveParsedBody } = await import('../../dist/src/mcp/node-adapter.js');
   const mcp = await sdkHandler('bench-sdk-exchange', { sharedValidator: true });
-  handler = async (req, res) => serveReadBody(mcp, req, res, { parsed: JSON.parse(await readBody(req)) });
+  handler = async (req, res) => serveParsedBody(mcp, req, res, { parsed: JSON.parse(await readBody(req)) });
 } else {
   handler = async (req, res) => {
     const body = JSON.parse(await readBody(req));

@@ -9,7 +9,7 @@ import { formatPath, McpOAuthError, type Problem } from '../errors.js';
 import { importHandlers } from '../handlers/load.js';
 import { checkFileLocation, checkHandlerLocation, parseHandlerSpec } from '../handlers/modules.js';
 import type { HandlerLoad, HandlerLoader, HandlerRunner, HandlerToLoad } from '../handlers/runner.js';
-import type { Manifest, ResolvedManifest } from '../manifest.js';
+import type { Manifest, ResolvedHandler, ResolvedManifest } from '../manifest.js';
 import { type CheckedManifest, checkForbiddenKeys, checkSchema, checkSemantics, type Finding } from './check.js';
 import { interpolate, readDotEnv } from './env.js';
 import { parseJson } from './json.js';
@@ -101,7 +101,7 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     // handlers imported, so that one report holds every problem (not one kind per round).
     const passing = forbidden.length > 0 ? undefined : passingItems(value, invalid);
     const files = passing
-      ? [...checkResourceFiles(passing, dir), ...(await loadHandlers(passing, dir, loader)).findings]
+      ? [...checkResourceFiles(passing, dir), ...(await loadHandlers(listHandlers(passing, dir), dir, loader)).findings]
       : [];
     fail(await located([...invalid, ...files]));
   }
@@ -113,15 +113,13 @@ export async function loadManifest(options: LoadOptions = {}): Promise<LoadedMan
     ...checkToolSchemas(manifest, schemas),
     ...checkResourceFiles(manifest, dir),
   ];
-  const handlers = await loadHandlers(manifest, dir, loader);
+  const listed = listHandlers(manifest, dir);
+  const handlers = await loadHandlers(listed, dir, loader);
   if (findings.length > 0 || !handlers.load) {
     await handlers.load?.release?.();
     fail(await located([...findings, ...handlers.findings]));
   }
-  const handlerModules = handlerSpecs(manifest).map(({ path, spec }) => ({
-    path,
-    file: parseHandlerSpec(spec, dir).file,
-  }));
+  const handlerModules = listed.map(({ path, ref }) => ({ path, file: ref.file }));
   return {
     manifest: resolveManifest(manifest, file),
     handlers: handlers.load.handlers,
@@ -146,30 +144,46 @@ async function importWarnings(files: string[], dir: string, cwd: string): Promis
 
 type LoadedHandlers = Extract<HandlerLoad, { ok: true }>;
 
+/** A handler the manifest names: where (`path`, and as the runner's `key`), which module and export, and how it runs. */
+interface ListedHandler {
+  readonly path: (string | number)[];
+  readonly key: string;
+  readonly ref: ResolvedHandler;
+  readonly isolate: boolean;
+}
+
+/** Every handler the manifest names, once per load: what the loader imports and what --watch follows. */
+function listHandlers(m: CheckedManifest, dir: string): ListedHandler[] {
+  return handlerSpecs(m).map(({ path, spec }) => {
+    const tool = path[0] === 'tools' ? m.tools[path[1] as number] : undefined;
+    return {
+      path,
+      key: formatPath(path),
+      ref: parseHandlerSpec(spec, dir),
+      isolate: (tool?.isolation ?? m.isolation) === 'worker',
+    };
+  });
+}
+
 /**
- * Locates every handler the manifest names, then imports those that were found (all
- * of them, in one go): the problems of both steps, or the loaded handlers when there
- * are none (`loader: false` loads nothing).
+ * Locates every listed handler, then imports those that were found (all of them, in
+ * one go): the problems of both steps, or the loaded handlers when there are none
+ * (`loader: false` loads nothing).
  */
 async function loadHandlers(
-  m: CheckedManifest,
+  listed: readonly ListedHandler[],
   dir: string,
   loader: HandlerLoader | false,
 ): Promise<{ findings: Finding[]; load?: LoadedHandlers }> {
   if (loader === false) return { findings: [], load: { ok: true, handlers: new Map() } };
   const findings: Finding[] = [];
   const toLoad: HandlerToLoad[] = [];
-  const paths = new Map<string, (string | number)[]>();
-  for (const { path, spec } of handlerSpecs(m)) {
-    const ref = parseHandlerSpec(spec, dir);
+  for (const { path, key, ref, isolate } of listed) {
     const message = checkHandlerLocation(ref, dir);
-    const tool = path[0] === 'tools' ? m.tools[path[1] as number] : undefined;
-    const isolate = (tool?.isolation ?? m.isolation) === 'worker';
-    const key = formatPath(path);
-    paths.set(key, path);
     if (message) findings.push({ path, message });
     else toLoad.push({ key, ref, dir, ...(isolate && { isolate }) });
   }
+  const paths = new Map(listed.map(({ key, path }) => [key, path]));
   const load = await loader(toLoad);
   if (!load.ok)
     return {

@@ -35,7 +35,9 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
     Object.fromEntries(
       Object.entries(c ?? {}).map(([name, value]) => [
         name,
-        typeof value === 'string' ? { handler: handler(value) } : { values: value },
+        typeof value === 'string'
+          ? { handler: handler(value), timeoutMs: DEFAULTS.completionTimeoutMs }
+          : { values: value },
       ]),
     );
   const resources = m.resources.map((r) => ({
@@ -53,7 +55,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
           ? { kind: 'blob' as const, blob: r.blob.replace(/\s+/g, '') }
           : r.file !== undefined
             ? { kind: 'file' as const, file: resolve(dir, r.file) }
-            : { kind: 'handler' as const, handler: handler(r.handler!) },
+            : { kind: 'handler' as const, handler: handler(r.handler!), timeoutMs: DEFAULTS.timeoutMs },
   }));
   const resourceTemplates = m.resourceTemplates.map((t) => ({
     uriTemplate: t.uriTemplate,
@@ -62,6 +64,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
     scopes: resolveScopes(t.scopes),
     handler: handler(t.handler),
     complete: complete(t.complete),
+    timeoutMs: DEFAULTS.timeoutMs,
   }));
   const prompts = m.prompts.map((p) => ({
     name: p.name,

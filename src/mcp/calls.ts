@@ -54,7 +54,30 @@ export class CallFailed extends Error {
 
 export type CallOutcome = { readonly value: unknown } | { readonly inputRequired: InputRequiredResult };
 
-/** Runs `runner` for the request `ctx`; a handler's throw becomes `CallFailed`. */
+/**
+ * What a failed call of `what` (`tool NAME`, `prompt NAME`, `resource URI`) threw, as a
+ * `CallFailed`: anything else (a result the item cannot convert, say) becomes reason
+ * 'error'. Logged here, once, with its stack, when it is the handler's error; a timeout
+ * or a cancellation is no fault of the handler's code. A ProtocolError (a client
+ * capability missing) is rethrown untouched: it is a JSON-RPC error, not the item's
+ * failure. Each kind then turns the `CallFailed` into its own answer.
+ */
+export function callFailure(error: unknown, what: string, log: Logger): CallFailed {
+  if (error instanceof ProtocolError) throw error;
+  const failure = error instanceof CallFailed ? error : new CallFailed('error', messageOf(error), { cause: error });
+  if (failure.reason === 'error') log.error(`${what} failed: ${describe(failure.cause ?? failure)}`);
+  return failure;
+}
+
+/** An error with its stack, for the log. */
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** What prepared items need from the runtime. */
 export interface PrepareEnv {
   readonly schemas: LoadedManifest['schemas'];
@@ -65,6 +88,10 @@ export interface PrepareEnv {
   readonly observer?: Observer;
 }
 
+/**
+ * Runs `runner` for the request `ctx`, aborting it after `timeoutMs` (the only place a
+ * timeout is applied); a handler's throw becomes `CallFailed`.
+ */
 export async function callHandler(
   runner: HandlerRunner,
   args: readonly unknown[],
@@ -106,7 +133,7 @@ export async function callHandler(
     if (error instanceof ProtocolError) throw error;
     if (timedOut()) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
     if (ctx.mcpReq.signal.aborted) throw new CallFailed('cancelled', `${name} was cancelled`);
-    throw new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
+    throw new CallFailed('error', messageOf(error), { cause: error });
   } finally {
     dispose();
   }

@@ -54,7 +54,7 @@ export function installCompletion(server: McpServer, current: () => Completions,
       [argument.value, context ?? {}],
       ctx as ServerContext,
       `completion of ${argument.name}`,
-      5_000,
+      source.timeoutMs,
       env,
     );
     const values =

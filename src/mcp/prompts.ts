@@ -13,9 +13,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedPrompt } from '../manifest.js';
-import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
+import { callFailure, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
-import { describe } from './tools.js';
 
 export interface PreparedPrompt extends PreparedItem {
   get(args: Record<string, string>, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult>;
@@ -74,15 +73,8 @@ export function preparePrompt(
       const outcome = await callHandler(runner!, [args], ctx, prompt.name, prompt.timeoutMs, env);
       return 'inputRequired' in outcome ? outcome.inputRequired : toGetPromptResult(outcome.value, prompt.description);
     } catch (error) {
-      if (error instanceof ProtocolError) throw error;
-      if (!(error instanceof CallFailed) || error.reason === 'error')
-        log.error(
-          `prompt ${prompt.name} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`,
-        );
-      throw new ProtocolError(
-        ProtocolErrorCode.InternalError,
-        `The ${prompt.name} prompt failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const failure = callFailure(error, `prompt ${prompt.name}`, log);
+      throw new ProtocolError(ProtocolErrorCode.InternalError, `The ${prompt.name} prompt failed: ${failure.message}`);
     }
   };
   return {

@@ -18,10 +18,9 @@ import {
 import { isInside } from '../handlers/modules.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
-import { DEFAULTS, type ResolvedResource, type ResolvedResourceTemplate } from '../manifest.js';
-import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
+import type { ResolvedResource, ResolvedResourceTemplate } from '../manifest.js';
+import { callFailure, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
-import { describe } from './tools.js';
 
 type ReadOutcome = ReadResourceResult | InputRequiredResult;
 
@@ -75,7 +74,13 @@ export function prepareResource(
         };
       }
       case 'handler':
-        return readWith(runner!, [uri.href], ctx, uri, mimeType, resource.name, env);
+        return readWith(
+          runner!,
+          [uri.href],
+          ctx,
+          { uri, mimeType, name: resource.name, timeoutMs: source.timeoutMs },
+          env,
+        );
     }
   };
   return {
@@ -98,7 +103,13 @@ export function prepareTemplate(
   env: PrepareEnv,
 ): PreparedTemplate {
   const read = (uri: URL, variables: Record<string, string | string[]>, ctx: ServerContext) =>
-    readWith(runner, [uri.href, variables], ctx, uri, template.mimeType, template.name, env);
+    readWith(
+      runner,
+      [uri.href, variables],
+      ctx,
+      { uri, mimeType: template.mimeType, name: template.name, timeoutMs: template.timeoutMs },
+      env,
+    );
   return {
     id: `template:${template.name}`,
     signature: JSON.stringify(template),
@@ -116,29 +127,28 @@ export function prepareTemplate(
   };
 }
 
+/** What a handler read is about: the URI read, its item's MIME type, name and timeout. */
+interface HandlerRead {
+  readonly uri: URL;
+  readonly mimeType: string | undefined;
+  readonly name: string;
+  readonly timeoutMs: number;
+}
+
 async function readWith(
   runner: HandlerRunner,
   args: unknown[],
   ctx: ServerContext,
-  uri: URL,
-  mimeType: string | undefined,
-  name: string,
+  read: HandlerRead,
   env: PrepareEnv,
 ): Promise<ReadOutcome> {
-  const { log } = env;
+  const { uri } = read;
   try {
-    const outcome = await callHandler(runner, args, ctx, name, DEFAULTS.timeoutMs, env);
-    return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, mimeType);
+    const outcome = await callHandler(runner, args, ctx, read.name, read.timeoutMs, env);
+    return 'inputRequired' in outcome ? outcome.inputRequired : toReadResourceResult(outcome.value, uri, read.mimeType);
   } catch (error) {
-    if (error instanceof ProtocolError) throw error;
-    if (!(error instanceof CallFailed) || error.reason === 'error')
-      log.error(
-        `resource ${uri.href} failed: ${describe(error instanceof CallFailed ? (error.cause ?? error) : error)}`,
-      );
-    throw new ProtocolError(
-      ProtocolErrorCode.InternalError,
-      `Reading ${uri.href} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const failure = callFailure(error, `resource ${uri.href}`, env.log);
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri.href} failed: ${failure.message}`);
   }
 }
 

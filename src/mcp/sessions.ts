@@ -17,8 +17,9 @@ import {
 } from '@modelcontextprotocol/server';
 import { authOf } from '../auth/auth-info.js';
 import type { Logger } from '../log.js';
+import type { McpBlueprint } from './blueprint.js';
 import { createEventStore } from './event-store.js';
-import { createLiveServer, type LiveServer, type McpBlueprint } from './server.js';
+import { createLiveServer, type LiveServer } from './servers.js';
 
 export interface SessionOptions {
   readonly maxSessions: number;

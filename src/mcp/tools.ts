@@ -4,7 +4,6 @@ import {
   fromJsonSchema,
   type InputRequiredResult,
   isCallToolResult,
-  ProtocolError,
   type ServerContext,
   type ToolAnnotations,
 } from '@modelcontextprotocol/server';
@@ -12,7 +11,7 @@ import { authOf } from '../auth/auth-info.js';
 import { callerFields } from '../auth/claims.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { ResolvedTool } from '../manifest.js';
-import { CallFailed, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
+import { callFailure, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {
@@ -57,13 +56,8 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
         audit('inputRequired' in outcome ? 'input_required' : 'ok');
         return result;
       } catch (error) {
-        // Protocol-level refusals (a client capability missing) are JSON-RPC errors, not tool errors.
-        if (error instanceof ProtocolError) throw error;
-        const failure =
-          error instanceof CallFailed
-            ? error
-            : new CallFailed('error', error instanceof Error ? error.message : String(error), { cause: error });
-        if (failure.reason === 'error') log.error(`tool ${tool.name} failed: ${describe(failure.cause ?? failure)}`);
+        // A tool's failure is a result the model can read (isError), not a JSON-RPC error.
+        const failure = callFailure(error, `tool ${tool.name}`, log);
         audit(failure.reason);
         return { content: [{ type: 'text', text: failure.message }], isError: true };
       }
@@ -88,8 +82,4 @@ export function toCallToolResult(value: unknown): CallToolResult {
   const structured =
     typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text }], ...structured };
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

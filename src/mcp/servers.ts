@@ -1,104 +1,14 @@
 /**
- * Builds the SDK server from a loaded manifest. Everything derivable (validators,
- * definitions, scope checks) is prepared once per load; the factory the SDK calls per
- * request only registers the prepared items.
+ * The servers built from a blueprint: a fresh one per request for the SDK's stateless
+ * serving (with only the item a request names, when it names one), and a long-lived
+ * one per 2025-11-25 session whose items follow reloads.
  */
-import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
-import type { LoadedManifest } from '../config/index.js';
-import type { HandlerRunner } from '../handlers/runner.js';
+import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
-import type { Observer } from '../observe.js';
-import { type PrepareEnv, verifyRoundState } from './calls.js';
-import { type Completions, installCompletion } from './completion.js';
+import type { McpBlueprint } from './blueprint.js';
+import { installCompletion } from './completion.js';
 import type { PreparedItem } from './item.js';
-import { type ListKey, paginateLists } from './pages.js';
-import { preparePrompt } from './prompts.js';
-import { prepareResource, prepareTemplate } from './resources.js';
-import { prepareTool } from './tools.js';
-
-/** Everything a server instance needs, prepared once per manifest load. */
-export interface McpBlueprint {
-  readonly info: { name: string; version: string; title?: string };
-  readonly options: {
-    instructions?: string;
-    jsonSchemaValidator: LoadedManifest['schemas'];
-    requestState: { verify: (state: string, ctx: ServerContext) => Promise<unknown> };
-    capabilities: { logging: Record<string, never>; resources?: { subscribe: boolean; listChanged: boolean } };
-  };
-  /** By id, in manifest order: tools, resources, templates, prompts. */
-  readonly items: ReadonlyMap<string, PreparedItem>;
-  readonly completions: Completions;
-  readonly env: PrepareEnv;
-  /** Items per page of tools/list, resources/list, resources/templates/list, prompts/list. */
-  readonly pageSize: number;
-  readonly listSizes: Readonly<Record<ListKey, number>>;
-}
-
-/** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
-export function prepareMcp(
-  loaded: LoadedManifest,
-  log: Logger,
-  resourceUpdated: (uri: string) => void,
-  observer?: Observer,
-): McpBlueprint {
-  const { manifest, handlers, schemas } = loaded;
-  const env: PrepareEnv = { schemas, log, resourceUpdated, ...(observer && { observer }) };
-  const runner = (key: string): HandlerRunner => handlers.get(key)!;
-  const items: PreparedItem[] = [
-    ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),
-    ...manifest.resources.map((r, i) => prepareResource(r, handlers.get(`resources[${i}].handler`), env, manifest.dir)),
-    ...manifest.resourceTemplates.map((t, i) => prepareTemplate(t, runner(`resourceTemplates[${i}].handler`), env)),
-    ...manifest.prompts.map((p, i) => preparePrompt(p, handlers.get(`prompts[${i}].handler`), env)),
-  ];
-  const hasResources = manifest.resources.length + manifest.resourceTemplates.length > 0;
-  const completionRunners = (section: string, i: number, complete: object) =>
-    new Map(
-      Object.keys(complete).flatMap((name) => {
-        const found = handlers.get(`${section}[${i}].complete.${name}`);
-        return found ? [[name, found] as const] : [];
-      }),
-    );
-  const byRef = new Map([
-    ...manifest.resourceTemplates.map(
-      (t, i) =>
-        [
-          `template:${t.uriTemplate}`,
-          { scopes: t.scopes, complete: t.complete, runners: completionRunners('resourceTemplates', i, t.complete) },
-        ] as const,
-    ),
-    ...manifest.prompts.map(
-      (p, i) =>
-        [
-          `prompt:${p.name}`,
-          { scopes: p.scopes, complete: p.complete, runners: completionRunners('prompts', i, p.complete) },
-        ] as const,
-    ),
-  ]);
-  return {
-    info: {
-      name: manifest.server.name,
-      version: manifest.server.version,
-      ...(manifest.server.title !== undefined && { title: manifest.server.title }),
-    },
-    options: {
-      ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
-      jsonSchemaValidator: schemas,
-      requestState: { verify: verifyRoundState },
-      // Handlers may log (ctx.log); clients choose the level. Resources can be subscribed to.
-      capabilities: { logging: {}, ...(hasResources && { resources: { subscribe: true, listChanged: true } }) },
-    },
-    items: new Map(items.map((item) => [item.id, item])),
-    completions: { byRef },
-    env,
-    pageSize: manifest.server.pageSize,
-    listSizes: {
-      tools: manifest.tools.length,
-      resources: manifest.resources.length,
-      resourceTemplates: manifest.resourceTemplates.length,
-      prompts: manifest.prompts.length,
-    },
-  };
-}
+import { paginateLists } from './pages.js';
 
 /**
  * For the SDK's per-request serving: a fresh server with the prepared items. `only`
@@ -200,6 +110,7 @@ export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer
   };
 }
 
+/** Answers resources/subscribe and resources/unsubscribe, telling `record` which URI and whether it is now subscribed. */
 function acceptSubscriptions(server: McpServer, record: (uri: string, subscribed: boolean) => void): void {
   server.server.setRequestHandler('resources/subscribe', (request) => {
     record(request.params.uri, true);
