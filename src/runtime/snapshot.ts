@@ -49,6 +49,9 @@ export interface Snapshot {
   readonly blueprint: McpBlueprint;
   /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** `http.metrics` and `http.accessLog`, for the HTTP layer. */
+  readonly metrics: boolean;
+  readonly accessLog: boolean;
 }
 
 /** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
@@ -150,6 +153,8 @@ export async function buildSnapshot(
     mcp,
     blueprint,
     rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
+    metrics: manifest.http.metrics,
+    accessLog: manifest.http.accessLog,
   };
 }
 
