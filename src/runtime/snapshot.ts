@@ -45,6 +45,9 @@ export interface Snapshot {
   readonly blueprint: McpBlueprint;
   /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** `http.metrics` and `http.accessLog`, for the HTTP layer. */
+  readonly metrics: boolean;
+  readonly accessLog: boolean;
 }
 
 /** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
@@ -112,6 +115,8 @@ export async function buildSnapshot(
     mcp: endpoint.mcp,
     blueprint,
     rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
+    metrics: manifest.http.metrics,
+    accessLog: manifest.http.accessLog,
   };
 }
 
