@@ -3,7 +3,7 @@
  * then the paths that need no snapshot (readiness), then Host, the public paths
  * (health, metrics, metadata, the dev authorization server), and last the MCP endpoint:
  * Origin, method, body size, the bearer gate and rate limit, the JSON body, the SDK.
- * http/ is the only code that chooses statuses; read-body.ts only relays the SDK's.
+ * http/ is the only code that chooses statuses; mcp/node-adapter.ts only relays the SDK's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType } from '@modelcontextprotocol/server';
