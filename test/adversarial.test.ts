@@ -29,7 +29,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import { type Authority, type MintOptions, startAuthority } from './support/authority.js';
+import { type Authority, startAuthority } from './support/authority.js';
 import {
   fromFetch,
   post,
@@ -47,6 +47,20 @@ import {
   serveManifest,
   type TestServer,
 } from './support/server.js';
+import {
+  acceptedClaims,
+  BAD_SIG,
+  bearerAuth,
+  bearerChallenge,
+  createTokenLedger,
+  EXP_BEFORE_IAT,
+  ISSUED_IN_FUTURE,
+  MALFORMED,
+  mustBeString,
+  NO_KEY,
+  nowSec,
+  WRONG_AUD,
+} from './support/tokens.js';
 
 // ---------------------------------------------------------------------------------
 // Servers and helpers
@@ -109,8 +123,11 @@ let decoy: { url: string; readonly hits: string[]; close(): Promise<void> };
 /** The attacker's signing key and its public JWK. */
 let attacker: { privateKey: CryptoKey; jwk: JWK };
 
-/** Every token sent to a server: none may appear in any log line. */
-const tokens = new Set<string>();
+/**
+ * Every token sent to a server (none may appear in any log line), and how they are made:
+ * a fresh `jti` keeps every minted token distinct for the log check.
+ */
+const { mint, remember, tokens } = createTokenLedger(() => authority, { jtiPrefix: 'adv' });
 /** Log lines of servers that run in another process. */
 
 before(async () => {
@@ -154,27 +171,10 @@ async function startDecoy(jwk: JWK): Promise<typeof decoy> {
   };
 }
 
-function remember(token: string): string {
-  tokens.add(token);
-  return token;
-}
-let minted = 0;
-/** A token from the authority; a fresh `jti` keeps every token distinct for the log check. */
-async function mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string> {
-  return remember(await authority.mint({ jti: `adv-${++minted}`, ...claims }, options));
-}
-const nowSec = () => Math.floor(Date.now() / 1000);
 /** Claims that `server` would accept, for tokens built by hand. */
-const goodClaims = (): JWTPayload => ({
-  iss: authority.issuer,
-  aud: server.url,
-  sub: 'mallory',
-  exp: nowSec() + 300,
-  scope: 'todo:read todo:write',
-});
+const goodClaims = (): JWTPayload => acceptedClaims(authority.issuer, server.url, 'todo:read todo:write');
 /** A valid token for `server` with both fixture scopes. */
 const validToken = () => mint({ aud: server.url, scope: 'todo:read todo:write' });
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** The JSON-RPC messages of a reply, and its one message. */
 const messages = (reply: Reply): Rpc[] => rpcMessages(reply.text);
@@ -209,7 +209,7 @@ const modernHeaders = (name: string) => ({
 
 /** A 2025-11-25-shaped POST (no session) with a valid token unless `headers` says otherwise. */
 async function send(body: unknown, headers: Record<string, string> = {}, s: TestServer = server): Promise<Reply> {
-  return fromFetch(await post(s.url, body, { headers: { ...bearer(await validToken()), ...headers } }));
+  return fromFetch(await post(s.url, body, { headers: { ...bearerAuth(await validToken()), ...headers } }));
 }
 /** The raw JSON text of a tools/call whose `arguments` are given as JSON text. */
 const rawCall = (name: string, argumentsJson: string, meta = false) =>
@@ -219,7 +219,7 @@ const rawCall = (name: string, argumentsJson: string, meta = false) =>
 async function stillServing(s: TestServer = server): Promise<void> {
   const token = await mint({ aud: s.url, scope: 'todo:read' });
   const reply = await fromFetch(
-    await post(s.url, toolCall('echo', { text: 'still here' }), { headers: bearer(token) }),
+    await post(s.url, toolCall('echo', { text: 'still here' }), { headers: bearerAuth(token) }),
   );
   assert.equal(reply.status, 200, `follow-up call: ${reply.text.slice(0, 500)}`);
   assert.deepEqual(rpc(reply).result?.content, [{ type: 'text', text: 'echo: still here' }]);
@@ -239,11 +239,6 @@ interface Row {
   /** Set when the server's answer is wrong: the reason, and what it should be. */
   todo?: string;
 }
-
-const WRONG_AUD = 'The token was not issued for this resource (audience mismatch)';
-const BAD_SIG = 'The token signature is invalid';
-const NO_KEY = 'The token is not signed by a key of the authorization server';
-const MALFORMED = 'The access token is malformed or not a signed JWT';
 
 /** 401 with `error="invalid_token"` and exactly `description`, in the header and the JSON body. */
 const invalidToken = (description: string) => (reply: Reply) => {
@@ -271,21 +266,24 @@ const TOKEN_ROWS: Row[] = [
   {
     name: "jku header pointing at the attacker's JWKS (signed with the attacker's key, its kid)",
     send: async () =>
-      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jku: `${decoy.url}/jwks.json` }))),
+      send(
+        toolCall('echo', { text: 'hi' }),
+        bearerAuth(await forge({ kid: 'attacker-1', jku: `${decoy.url}/jwks.json` })),
+      ),
     status: 401,
     check: notFetched(NO_KEY),
   },
   {
     name: "jku header with the authority's kid (signed with the attacker's key)",
     send: async () =>
-      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', jku: `${decoy.url}/jwks.json` }))),
+      send(toolCall('echo', { text: 'hi' }), bearerAuth(await forge({ kid: 'rsa-1', jku: `${decoy.url}/jwks.json` }))),
     status: 401,
     check: notFetched(BAD_SIG),
   },
   {
     name: "x5u header pointing at the attacker's server",
     send: async () =>
-      send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'rsa-1', x5u: `${decoy.url}/cert.pem` }))),
+      send(toolCall('echo', { text: 'hi' }), bearerAuth(await forge({ kid: 'rsa-1', x5u: `${decoy.url}/cert.pem` }))),
     status: 401,
     check: notFetched(BAD_SIG),
   },
@@ -293,7 +291,7 @@ const TOKEN_ROWS: Row[] = [
     name: "embedded jwk header holding the attacker's public key (no kid)",
     send: async () => {
       const { kid: _kid, use: _use, ...jwk } = attacker.jwk;
-      return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ jwk })));
+      return send(toolCall('echo', { text: 'hi' }), bearerAuth(await forge({ jwk })));
     },
     status: 401,
     check: notFetched(BAD_SIG),
@@ -302,7 +300,7 @@ const TOKEN_ROWS: Row[] = [
     name: "embedded jwk header with the attacker's kid",
     send: async () => {
       const { use: _use, ...jwk } = attacker.jwk;
-      return send(toolCall('echo', { text: 'hi' }), bearer(await forge({ kid: 'attacker-1', jwk })));
+      return send(toolCall('echo', { text: 'hi' }), bearerAuth(await forge({ kid: 'attacker-1', jwk })));
     },
     status: 401,
     check: notFetched(NO_KEY),
@@ -316,7 +314,7 @@ const TOKEN_ROWS: Row[] = [
         .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', typ: 'at+jwt', kid: 'rsa-1' })
         .encrypt(key);
       assert.equal(jwe.split('.').length, 5);
-      return send(toolCall('echo', { text: 'hi' }), bearer(remember(jwe)));
+      return send(toolCall('echo', { text: 'hi' }), bearerAuth(remember(jwe)));
     },
     status: 401,
     check: invalidToken(MALFORMED),
@@ -327,7 +325,7 @@ const TOKEN_ROWS: Row[] = [
     send: async () =>
       send(
         toolCall('echo', { text: 'hi' }),
-        bearer(remember(`${'A'.repeat(20 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`)),
+        bearerAuth(remember(`${'A'.repeat(20 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`)),
       ),
     status: 431,
   },
@@ -340,7 +338,7 @@ const TOKEN_ROWS: Row[] = [
         { key: foreign.privateKey },
       );
       assert.ok(token.length > 10 * 1024 && token.length < 14 * 1024, `${token.length} characters`);
-      return send(toolCall('echo', { text: 'hi' }), bearer(token));
+      return send(toolCall('echo', { text: 'hi' }), bearerAuth(token));
     },
     status: 401,
     check: invalidToken(BAD_SIG),
@@ -350,7 +348,7 @@ const TOKEN_ROWS: Row[] = [
     send: async () =>
       send(
         toolCall('echo', { text: 'hi' }),
-        bearer(
+        bearerAuth(
           await mint(
             { aud: 'test-client', azp: 'test-client', nonce: 'n-0S6_WzA2Mj', auth_time: nowSec() - 5 },
             { typ: 'JWT' },
@@ -366,10 +364,10 @@ const TOKEN_ROWS: Row[] = [
       const token = await mint({ aud: other.url, scope: 'todo:read' });
       // Control: the same token is good where it belongs.
       const there = await fromFetch(
-        await post(other.url, toolCall('echo', { text: 'hi' }), { headers: bearer(token) }),
+        await post(other.url, toolCall('echo', { text: 'hi' }), { headers: bearerAuth(token) }),
       );
       assert.equal(there.status, 200, there.text);
-      return send(toolCall('echo', { text: 'hi' }), bearer(token));
+      return send(toolCall('echo', { text: 'hi' }), bearerAuth(token));
     },
     status: 401,
     check: invalidToken(WRONG_AUD),
@@ -378,7 +376,6 @@ const TOKEN_ROWS: Row[] = [
 
 /** A token for `server` whose claims are valid but for `claims`, over the authority's defaults. */
 const claimsToken = (claims: Record<string, unknown>) => mint({ aud: server.url, scope: 'todo:read', ...claims });
-const mustBeString = (claim: string) => `The token's ${claim} claim must be a non-empty string`;
 
 /** RFC 7519 section 4.1, RFC 9068 section 2.2: claims typed, times in order; what reaches a handler is what the types promise. */
 const CLAIM_ROWS: Row[] = [
@@ -407,12 +404,12 @@ const CLAIM_ROWS: Row[] = [
       [
         'iat ten years in the future, exp in ten minutes',
         { iat: nowSec() + 10 * 365 * 86_400, exp: nowSec() + 600 },
-        'The token was issued in the future (iat)',
+        ISSUED_IN_FUTURE,
       ],
       [
         'exp before iat (both within the clock tolerance of now)',
         { iat: nowSec() + 20, exp: nowSec() + 10 },
-        'The token expires before it was issued (exp is not after iat)',
+        EXP_BEFORE_IAT,
       ],
     ] as const
   ).map(
@@ -420,7 +417,7 @@ const CLAIM_ROWS: Row[] = [
       name: `${what} → invalid_token naming it`,
       send: async () => {
         const before = recordedCalls().length;
-        const reply = await send(toolCall('whoami'), bearer(await claimsToken(claims)));
+        const reply = await send(toolCall('whoami'), bearerAuth(await claimsToken(claims)));
         assert.equal(recordedCalls().length, before, 'the handler ran');
         return reply;
       },
@@ -431,7 +428,7 @@ const CLAIM_ROWS: Row[] = [
   {
     name: 'client credentials (no sub, client_id): accepted; the handler sees the client and no subject',
     send: async () =>
-      send(toolCall('whoami'), bearer(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
+      send(toolCall('whoami'), bearerAuth(await claimsToken({ sub: undefined, client_id: 'billing-service' }))),
     status: 200,
     check: (r) => {
       const auth = rpc(r).result?.structuredContent;
@@ -501,7 +498,7 @@ const HTTP_ROWS: Row[] = [
       const token = await mint({ aud: server.url, scope: 'todo:read' });
       const reply = await send(
         [toolCall('echo', { text: 'a' }, 1), toolCall('write', { title: 'smuggled' }, 2)],
-        bearer(token),
+        bearerAuth(token),
       );
       assert.equal(recordedCalls().length, before, 'a call of the batch ran');
       return reply;
@@ -720,7 +717,7 @@ for (const [title, rows] of [
 /** Opens a 2025-11-25 session with `token` and returns its id. */
 async function openSession(token: string): Promise<{ id: string; close(): Promise<void> }> {
   const client = new LegacyClient({ name: 'adversary', version: '1.0.0' });
-  const transport = new LegacyTransport(new URL(server.url), { requestInit: { headers: bearer(token) } });
+  const transport = new LegacyTransport(new URL(server.url), { requestInit: { headers: bearerAuth(token) } });
   await client.connect(transport);
   return { id: transport.sessionId!, close: () => client.close() };
 }
@@ -738,7 +735,7 @@ const listenHeaders = { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'subscript
 async function sendListen(uris: string[], token: string): Promise<Reply> {
   const controller = new AbortController();
   const response = await post(server.url, listen(uris), {
-    headers: { ...bearer(token), ...listenHeaders },
+    headers: { ...bearerAuth(token), ...listenHeaders },
     signal: controller.signal,
   });
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return fromFetch(response);
@@ -758,7 +755,11 @@ const insufficientScope =
   (reply: Reply) => {
     assert.equal(
       reply.header('www-authenticate'),
-      `Bearer error="insufficient_scope", error_description="${description}", scope="${scope}", resource_metadata="${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp"`,
+      bearerChallenge(server.url, [
+        ['error', 'insufficient_scope'],
+        ['error_description', description],
+        ['scope', scope],
+      ]),
     );
     assert.deepEqual(JSON.parse(reply.text), { error: 'insufficient_scope', error_description: description });
   };
@@ -772,7 +773,7 @@ describe('adversarial: subscriptions', () => {
     try {
       const reply = await fromFetch(
         await post(server.url, subscribe('admin://audit-log'), {
-          headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
+          headers: { ...bearerAuth(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
         }),
       );
       assert.equal(reply.status, 403, reply.text);
@@ -780,7 +781,7 @@ describe('adversarial: subscriptions', () => {
       // A resource without scopes may be subscribed to on the same session.
       const open = await fromFetch(
         await post(server.url, subscribe('docs://changelog'), {
-          headers: { ...bearer(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
+          headers: { ...bearerAuth(await readOnly()), 'Mcp-Session-Id': session.id, 'MCP-Protocol-Version': LEGACY },
         }),
       );
       assert.equal(open.status, 200, open.text);
@@ -791,13 +792,13 @@ describe('adversarial: subscriptions', () => {
 
   test("2025-11-25 without a session, and a URI only a template matches: 403 naming the template's scope", async () => {
     const direct = await send(subscribe('admin://audit-log'), {
-      ...bearer(await readOnly()),
+      ...bearerAuth(await readOnly()),
       'MCP-Protocol-Version': LEGACY,
     });
     assert.equal(direct.status, 403, direct.text);
     insufficientScope(AUDIT_LOG)(direct);
     const templated = await send(subscribe('admin://users/42'), {
-      ...bearer(await readOnly()),
+      ...bearerAuth(await readOnly()),
       'MCP-Protocol-Version': LEGACY,
     });
     assert.equal(templated.status, 403, templated.text);
@@ -813,7 +814,7 @@ describe('adversarial: subscriptions', () => {
   test("with the resource's scope, subscribing works in both revisions", async () => {
     const admin = await mint({ aud: server.url, scope: 'todo:read todo:admin' });
     assert.equal(
-      (await send(subscribe('admin://audit-log'), { ...bearer(admin), 'MCP-Protocol-Version': LEGACY })).status,
+      (await send(subscribe('admin://audit-log'), { ...bearerAuth(admin), 'MCP-Protocol-Version': LEGACY })).status,
       200,
     );
     const listened = await sendListen(['admin://audit-log'], admin);
@@ -837,7 +838,7 @@ describe('adversarial: requestState', () => {
       params: { name: 'survey', arguments: {}, _meta: ELICIT_META, ...extra },
     };
     return rpc(
-      await fromFetch(await post(server.url, body, { headers: { ...bearer(token), ...modernHeaders('survey') } })),
+      await fromFetch(await post(server.url, body, { headers: { ...bearerAuth(token), ...modernHeaders('survey') } })),
     );
   }
   const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
@@ -1129,7 +1130,7 @@ describe('adversarial: deeply nested arguments and the log', () => {
     let reply: Reply | undefined;
     const lines = await logged(
       isolated,
-      async () => void (reply = await send(rawCall('deep', `{"d":${nested(10_000)}}`), bearer(token), isolated)),
+      async () => void (reply = await send(rawCall('deep', `{"d":${nested(10_000)}}`), bearerAuth(token), isolated)),
     );
     assert.equal(reply!.status, 200);
     const result = rpc(reply!).result;
@@ -1147,7 +1148,7 @@ describe('adversarial: deeply nested arguments and the log', () => {
 
   test('arguments nested 1,000 levels for an isolation: worker tool → handled', async () => {
     const token = await mint({ aud: isolated.url, scope: 'todo:read' });
-    const reply = await send(rawCall('deep', `{"d":${nested(1_000)}}`), bearer(token), isolated);
+    const reply = await send(rawCall('deep', `{"d":${nested(1_000)}}`), bearerAuth(token), isolated);
     assert.equal(rpc(reply).result?.isError, undefined, reply.text.slice(0, 300));
   });
 

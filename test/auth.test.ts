@@ -33,6 +33,24 @@ import {
 import { type Authority, type MintOptions, startAuthority } from './support/authority.js';
 import { fromFetch, post, type Reply, type Rpc, recordedCalls, rpcMessages, toolCall } from './support/clients.js';
 import { FIXTURE_TOOLS, protectedManifest, serveManifest, type TestServer } from './support/server.js';
+import {
+  acceptedClaims,
+  BAD_ALG,
+  BAD_SIG,
+  b64url,
+  bearerAuth,
+  bearerChallenge,
+  createTokenLedger,
+  EXPIRED,
+  MALFORMED,
+  metadataUrlOf,
+  NO_EXP,
+  NO_KEY,
+  NOT_YET,
+  nowSec,
+  WRONG_AUD,
+  WRONG_ISS,
+} from './support/tokens.js';
 
 // ---------------------------------------------------------------------------------
 // Shared state and helpers
@@ -43,8 +61,8 @@ let authority: Authority;
 let server: TestServer;
 /** Every server started here, closed or not: their logs are checked at the end. */
 const servers: TestServer[] = [];
-/** Every token sent to a server: none may appear in any log line. */
-const tokens = new Set<string>();
+/** Every token sent to a server (none may appear in any log line), and how they are made. */
+const { mint, remember, tokens } = createTokenLedger(() => authority);
 
 const MAX_BODY = 2048;
 const MODERN = '2026-07-28';
@@ -77,35 +95,8 @@ async function start(manifest: Record<string, unknown>): Promise<TestServer> {
   return s;
 }
 
-/** A token from the authority, remembered for the log check. */
-async function mint(claims: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string> {
-  return remember(await authority.mint(claims, options));
-}
-function remember(token: string): string {
-  tokens.add(token);
-  return token;
-}
-
-const b64url = (value: unknown) =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-const nowSec = () => Math.floor(Date.now() / 1000);
 /** Claims that would be accepted, for hand-built tokens. */
-const goodClaims = (s: TestServer): JWTPayload => ({
-  iss: authority.issuer,
-  aud: s.url,
-  sub: 'mallory',
-  exp: nowSec() + 300,
-  scope: 'todo:read',
-});
-
-function metadataUrl(s: TestServer): string {
-  return `${new URL(s.url).origin}/.well-known/oauth-protected-resource/mcp`;
-}
-
-/** `Bearer a="1", b="2", resource_metadata="<server's PRM URL>"`: parameters in the order given. */
-function bearer(s: TestServer, params: [string, string][]): string {
-  return `Bearer ${[...params, ['resource_metadata', metadataUrl(s)]].map(([k, v]) => `${k}="${v}"`).join(', ')}`;
-}
+const goodClaims = (s: TestServer): JWTPayload => acceptedClaims(authority.issuer, s.url, 'todo:read');
 
 /** node:http with a flat raw header list (name, value, ...): sends duplicates and any Host as given. */
 function raw(url: string, options: { method?: string; headers: string[]; body?: string }): Promise<Reply> {
@@ -205,7 +196,6 @@ interface Row {
     | { status: 400 | 401; challenge: [string, string][]; body: { error: string; error_description: string } };
 }
 
-const bearerAuth = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** Sends `Authorization: Bearer <minted token>`. */
 const withToken =
   (claims: (s: TestServer) => JWTPayload & Record<string, unknown>, options?: MintOptions) => async (s: TestServer) =>
@@ -236,16 +226,6 @@ const invalidRequest = (description: string, quoted = description) => ({
   ] as [string, string][],
   body: { error: 'invalid_request', error_description: description },
 });
-
-const EXPIRED = 'The access token expired';
-const NO_EXP = 'The token has no expiry (exp)';
-const NOT_YET = 'The token is not valid yet (nbf)';
-const WRONG_ISS = 'The token was issued by another authorization server';
-const WRONG_AUD = 'The token was not issued for this resource (audience mismatch)';
-const BAD_ALG = 'The token is signed with an algorithm this server does not accept';
-const BAD_SIG = 'The token signature is invalid';
-const NO_KEY = 'The token is not signed by a key of the authorization server';
-const MALFORMED = 'The access token is malformed or not a signed JWT';
 
 const ROWS: Row[] = [
   // -- no bearer credentials: the bare challenge
@@ -468,7 +448,7 @@ describe('bearer token table', () => {
         assert.deepEqual(rpc(reply).result?.content, [{ type: 'text', text: 'echo: hi' }]);
         return;
       }
-      assert.equal(reply.header('www-authenticate'), bearer(server, expect.challenge));
+      assert.equal(reply.header('www-authenticate'), bearerChallenge(server.url, expect.challenge));
       assert.deepEqual(jsonBody(reply), expect.body);
       if (expect.body.error === 'unauthorized') assert.doesNotMatch(reply.header('www-authenticate')!, /error=/);
     });
@@ -608,7 +588,7 @@ describe('HTTP', () => {
     const reply = await callEcho(server, { Origin: 'http://localhost:3000' });
     assert.equal(reply.status, 401);
     expectCors(reply, 'http://localhost:3000');
-    assert.equal(reply.header('www-authenticate'), bearer(server, NO_CREDENTIALS.challenge));
+    assert.equal(reply.header('www-authenticate'), bearerChallenge(server.url, NO_CREDENTIALS.challenge));
   });
 
   test('CORS preflight OPTIONS /mcp without a token → 204', async () => {
@@ -708,8 +688,8 @@ describe('per-tool scopes (403 step-up)', () => {
     const header = reply.header('www-authenticate') ?? '';
     assert.match(header, /error="insufficient_scope"/);
     assert.ok(header.includes(`scope="${scope}"`), header);
-    assert.ok(header.includes(`resource_metadata="${metadataUrl(server)}"`), header);
-    assert.equal(header, bearer(server, insufficient(tool, scope)));
+    assert.ok(header.includes(`resource_metadata="${metadataUrlOf(server.url)}"`), header);
+    assert.equal(header, bearerChallenge(server.url, insufficient(tool, scope)));
     assert.equal(jsonBody(reply)['error'], 'insufficient_scope');
   };
 
@@ -855,7 +835,7 @@ describe('key rotation and JWKS outages', () => {
         bearerAuth(await mint({ aud: server.url, scope: 'todo:read' }, { kid: `rotated-${i}` })),
       );
       assert.equal(reply.status, 401);
-      assert.equal(reply.header('www-authenticate'), bearer(server, invalidToken(NO_KEY).challenge));
+      assert.equal(reply.header('www-authenticate'), bearerChallenge(server.url, invalidToken(NO_KEY).challenge));
     }
     assert.equal(authority.jwksRequests - before, 1);
   });
