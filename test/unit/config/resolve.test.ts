@@ -241,6 +241,7 @@ describe('resolveManifest: items', () => {
         source: {
           kind: 'handler',
           handler: { spec: './handlers/d.js#read', file: '/srv/app/handlers/d.js', exportName: 'read' },
+          timeoutMs: 30_000,
         },
       },
       {
@@ -271,7 +272,10 @@ describe('resolveManifest: items', () => {
       ],
       source: { kind: 'messages', messages: [{ role: 'user', text: '{{q}}' }] },
       complete: {
-        q: { handler: { spec: './handlers/c.js#q', file: '/srv/app/handlers/c.js', exportName: 'q' } },
+        q: {
+          handler: { spec: './handlers/c.js#q', file: '/srv/app/handlers/c.js', exportName: 'q' },
+          timeoutMs: 5_000,
+        },
       },
       timeoutMs: 30_000,
     });
