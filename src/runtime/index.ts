@@ -13,6 +13,7 @@ import { type LoadedManifest, type LoadOptions, loadManifest } from '../config/i
 import { formatError, McpOAuthError } from '../errors.js';
 import { createRequestListener, refusalReason, requestedCall } from '../http/listener.js';
 import { createLogger, type Logger } from '../log.js';
+import { resourceUrl } from '../manifest.js';
 import { createSessions } from '../mcp/sessions.js';
 import { createObserver, type RequestRecord } from '../observe.js';
 import {
@@ -23,7 +24,7 @@ import {
   listChanged,
   type ManifestChanges,
 } from './reload.js';
-import { buildSnapshot, resourceUrlFor, type SharedState, type Snapshot } from './snapshot.js';
+import { buildSnapshot, type SharedState, type Snapshot } from './snapshot.js';
 import type { FileWatcher } from './watch.js';
 
 /** The reconnection delay every SSE stream suggests to its client (SSE `retry`, SEP-1699). */
@@ -182,7 +183,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   const build = async (next: LoadedManifest) => {
     if (next.manifest.http.metrics) await observer.enableMetrics();
-    return buildSnapshot(next, resourceUrlFor(next, actualPort), log, shared);
+    return buildSnapshot(next, resourceUrl(next.manifest.http, actualPort), log, shared);
   };
   // Every version whose handlers are still loaded, so that close() can free them all.
   const generations = new Set<Generation>();
