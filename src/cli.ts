@@ -386,7 +386,9 @@ function synopsis(command: Command): string {
 async function serve(load: RuntimeOptions): Promise<number> {
   const log = createLogger();
   const { startRuntime } = await import('./runtime/index.js');
-  const runtime = await startRuntime({ ...load, log });
+  // While watching, a generated types file follows the manifest (the generator loads only then).
+  const onLoaded = load.watch ? (await import('./commands/types.js')).createTypesRefresh(log) : undefined;
+  const runtime = await startRuntime({ ...load, log, ...(onLoaded && { onLoaded }) });
   process.stdout.write(`${banner(runtime, load?.watch === true)}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

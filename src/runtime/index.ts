@@ -40,6 +40,12 @@ export interface RuntimeOptions extends LoadOptions {
    * Handlers then run in a worker thread that is replaced on each reload.
    */
   watch?: boolean;
+  /**
+   * Called with the manifest served: once serving has started, and after each
+   * successful reload (its line printed). A failure is logged as a warning; it stops
+   * nothing.
+   */
+  onLoaded?: (loaded: LoadedManifest) => void | Promise<void>;
 }
 
 export type ReloadResult =
@@ -194,6 +200,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   current = generation(await build(loaded));
   const keys = await prefetchKeys(current.snapshot);
+  const onLoaded = guardHook(options.onLoaded, log);
 
   let watcher: FileWatcher | undefined;
   // The files the watcher follows, and which handler each belongs to (the serving version's).
@@ -254,7 +261,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await follow(next.loaded);
     log.info(describeReload(changes, code, shown, ms));
     for (const warning of next.loaded.warnings) log.warn(warning);
-    void updateTypes(next.loaded, log);
+    void onLoaded(next.loaded);
     void prefetchKeys(next).then(
       (result) => result && 'error' in result && log.warn(`${result.error}: requests get 503 until they can`),
     );
@@ -294,8 +301,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const { watchFiles } = await import('./watch.js');
     watcher = watchFiles([], (changed) => void reload(changed));
     await follow(loaded);
-    await updateTypes(loaded, log);
   }
+  await onLoaded(loaded);
 
   const drainMs = options.drainMs ?? 10_000;
   return {
@@ -367,15 +374,15 @@ async function prefetchKeys(snapshot: Snapshot): Promise<Runtime['keys']> {
   );
 }
 
-/** Keeps a generated `mcp-oauth.types.ts` in step with the manifest while watching (the generator loads only then). */
-async function updateTypes(loaded: LoadedManifest, log: Logger): Promise<void> {
-  try {
-    const { refreshTypes } = await import('../commands/types.js');
-    const file = refreshTypes(loaded.manifest);
-    if (file) log.info(`types: ${relative(process.cwd(), file)} regenerated`);
-  } catch (error) {
-    log.warn(`types: could not regenerate (${(error as Error).message})`);
-  }
+/** The hook, awaited, with a failure logged instead of thrown: the version it was told of serves all the same. */
+function guardHook(hook: RuntimeOptions['onLoaded'], log: Logger): (loaded: LoadedManifest) => Promise<void> {
+  return async (loaded) => {
+    try {
+      await hook?.(loaded);
+    } catch (error) {
+      log.warn(`onLoaded failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
 }
 
 /** What --watch follows for one version, and which handler each file belongs to. */
