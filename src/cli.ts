@@ -12,14 +12,12 @@ import type { WrittenTypes } from './commands/types.js';
 import type { LoadedManifest, LoadOptions } from './config/index.js';
 import { formatError, McpOAuthError, type Problem } from './errors.js';
 import { createLogger } from './log.js';
-import type { ResolvedManifest } from './manifest.js';
+import { type ResolvedManifest, resourceUrl } from './manifest.js';
 import type { Runtime, RuntimeOptions } from './runtime/index.js';
 
 // Each command imports what it needs when it runs: --help, init and doctor do not pay
 // for loading the MCP SDK, and serve does not load the code generators.
 const loadManifest = async (options: LoadOptions) => (await import('./config/index.js')).loadManifest(options);
-const resourceUrlFor = async (loaded: LoadedManifest, port: number) =>
-  (await import('./runtime/snapshot.js')).resourceUrlFor(loaded, port);
 
 interface Flag {
   readonly short?: string;
@@ -388,7 +386,9 @@ function synopsis(command: Command): string {
 async function serve(load: RuntimeOptions): Promise<number> {
   const log = createLogger();
   const { startRuntime } = await import('./runtime/index.js');
-  const runtime = await startRuntime({ ...load, log });
+  // While watching, a generated types file follows the manifest (the generator loads only then).
+  const onLoaded = load.watch ? (await import('./commands/types.js')).createTypesRefresh(log) : undefined;
+  const runtime = await startRuntime({ ...load, log, ...(onLoaded && { onLoaded }) });
   process.stdout.write(`${banner(runtime, load?.watch === true)}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -441,8 +441,7 @@ async function devToken(
 ): Promise<string> {
   const { mintDevToken, openDevState } = await import('./auth/dev/index.js');
   const state = await openDevState(loaded.manifest.dir);
-  const resourceUrl = await resourceUrlFor(loaded, loaded.manifest.http.port);
-  return mintDevToken(state, { resourceUrl, scopes: [...scopes], subject, ttlSec });
+  return mintDevToken(state, { resourceUrl: resourceUrl(loaded.manifest.http), scopes: [...scopes], subject, ttlSec });
 }
 
 /**
@@ -456,7 +455,7 @@ async function clientTarget({
   const explicit = values.token ?? (process.env['MCP_TOKEN'] || undefined);
   const needsManifest = values.url === undefined || explicit === undefined;
   const loaded = needsManifest ? await loadManifest({ ...load, handlers: false }) : undefined;
-  const url = values.url ?? (await resourceUrlFor(loaded!, loaded!.manifest.http.port));
+  const url = values.url ?? resourceUrl(loaded!.manifest.http);
   const auth = loaded?.manifest.auth;
   if (explicit !== undefined || loaded === undefined || auth?.provider !== 'dev')
     return { url, token: explicit, ...(loaded && { loaded }) };
@@ -503,7 +502,7 @@ async function connect({ values, arg, load }: Invocation): Promise<number> {
       `mcp-serve connect needs a client: ${CLIENT_NAMES.join(', ')}${arg === undefined ? '' : ` (not "${arg}")`}`,
     );
   const loaded = await loadManifest({ ...load, handlers: false });
-  const url = values.url ?? (await resourceUrlFor(loaded, loaded.manifest.http.port));
+  const url = values.url ?? resourceUrl(loaded.manifest.http);
   const setup = clientSetup(arg, loaded.manifest.server.name, url);
   if (!values.write) return print(setup.instructions, 0);
   const written = writeClientSetup(
@@ -530,11 +529,10 @@ async function validate({ values, load }: Invocation): Promise<number> {
     return print(JSON.stringify({ ok: false, code: error.code, problems: jsonProblems(error, load) }, null, 2), 1);
   }
   const m = loaded.manifest;
-  const resourceUrl = await resourceUrlFor(loaded, m.http.port);
-  if (values.json)
-    return print(JSON.stringify({ ...manifestReport(m, resourceUrl), warnings: loaded.warnings }, null, 2), 0);
+  const url = resourceUrl(m.http);
+  if (values.json) return print(JSON.stringify({ ...manifestReport(m, url), warnings: loaded.warnings }, null, 2), 0);
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
-  return print(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m, resourceUrl)}`, 0);
+  return print(`✔ ${relative(process.cwd(), m.file) || m.file} is valid\n${summary(m, url)}`, 0);
 }
 
 /** Every problem with the same fields, `line` and `column` null where the format gives none. */
@@ -551,13 +549,13 @@ function jsonProblems(error: McpOAuthError, load: LoadOptions): Required<Record<
 }
 
 /** `validate --json`: what the manifest declares once resolved; never a secret (introspection's client secret stays out). */
-function manifestReport(m: ResolvedManifest, resourceUrl: string): Record<string, unknown> {
+function manifestReport(m: ResolvedManifest, url: string): Record<string, unknown> {
   const a = m.auth;
   const auth =
     a.provider === 'none'
       ? { provider: a.provider }
       : a.provider === 'dev'
-        ? { provider: a.provider, issuer: new URL(resourceUrl).origin }
+        ? { provider: a.provider, issuer: new URL(url).origin }
         : {
             provider: a.provider,
             issuers: a.issuers,
@@ -572,7 +570,7 @@ function manifestReport(m: ResolvedManifest, resourceUrl: string): Record<string
       version: m.server.version,
       ...(m.server.title !== undefined && { title: m.server.title }),
     },
-    resource: resourceUrl,
+    resource: url,
     auth,
     scopes: m.resource.scopes_supported,
     tools: m.tools.map((t) => ({ name: t.name, scopes: { [t.scopes.kind]: t.scopes.scopes } })),
@@ -592,7 +590,7 @@ async function doctor({ values, arg, load }: Invocation): Promise<number> {
   let target = arg;
   if (target === undefined) {
     const loaded = await loadManifest({ ...load, handlers: false });
-    target = await resourceUrlFor(loaded, loaded.manifest.http.port);
+    target = resourceUrl(loaded.manifest.http);
   }
   const { doctorReport, formatChecks, runDoctor } = await import('./commands/doctor.js');
   const report = doctorReport(target, await runDoctor(target));
@@ -640,10 +638,10 @@ function configHint(m: ResolvedManifest): string {
   return dirname(m.file) === process.cwd() ? '' : ` --config ${relative(process.cwd(), m.file)}`;
 }
 
-function summary(m: ResolvedManifest, resourceUrl: string): string {
+function summary(m: ResolvedManifest, url: string): string {
   return [
     `  server         ${m.server.name} ${m.server.version}`,
-    `  resource       ${resourceUrl}`,
+    `  resource       ${url}`,
     `  authorization  ${authLine(m)}`,
     '',
     toolTable(m),

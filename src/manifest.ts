@@ -320,6 +320,32 @@ export const DEFAULTS = {
   tokenCacheSize: 10_000,
 } as const;
 
+/**
+ * The resource identifier clients compare tokens and metadata against (RFC 9728
+ * section 3.3): `publicUrl + path`, or else the address served on. A wildcard bind
+ * (`0.0.0.0`, `::`) is no address a client can use: it is reached at `localhost`.
+ * An IPv6 literal is bracketed (RFC 3986 section 3.2.2). `port`: the port actually
+ * listened on, when it differs from `http.port` (port 0 picks one).
+ */
+export function resourceUrl(
+  http: {
+    readonly host: string;
+    readonly port: number;
+    readonly path: string;
+    readonly publicUrl?: string | undefined;
+  },
+  port: number = http.port,
+): string {
+  const host =
+    http.host === '0.0.0.0' || http.host === '::'
+      ? 'localhost'
+      : http.host.includes(':')
+        ? `[${http.host}]`
+        : http.host;
+  const origin = http.publicUrl ?? `http://${host}:${port}`;
+  return http.path === '/' ? origin : `${origin}${http.path}`;
+}
+
 /** Hosts that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();

@@ -12,6 +12,7 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createTypesRefresh } from '../src/commands/types.js';
 import { createLogger } from '../src/log.js';
 import { type Runtime, startRuntime } from '../src/runtime/index.js';
 import { describeReload } from '../src/runtime/reload.js';
@@ -74,12 +75,15 @@ before(async () => {
   write('handlers/tools.js', HANDLERS('v1'));
   write('handlers/label.js', `export const label = 'one';\n`);
   write('mcp-oauth.config.json', manifest([tool('hello'), tool('slow')]));
+  const log = createLogger({ write: (l) => logs.push(l) });
+  // As mcp-serve dev runs it: a generated types file follows each version.
   runtime = await startRuntime({
     cwd: dir,
     watch: true,
     http: { port: 0 },
-    log: createLogger({ write: (l) => logs.push(l) }),
+    log,
     drainMs: 500,
+    onLoaded: createTypesRefresh(log),
   });
 });
 after(async () => {

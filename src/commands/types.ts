@@ -5,8 +5,9 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { type LoadOptions, loadManifest } from '../config/index.js';
+import { type LoadedManifest, type LoadOptions, loadManifest } from '../config/index.js';
 import { McpOAuthError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { ResolvedManifest, ResolvedTool } from '../manifest.js';
 import { isRecord, SchemaTooLargeError, zodSource } from './schema-to-zod.js';
 
@@ -159,6 +160,22 @@ export function refreshTypes(manifest: ResolvedManifest): string | undefined {
   if (current === text) return undefined;
   writeFileSync(file, text);
   return file;
+}
+
+/**
+ * The `--watch` hook (`RuntimeOptions.onLoaded`): refreshes the types file for each
+ * version served, in one line. A file that cannot be written is a warning: the
+ * version it describes serves all the same.
+ */
+export function createTypesRefresh(log: Logger): (loaded: LoadedManifest) => void {
+  return (loaded) => {
+    try {
+      const file = refreshTypes(loaded.manifest);
+      if (file) log.info(`types: ${relative(process.cwd(), file)} regenerated`);
+    } catch (error) {
+      log.warn(`types: could not regenerate (${(error as Error).message})`);
+    }
+  };
 }
 
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies'] as const;

@@ -4,7 +4,14 @@
  */
 
 import { showValue } from '../errors.js';
-import { ASYMMETRIC_ALGORITHMS, DEFAULTS, isLoopbackHost, type Manifest, type ScopeRequirement } from '../manifest.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  DEFAULTS,
+  isLoopbackHost,
+  type Manifest,
+  resourceUrl,
+  type ScopeRequirement,
+} from '../manifest.js';
 import { manifestValidator } from './manifest-schema.js';
 import type { ErrorObject } from './validator.js';
 
@@ -317,7 +324,13 @@ function checkHttp(m: Manifest): Finding[] {
   }
   const given = m.resource?.resource;
   if (given !== undefined) {
-    const expected = `${origin ?? `http://${m.http?.host ?? DEFAULTS.host}:${m.http?.port ?? DEFAULTS.port}`}${path === '/' ? '' : path}`;
+    // Derived as serve derives it, so that the one URL serve announces is the one accepted here.
+    const expected = resourceUrl({
+      host: m.http?.host ?? DEFAULTS.host,
+      port: m.http?.port ?? DEFAULTS.port,
+      path,
+      publicUrl: origin,
+    });
     if (given !== expected) {
       const hint = given.replace(/\/+$/, '') === expected ? ' (the canonical form has no trailing slash)' : '';
       findings.push({

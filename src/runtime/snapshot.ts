@@ -50,19 +50,6 @@ export interface Snapshot {
   readonly accessLog: boolean;
 }
 
-/** The resource identifier: `publicUrl + path`, or the listening address when no publicUrl is set. */
-export function resourceUrlFor(loaded: LoadedManifest, port: number): string {
-  const { http } = loaded.manifest;
-  const host =
-    http.host === '0.0.0.0' || http.host === '::'
-      ? 'localhost'
-      : http.host.includes(':')
-        ? `[${http.host}]`
-        : http.host;
-  const origin = http.publicUrl ?? `http://${host}:${port}`;
-  return http.path === '/' ? origin : `${origin}${http.path}`;
-}
-
 /** What outlives a snapshot: the event bus of 2026-07-28 listeners, and 2025-11-25 sessions. */
 export interface SharedState {
   readonly bus: ServerEventBus;
