@@ -68,7 +68,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const requests = createRequests();
   let closing: Promise<void> | undefined;
   const observer = createObserver({
-    accessLog: () => current()?.loaded.manifest.http.accessLog ?? false,
+    accessLog: () => current()?.accessLog ?? false,
     write: (line) => log.info(line),
   });
   const listener = createRequestListener(log, () => closing !== undefined, observer);
