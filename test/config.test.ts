@@ -132,7 +132,7 @@ const CASES: Case[] = [
     problems: [
       [1, 9, 'server', 'missing required key "version"'],
       [2, 18, 'auth.provider', '"jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?'],
-      [7, 16, 'tools[0].timeoutMs', '"soon" is a string; expected integer'],
+      [7, 16, 'tools[0].timeoutMs', '"soon" is a string; expected an integer'],
     ],
   },
   {
@@ -489,7 +489,7 @@ const CASES: Case[] = [
     name: 'an environment value that is not a number where one is expected',
     text: yaml(SERVER, 'http: {port: "${PORT:-3000}"}', JWT, 'tools: []'),
     env: { PORT: 'abc' },
-    problems: [[2, 14, 'http.port', '"abc" is a string; expected integer']],
+    problems: [[2, 14, 'http.port', '"abc" is a string; expected an integer']],
   },
   // Where the manifest comes from
   {
@@ -654,7 +654,7 @@ describe('mcp-serve on a bad manifest', () => {
     '3 problems in the manifest:',
     `  ${THREE}:3:3  server: missing required key "version"`,
     `  ${THREE}:5:13  auth.provider: "jwk" is not one of jwt, scalekit, dev, none; did you mean "jwt"?`,
-    `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected integer`,
+    `  ${THREE}:11:16  tools[0].timeoutMs: "soon" is a string; expected an integer`,
   ].join('\n')}\n`;
 
   /** Runs the CLI from the repository root, without test-runner or manifest variables in its environment. */

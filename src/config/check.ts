@@ -50,22 +50,62 @@ export function checkForbiddenKeys(value: unknown, path: (string | number)[] = [
 export function checkSchema(value: unknown): Finding[] {
   if (validateSchema(value)) return [];
   const errors = validateSchema.errors ?? [];
-  // In a oneOf, the type error of the branch that was not meant (e.g. "expected object"
-  // for a scope list) hides the real problem inside the branch that was.
-  const wrongBranch = (e: ErrorObject) =>
-    e.keyword === 'type' &&
-    /\/oneOf\/\d+\/type$/.test(e.schemaPath) &&
-    errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
-  return errors.filter((e) => !wrongBranch(e)).flatMap((e) => describeSchemaError(e, value));
+  // A oneOf branch's type error only says which branch was not meant; the oneOf
+  // itself reports when no branch was (see `describeOneOf`).
+  return errors.filter((e) => !isBranchTypeError(e)).flatMap((e) => describeSchemaError(e, value, errors));
 }
 
-function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
+function isBranchTypeError(e: ErrorObject): boolean {
+  return e.keyword === 'type' && /\/oneOf\/\d+\/type$/.test(e.schemaPath);
+}
+
+/**
+ * What to write where a oneOf matched no branch, by where it stands in the document
+ * (schema paths inside a $ref are relative to it, so they do not say which oneOf).
+ */
+function oneOfForms(path: readonly (string | number)[]): string | undefined {
+  const [section, , key] = path;
+  if (path.length === 3 && key === 'scopes') return 'a list of scope strings, or { anyOf: [...] }';
+  if (path.length === 2 && section === 'auth' && path[1] === 'audience') return 'a non-empty string, or a list of them';
+  if (path.length === 4 && key === 'complete')
+    return 'a list of values, or a handler spec such as "./complete.js#city"';
+  return undefined;
+}
+
+/**
+ * One problem for a oneOf at its path. When a branch got past its type check, that
+ * branch was the one meant and its own errors are reported instead; otherwise the
+ * value fits no branch, and the message says which forms it may take.
+ */
+function describeOneOf(e: ErrorObject, value: unknown, errors: readonly ErrorObject[]): Finding[] {
+  const path = pointerToPath(e.instancePath);
+  const belongs = (o: ErrorObject) =>
+    o !== e &&
+    (o.instancePath.startsWith(`${e.instancePath}/`) ||
+      (o.instancePath === e.instancePath && o.schemaPath.startsWith(`${e.schemaPath}/`)));
+  if (errors.some((o) => belongs(o) && !isBranchTypeError(o))) return [];
+  if (e.params['passingSchemas'] != null)
+    return [{ path, message: `${showValue(value)} matches more than one of the allowed forms; give exactly one` }];
+  const branches = Array.isArray(e.schema) ? (e.schema as { type?: unknown }[]) : [];
+  const types = branches.flatMap((b) => (typeof b?.type === 'string' ? [b.type] : []));
+  const forms = oneOfForms(path) ?? (types.map(withArticle).join(' or ') || 'one of the allowed forms');
+  const list = typeof value === 'string' && types.includes('array') && !types.includes('string');
+  return [
+    {
+      path,
+      message: `${describeValue(value)}; expected ${forms}${list ? `; did you mean [${showValue(value)}]?` : ''}`,
+    },
+  ];
+}
+
+function describeSchemaError(e: ErrorObject, root: unknown, errors: readonly ErrorObject[]): Finding[] {
   const path = pointerToPath(e.instancePath);
   const value = valueAt(root, path);
   const where = [...path];
   switch (e.keyword) {
-    case 'if':
     case 'oneOf':
+      return describeOneOf(e, value, errors);
+    case 'if':
     case 'anyOf':
       return []; // the branch errors say more
     case 'additionalProperties': {
@@ -82,10 +122,10 @@ function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
     }
     case 'required':
       return [{ path: where, message: `missing required key "${String(e.params['missingProperty'])}"` }];
-    case 'type':
-      return [
-        { path: where, message: `${showValue(value)} is ${typeName(value)}; expected ${String(e.params['type'])}` },
-      ];
+    case 'type': {
+      const expected = String(e.params['type']).split(',').map(withArticle).join(' or ');
+      return [{ path: where, message: `${describeValue(value)}; expected ${expected}` }];
+    }
     case 'enum': {
       const allowed = (e.params['allowedValues'] as unknown[]).map(String);
       if (path[0] === 'auth' && path[1] === 'algorithms' && typeof value === 'string' && /^HS|^none$/i.test(value)) {
@@ -105,8 +145,12 @@ function describeSchemaError(e: ErrorObject, root: unknown): Finding[] {
       ];
     }
     case 'pattern':
-      // Tool names and scope tokens get their own, more helpful messages.
-      if (isToolName(path) || isScope(path)) return [];
+      // A tool name gets a valid one suggested by checkSemantics.
+      if (isToolName(path)) return [];
+      // A scope token gets the message checkSemantics gives, wherever it is written
+      // (tools, resources, templates, prompts, anyOf lists, resource.scopes_supported).
+      if (e.params['pattern'] === SCOPE_TOKEN.source && typeof value === 'string')
+        return [{ path: where, message: scopeProblem(value) ?? `${showValue(value)} is not a valid scope token` }];
       return [{ path: where, message: `${showValue(value)} does not match ${String(e.params['pattern'])}` }];
     case 'format':
       return [
@@ -444,10 +488,6 @@ function isToolName(path: (string | number)[]): boolean {
   return path.length === 3 && path[0] === 'tools' && path[2] === 'name';
 }
 
-function isScope(path: (string | number)[]): boolean {
-  return (path[0] === 'tools' && path[2] === 'scopes') || (path[0] === 'resource' && path[1] === 'scopes_supported');
-}
-
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
   return pointer
@@ -469,8 +509,13 @@ function propertiesAt(parentSchema: unknown): Record<string, unknown> {
   return (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
 }
 
-function typeName(value: unknown): string {
-  const name = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+/** `"abc" is a string`, `[] is an array`; null is just `null` (not "a null"). */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  return `${showValue(value)} is ${withArticle(Array.isArray(value) ? 'array' : typeof value)}`;
+}
+
+function withArticle(name: string): string {
   return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 

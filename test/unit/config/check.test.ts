@@ -24,6 +24,8 @@ const tool = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const ALGORITHMS = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519';
+const SPACE_IN_SCOPE = (scope: string, fixed: string) =>
+  `"${scope}" is not a valid scope token (no spaces); did you mean "${fixed}"?`;
 const HMAC_REFUSED = (alg: string) =>
   `"${alg}" is refused: only asymmetric algorithms are accepted (an HMAC key would have to be the public key); use one of ${ALGORITHMS}`;
 
@@ -52,7 +54,7 @@ describe('checkSchema', () => {
     {
       description: 'a document that is not an object',
       input: [],
-      expected: [{ path: [], message: '[] is an array; expected object' }],
+      expected: [{ path: [], message: '[] is an array; expected an object' }],
     },
     {
       description: 'an unknown key close to a known one gets it suggested, located at the key',
@@ -79,7 +81,12 @@ describe('checkSchema', () => {
     {
       description: 'a value of the wrong type names both types',
       input: { ...BASE, http: { port: 'abc' } },
-      expected: [{ path: ['http', 'port'], message: '"abc" is a string; expected integer' }],
+      expected: [{ path: ['http', 'port'], message: '"abc" is a string; expected an integer' }],
+    },
+    {
+      description: 'null where an object is expected reads as a sentence',
+      input: { ...BASE, http: null },
+      expected: [{ path: ['http'], message: 'null; expected an object' }],
     },
     {
       description: 'a value outside an enum gets the closest allowed value',
@@ -129,14 +136,77 @@ describe('checkSchema', () => {
       expected: [],
     },
     {
-      description: 'a tool scope the pattern refuses is left to checkSemantics (which suggests a token)',
+      description: 'a tool scope the pattern refuses gets the scope-token message, in the same report as the rest',
       input: { ...BASE, tools: [tool('echo', { scopes: ['todo write'] })] },
-      expected: [],
+      expected: [{ path: ['tools', 0, 'scopes', 0], message: SPACE_IN_SCOPE('todo write', 'todo:write') }],
+    },
+    {
+      description: 'resource, template and prompt scopes and resource.scopes_supported get the same message',
+      input: {
+        ...BASE,
+        resources: [{ uri: 'docs://a', name: 'a', text: 'x', scopes: ['a b'] }],
+        resourceTemplates: [{ uriTemplate: 'docs://{id}', name: 't', handler: './h.js', scopes: { anyOf: ['c d'] } }],
+        prompts: [{ name: 'p', handler: './h.js', scopes: ['e f'] }],
+        resource: { scopes_supported: ['g h'] },
+      },
+      expected: [
+        { path: ['resource', 'scopes_supported', 0], message: SPACE_IN_SCOPE('g h', 'g:h') },
+        { path: ['resources', 0, 'scopes', 0], message: SPACE_IN_SCOPE('a b', 'a:b') },
+        { path: ['resourceTemplates', 0, 'scopes', 'anyOf', 0], message: SPACE_IN_SCOPE('c d', 'c:d') },
+        { path: ['prompts', 0, 'scopes', 0], message: SPACE_IN_SCOPE('e f', 'e:f') },
+      ],
     },
     {
       description: 'inside a oneOf, the error of the branch that was meant is kept, the other branch dropped',
       input: { ...BASE, tools: [tool('echo', { scopes: { anyOf: 'todo:read' } })] },
-      expected: [{ path: ['tools', 0, 'scopes', 'anyOf'], message: '"todo:read" is a string; expected array' }],
+      expected: [{ path: ['tools', 0, 'scopes', 'anyOf'], message: '"todo:read" is a string; expected an array' }],
+    },
+    {
+      description: 'a oneOf whose value is of the type of one branch reports that branch only',
+      input: { ...BASE, auth: { ...JWT, audience: '' } },
+      expected: [{ path: ['auth', 'audience'], message: '"" must NOT have fewer than 1 characters' }],
+    },
+    {
+      description: 'an object meant as { anyOf } reports its own keys, not that it is no list',
+      input: { ...BASE, tools: [tool('echo', { scopes: { anyof: ['a'] } })] },
+      expected: [
+        { path: ['tools', 0, 'scopes'], message: 'missing required key "anyOf"' },
+        { path: ['tools', 0, 'scopes', 'anyof'], atKey: true, message: 'unknown key "anyof"; did you mean "anyOf"?' },
+      ],
+    },
+    {
+      description: 'a value that fits no branch of a oneOf: one problem, naming the forms to write',
+      input: { ...BASE, tools: [tool('echo', { scopes: 'a' })] },
+      expected: [
+        {
+          path: ['tools', 0, 'scopes'],
+          message: '"a" is a string; expected a list of scope strings, or { anyOf: [...] }; did you mean ["a"]?',
+        },
+      ],
+    },
+    {
+      description: 'null where scopes are expected: one problem',
+      input: { ...BASE, prompts: [{ name: 'p', handler: './h.js', scopes: null }] },
+      expected: [
+        { path: ['prompts', 0, 'scopes'], message: 'null; expected a list of scope strings, or { anyOf: [...] }' },
+      ],
+    },
+    {
+      description: 'an audience of neither form: one problem, naming both',
+      input: { ...BASE, auth: { ...JWT, audience: { a: 1 } } },
+      expected: [
+        { path: ['auth', 'audience'], message: '{"a":1} is an object; expected a non-empty string, or a list of them' },
+      ],
+    },
+    {
+      description: 'a completion of neither form: one problem, naming both',
+      input: { ...BASE, prompts: [{ name: 'p', handler: './h.js', complete: { a: {} } }] },
+      expected: [
+        {
+          path: ['prompts', 0, 'complete', 'a'],
+          message: '{} is an object; expected a list of values, or a handler spec such as "./complete.js#city"',
+        },
+      ],
     },
     {
       description: 'every tool missing keys is reported, each key once',
