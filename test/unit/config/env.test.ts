@@ -45,12 +45,37 @@ describe('interpolate: one string', () => {
       value: '${A}-${B}',
       missing: [unset('A'), unset('B')],
     },
+    { description: 'a default may be a reference, as in shells', input: '${PORT:-${HOST}}', value: 'mcp.example.com' },
+    { description: 'a nested default of a nested default', input: '${A:-${B:-x}}y', value: 'xy' },
+    { description: 'a set variable wins over a nested default', input: '${HOST:-${PORT}}', value: 'mcp.example.com' },
+    { description: 'a default is interpolated: $$ in it is a literal $', input: '${PORT:-$$}', value: '$' },
+    {
+      description: 'a nested default whose variable is unset too: reported naming both, never a silent literal',
+      input: '${B:-${A}}',
+      value: '${A}',
+      missing: [
+        'environment variables B and A are not set (B falls back to A); set one of them in the environment or in a .env file beside the manifest, or give a default: ${A:-value}',
+      ],
+    },
+    {
+      description: 'a chain of defaults all unset: reported once, naming each',
+      input: '${C:-${B:-${A}}}',
+      value: '${A}',
+      missing: [
+        'environment variables C, B and A are not set (each falls back to the next); set one of them in the environment or in a .env file beside the manifest, or give a default: ${A:-value}',
+      ],
+    },
     { description: '$$ is a literal $', input: 'cost: $$5', value: 'cost: $5' },
     { description: '$${VAR} escapes a reference', input: '$${HOST}', value: '${HOST}' },
     { description: '$$$${VAR} is two literal $ before the reference text', input: '$$$${HOST}', value: '$${HOST}' },
     { description: 'a value is not interpolated again', input: '${REF}', value: '${HOST}' },
     { description: '$VAR without braces is plain text', input: '$HOST', value: '$HOST' },
     { description: 'an unclosed reference is plain text', input: '${HOST', value: '${HOST' },
+    {
+      description: 'an unclosed reference around a closed one: the closed one is replaced',
+      input: '${A:-${HOST}',
+      value: '${A:-mcp.example.com',
+    },
     { description: 'a name starting with a digit is not a reference', input: '${1HOST}', value: '${1HOST}' },
   ];
   for (const { description, input, value, missing = [] } of cases) {
