@@ -59,6 +59,41 @@ describe('parseJson', () => {
       column: 10,
       message: 'JSON syntax: Unexpected token \'}\', "{"a": tru}" is not valid JSON',
     },
+    {
+      description: 'an unexpected token that also stands earlier: where it is unexpected, not its first place',
+      text: '[1,\n 2,,\n]',
+      line: 2,
+      column: 4,
+      message: 'JSON syntax: Unexpected token \',\', "[1,\\n 2,,\\n]" is not valid JSON',
+    },
+    {
+      description: 'an unexpected token inside a string is skipped when locating it',
+      text: '{"a": "}", "b": }',
+      line: 1,
+      column: 17,
+      message: 'JSON syntax: Unexpected token \'}\', "{"a": "}", "b": }" is not valid JSON',
+    },
+    {
+      description: 'text after the document: located, without the position in the message',
+      text: '{"a":1} x',
+      line: 1,
+      column: 9,
+      message: 'JSON syntax: Unexpected non-whitespace character after JSON',
+    },
+    {
+      description: 'a bad escape: located, without the position in the message',
+      text: '{"a": "\\q"}',
+      line: 1,
+      column: 9,
+      message: 'JSON syntax: Bad escaped character',
+    },
+    {
+      description: 'a literal cut short by the end: at the end',
+      text: '[nul',
+      line: 1,
+      column: 5,
+      message: 'JSON syntax: Unexpected end of JSON input',
+    },
   ];
   for (const { description, text, line, column, message } of cases) {
     test(description, () => {
