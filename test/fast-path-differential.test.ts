@@ -223,6 +223,18 @@ function corpus(era: Era): Case[] {
       },
       { label: 'an unknown session', body: rpc('tools/list', {}), headers: { 'mcp-session-id': 'nope' }, owned: false },
       {
+        label: 'no MCP-Protocol-Version',
+        body: rpc('tools/call', { name: 'test_simple_text', arguments: {} }),
+        headers: { 'mcp-protocol-version': undefined },
+        owned: true,
+      },
+      {
+        label: 'an envelope without MCP-Protocol-Version',
+        body: rpc('tools/list', { _meta: envelope() }),
+        headers: { 'mcp-protocol-version': undefined },
+        owned: false,
+      },
+      {
         label: 'an older revision',
         body: rpc('tools/list', {}),
         headers: { 'mcp-protocol-version': '2025-06-18' },

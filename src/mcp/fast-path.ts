@@ -9,7 +9,8 @@
  * and leaves everything else to that handler (endpoint.ts), which then answers as it
  * always has: a 2026-07-28 request whose standard headers (MCP-Protocol-Version,
  * Mcp-Method, Mcp-Name) match its body plainly and that carries no Mcp-Param-*
- * header nor calls a tool that declares one; a 2025-11-25 request without a session;
+ * header nor calls a tool that declares one; a 2025-11-25 request (or one naming no
+ * revision) without a session;
  * in both eras, one request (no batch, notification or posted response) to a method
  * that writes no state of the server (not initialize, logging/setLevel or a
  * subscription). When the SDK changes these checks, this list follows it.
@@ -32,7 +33,7 @@ import { legacyExchange, modernExchange } from './exchanges.js';
 import { MultiplexTransport } from './multiplex.js';
 import { createSharedServer, MODERN_REVISION } from './servers.js';
 
-/** The 2025-11-25 revision; older ones go to the SDK's handler. */
+/** The 2025-11-25 revision; older ones go to the SDK's handler (a request without the header is served as of it). */
 const LEGACY_REVISION = '2025-11-25';
 
 /** Methods that read and write nothing shared; in 2026-07-28 `ping` is gone, and the SDK says so (-32601). */
@@ -98,7 +99,13 @@ export async function createFastPath(blueprint: McpBlueprint, onerror: (error: E
     async serve(req, res, body, authInfo) {
       if (!isSingleRequest(body)) return false;
       const version = req.headers['mcp-protocol-version'];
-      const era = version === MODERN_REVISION ? modern : version === LEGACY_REVISION ? legacy : undefined;
+      // Without the header, the SDK serves a 2025-11-25 request as of the revision negotiated.
+      const era =
+        version === MODERN_REVISION
+          ? modern
+          : version === LEGACY_REVISION || version === undefined
+            ? legacy
+            : undefined;
       const message =
         era === modern
           ? modernRequest(req.headers, body, headerTools)
@@ -185,7 +192,7 @@ function legacyRequest(headers: IncomingHttpHeaders, body: JSONRPCRequest): JSON
   const name = headers['mcp-name'];
   const outcome = classifyInboundRequest({
     httpMethod: 'POST',
-    protocolVersionHeader: LEGACY_REVISION,
+    ...(headers['mcp-protocol-version'] !== undefined && { protocolVersionHeader: LEGACY_REVISION }),
     ...(typeof method === 'string' && { mcpMethodHeader: method }),
     ...(typeof name === 'string' && { mcpNameHeader: name }),
     body,
