@@ -100,12 +100,10 @@ function sendJson(res: ServerResponse, status: number, message: object): void {
 
 /** The server closed under an open request: nothing more will be written. */
 function abandon(res: ServerResponse): void {
-  if (!res.headersSent && !res.destroyed) {
-    return sendJson(res, 503, {
-      jsonrpc: '2.0',
-      id: null,
-      error: { code: -32000, message: 'The server is shutting down; retry' },
-    });
-  }
-  res.destroy();
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  sendJson(res, 503, {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32000, message: 'The server is shutting down; retry' },
+  });
 }
