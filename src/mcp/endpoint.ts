@@ -1,5 +1,6 @@
 /**
- * The MCP endpoint of one manifest load: which part serves each request. Refusals the
+ * The MCP endpoint of one manifest load: which part serves each request. The fast
+ * path (fast-path.ts) takes the plain requests it owns. For the rest, refusals the
  * SDK would not make (a batch under a revision without batches, a subscription the
  * token may not read) come first; then a 2025-11-25 session request goes to its
  * session, and everything else to the SDK's handler, which serves 2026-07-28 and,
@@ -14,6 +15,7 @@ import {
 import type { Logger } from '../log.js';
 import type { ResolvedManifest } from '../manifest.js';
 import type { McpBlueprint } from './blueprint.js';
+import { createFastPath, type FastPath } from './fast-path.js';
 import type { PreparedItem } from './item.js';
 import { createNodeServe, type FetchHandler, type NodeServe } from './node-adapter.js';
 import { createServerFactory, namedItem } from './servers.js';
@@ -31,6 +33,8 @@ export interface McpEndpointOptions {
   readonly sessions: Sessions;
   /** The reconnection delay suggested at the start of every subscriptions/listen stream. */
   readonly streamRetryMs: number;
+  /** Serve the requests it owns on the fast path; off, every request goes to the SDK's handler. */
+  readonly fastPath: boolean;
   readonly log: Logger;
 }
 
@@ -39,9 +43,13 @@ export interface McpEndpoint {
   readonly mcp: McpHttpHandler;
   /** The routing served to node:http; `body`, the JSON body of a POST, when the listener has read it. */
   readonly serve: NodeServe;
+  /** Absent when switched off. */
+  readonly fastPath: FastPath | undefined;
+  /** Closes the fast path's servers, once no request is left on this load. */
+  close(): Promise<void>;
 }
 
-export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+export async function createMcpEndpoint(options: McpEndpointOptions): Promise<McpEndpoint> {
   const { manifest, blueprint, sessions, log } = options;
   const refuseSubscription = createSubscriptionGate(
     manifest.resources,
@@ -76,7 +84,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         : response;
     },
   };
-  return { mcp, serve: createNodeServe(routed, { maxBodyBytes: manifest.http.maxBodyBytes, log }) };
+  const serveNode = createNodeServe(routed, { maxBodyBytes: manifest.http.maxBodyBytes, log });
+  const fast = options.fastPath
+    ? await createFastPath(blueprint, (error) => log.debug(`mcp: ${error.message}`))
+    : undefined;
+  return {
+    mcp,
+    serve: fast
+      ? async (req, res, body) => {
+          if (body && (await fast.serve(req, res, body.parsed, req.auth))) return;
+          return serveNode(req, res, body);
+        }
+      : serveNode,
+    fastPath: fast,
+    close: async () => fast?.close(),
+  };
 }
 
 /**

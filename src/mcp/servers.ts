@@ -1,9 +1,10 @@
 /**
- * The servers built from a blueprint: a fresh one per request for the SDK's stateless
- * serving (with only the item a request names, when it names one), and a long-lived
- * one per 2025-11-25 session whose items follow reloads.
+ * The servers built from a blueprint: one per era that lives as long as the load (the
+ * fast path's), a fresh one per request for the SDK's handler (with only the item a
+ * request names, when it names one), and a long-lived one per 2025-11-25 session whose
+ * items follow reloads.
  */
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import type { McpBlueprint } from './blueprint.js';
 import { installCompletion } from './completion.js';
@@ -26,14 +27,35 @@ export function createServerFactory(
       item.register(server, () => item);
       return server;
     }
-    if (blueprint.completions.byRef.size > 0) installCompletion(server, () => blueprint.completions, blueprint.env);
-    // A server answering one request cannot hold a 2025-era subscription; 2026-07-28
-    // clients subscribe through subscriptions/listen instead.
-    if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
-    for (const item of blueprint.items.values()) item.register(server, () => item);
-    paginateLists(server, blueprint.pageSize, blueprint.listSizes);
-    return server;
+    return withEveryItem(server, blueprint);
   };
+}
+
+/** The 2026-07-28 revision, which an instance serves once bound to it (see multiplex.ts). */
+export const MODERN_REVISION = '2026-07-28';
+
+/**
+ * A server for the fast path (fast-path.ts): every item, for every request of one era
+ * during one load. The modern one lists the revisions in the order the SDK's handler
+ * gives its instances (its own list, then the modern revision), so that
+ * `server/discover` and version errors read the same on both paths.
+ */
+export function createSharedServer(blueprint: McpBlueprint, era: 'modern' | 'legacy'): McpServer {
+  const server = new McpServer(blueprint.info, {
+    ...blueprint.options,
+    ...(era === 'modern' && { supportedProtocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS, MODERN_REVISION] }),
+  });
+  return withEveryItem(server, blueprint);
+}
+
+function withEveryItem(server: McpServer, blueprint: McpBlueprint): McpServer {
+  if (blueprint.completions.byRef.size > 0) installCompletion(server, () => blueprint.completions, blueprint.env);
+  // A server answering requests one by one cannot hold a 2025-era subscription;
+  // 2026-07-28 clients subscribe through subscriptions/listen instead.
+  if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
+  for (const item of blueprint.items.values()) item.register(server, () => item);
+  paginateLists(server, blueprint.pageSize, blueprint.listSizes);
+  return server;
 }
 
 /**

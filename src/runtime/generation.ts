@@ -28,7 +28,12 @@ export class Generation {
   }
   /** Frees the handlers now (at shutdown, after the drain). */
   release(): Promise<void> {
-    return (this.released ??= this.snapshot.loaded.release().finally(() => this.onReleased(this)));
+    const { snapshot } = this;
+    this.released ??= snapshot
+      .close()
+      .then(() => snapshot.loaded.release())
+      .finally(() => this.onReleased(this));
+    return this.released;
   }
   private releaseIfDone(): void {
     if (this.retired && this.requests === 0) void this.release();

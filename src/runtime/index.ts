@@ -78,7 +78,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     requests.track(req, res, generation);
     listener(generation?.snapshot, req, res);
   });
-  const shared = createSharedState({ observer, log, maxBodyBytes: loaded.manifest.http.maxBodyBytes, current });
+  const shared = createSharedState({
+    observer,
+    log,
+    maxBodyBytes: loaded.manifest.http.maxBodyBytes,
+    current,
+    // A switch for comparing the two paths (npm run bench) and for ruling the fast path out.
+    fastPath: (options.env ?? process.env)['MCP_SERVE_FAST_PATH'] !== 'off',
+  });
   const build = async (next: LoadedManifest) => {
     if (next.manifest.http.metrics) await observer.enableMetrics();
     return buildSnapshot(next, resourceUrl(next.manifest.http, port), log, shared);

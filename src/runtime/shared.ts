@@ -15,6 +15,7 @@ export function createSharedState(options: {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly current: () => Snapshot | undefined;
+  readonly fastPath: boolean;
 }): SharedState {
   const { observer, log, maxBodyBytes, current } = options;
   const shared: SharedState = {
@@ -34,6 +35,7 @@ export function createSharedState(options: {
       log,
     }),
     streamRetryMs: LIMITS.streamRetryMs,
+    fastPath: options.fastPath,
   };
   return shared;
 }

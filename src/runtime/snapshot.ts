@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { isLoopbackHost } from '../manifest.js';
 import { type McpBlueprint, prepareMcp } from '../mcp/blueprint.js';
 import { createMcpEndpoint } from '../mcp/endpoint.js';
+import type { FastPath } from '../mcp/fast-path.js';
 import type { Sessions } from '../mcp/sessions.js';
 import type { Observer } from '../observe.js';
 
@@ -48,6 +49,10 @@ export interface Snapshot {
   /** `http.metrics` and `http.accessLog`, for the HTTP layer. */
   readonly metrics: boolean;
   readonly accessLog: boolean;
+  /** The fast path's servers (mcp/fast-path.ts); absent when switched off. */
+  readonly fastPath: FastPath | undefined;
+  /** Closes what this load keeps open (the fast path's servers), once no request is left on it. */
+  close(): Promise<void>;
 }
 
 /** What outlives a snapshot: the event bus of 2026-07-28 listeners, and 2025-11-25 sessions. */
@@ -59,6 +64,8 @@ export interface SharedState {
   readonly observer: Observer;
   /** The reconnection delay suggested at the start of every SSE stream. */
   readonly streamRetryMs: number;
+  /** Whether loads serve what they can on the fast path (mcp/fast-path.ts). */
+  readonly fastPath: boolean;
 }
 
 /** The auth of one load, its MCP blueprint and endpoint, and the metadata the listener serves. */
@@ -72,13 +79,14 @@ export async function buildSnapshot(
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
   const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
-  const endpoint = createMcpEndpoint({
+  const endpoint = await createMcpEndpoint({
     manifest,
     blueprint,
     resourceMetadataUrl: resourceMetadataUrl(resourceUrl),
     bus: shared.bus,
     sessions: shared.sessions,
     streamRetryMs: shared.streamRetryMs,
+    fastPath: shared.fastPath,
     log,
   });
   return {
@@ -104,6 +112,8 @@ export async function buildSnapshot(
     rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
     metrics: manifest.http.metrics,
     accessLog: manifest.http.accessLog,
+    fastPath: endpoint.fastPath,
+    close: endpoint.close,
   };
 }
 
