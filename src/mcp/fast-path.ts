@@ -20,7 +20,6 @@ import {
   type AuthInfo,
   bearerAuthChallengeResponse,
   classifyInboundRequest,
-  getOAuthProtectedResourceMetadataUrl,
   isJSONRPCRequest,
   type JSONRPCRequest,
   type McpServer,
@@ -202,17 +201,12 @@ function legacyRequest(headers: IncomingHttpHeaders, body: JSONRPCRequest): JSON
 
 /**
  * The SDK's 403 insufficient_scope for an item the token may not use, as its handler
- * writes it (it points at the resource metadata the verified token names).
+ * writes it, pointing at the resource metadata the verified caller carries.
  */
 async function sendScopeChallenge(res: ServerResponse, challenge: ScopeChallenge, authInfo: AuthInfo | undefined) {
-  const resourceMetadataUrl =
-    authInfo?.resourceMetadataUrl ??
-    (authInfo?.resource?.protocol === 'https:' || authInfo?.resource?.protocol === 'http:'
-      ? getOAuthProtectedResourceMetadataUrl(authInfo.resource)
-      : undefined);
   const response = bearerAuthChallengeResponse(
     new OAuthError(OAuthErrorCode.InsufficientScope, challenge.errorDescription ?? 'Insufficient scope'),
-    { requiredScopes: [...challenge.scopes], resourceMetadataUrl },
+    { requiredScopes: [...challenge.scopes], resourceMetadataUrl: authInfo?.resourceMetadataUrl },
   );
   const text = await response.text();
   res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -55,8 +55,9 @@ export class MultiplexTransport extends PerRequestHTTPServerTransport {
   private ended = false;
 
   constructor(revision?: string) {
-    super({ classification: revision === undefined ? { era: 'legacy' } : { era: 'modern', revision } });
-    this.classification = revision === undefined ? undefined : { era: 'modern', revision };
+    const modern: MessageClassification | undefined = revision === undefined ? undefined : { era: 'modern', revision };
+    super({ classification: modern ?? { era: 'legacy' } });
+    this.classification = modern;
   }
 
   /** Requests dispatched and not yet answered. */
