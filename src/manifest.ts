@@ -124,6 +124,8 @@ export interface Manifest {
   };
   /** Default `isolation` of every tool. */
   isolation?: 'none' | 'worker';
+  /** Shared state on Redis, for replicas behind a load balancer. */
+  store?: { url: string; keyPrefix?: string };
   tools?: ManifestTool[];
   resources?: ManifestResource[];
   resourceTemplates?: ManifestResourceTemplate[];
@@ -244,6 +246,12 @@ export interface ResolvedDevAuth {
 
 export type ResolvedAuth = { readonly provider: 'none' } | ResolvedJwtAuth | ResolvedDevAuth;
 
+/** Where replicas keep what they share: a Redis URL (credentials included) and the prefix of every key. */
+export interface ResolvedStore {
+  readonly url: string;
+  readonly keyPrefix: string;
+}
+
 export interface ResolvedManifest {
   /** Absolute path of the manifest file. */
   readonly file: string;
@@ -272,6 +280,8 @@ export interface ResolvedManifest {
     readonly headersTimeoutMs: number;
   };
   readonly auth: ResolvedAuth;
+  /** Shared state on Redis; absent: everything is per process. */
+  readonly store?: ResolvedStore;
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */
   readonly resource: {
     readonly authorization_servers?: readonly string[];

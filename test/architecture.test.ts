@@ -1,6 +1,6 @@
 /**
  * The layout holds: imports run one way (cli → runtime → {http, mcp, commands} → config →
- * {handlers, auth} → leaves), with no cycle, type-only imports included; leaves import
+ * {handlers, auth, store} → leaves), with no cycle, type-only imports included; leaves import
  * nothing of ours; each dependency has one owner; and the README's architecture section
  * names exactly the folders and top-level files that exist.
  */
@@ -55,6 +55,7 @@ function layerOf(file: string): string {
 const RANK: Record<string, number> = {
   leaf: 0,
   auth: 1,
+  store: 1,
   handlers: 2,
   config: 3,
   mcp: 4,
@@ -67,7 +68,7 @@ const RANK: Record<string, number> = {
 test('src/ has its folders and at most 8 files of its own', () => {
   const top = readdirSync(SRC);
   const folders = top.filter((name) => statSync(join(SRC, name)).isDirectory()).sort();
-  assert.deepEqual(folders, ['auth', 'commands', 'config', 'handlers', 'http', 'mcp', 'runtime']);
+  assert.deepEqual(folders, ['auth', 'commands', 'config', 'handlers', 'http', 'mcp', 'runtime', 'store']);
   const own = top.filter((name) => !folders.includes(name));
   assert.ok(own.length <= 8, `src/ holds ${own.length} files: ${own.join(', ')}`);
 });
@@ -108,9 +109,10 @@ test('leaves import nothing of ours; only bin.ts imports cli.ts; the runtime imp
   assert.deepEqual(runtimeToCommands, []);
 });
 
-test('each dependency has one owner: jose in auth/, AJV and cosmiconfig in config/', () => {
+test('each dependency has one owner: jose in auth/, AJV and cosmiconfig in config/, the Redis client in store/', () => {
   const owners: Record<string, string> = {
     jose: 'auth/',
+    '@redis': 'store/',
     ajv: 'config/',
     'ajv-formats': 'config/',
     cosmiconfig: 'config/',

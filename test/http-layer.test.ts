@@ -70,6 +70,7 @@ async function listen(overrides: Partial<HttpSnapshot> = {}) {
       res.end('{}');
     },
     rateLimiter: undefined,
+    store: undefined,
     metrics: false,
     accessLog: false,
     ...overrides,

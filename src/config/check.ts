@@ -12,6 +12,7 @@ import {
   resourceUrl,
   type ScopeRequirement,
 } from '../manifest.js';
+import { STORE_SCHEMES, withoutPassword } from '../store/url.js';
 import { manifestValidator } from './manifest-schema.js';
 import type { ErrorObject } from './validator.js';
 
@@ -194,8 +195,29 @@ export function checkSemantics(m: CheckedManifest): Finding[] {
     const problem = scopeProblem(scope);
     if (problem) findings.push({ path: ['resource', 'scopes_supported', j], message: problem });
   });
-  findings.push(...checkHttp(m), ...checkAuth(m));
+  findings.push(...checkHttp(m), ...checkAuth(m), ...checkStore(m));
   return findings;
+}
+
+const STORE_URL_FIX =
+  'write redis://host:6379, or rediss://host:6380 for TLS, with credentials through ${VAR} (redis://:${REDIS_PASSWORD}@host:6379)';
+
+/** `store.url` names a Redis server; shown without its password, which may be in it. */
+function checkStore(m: Manifest): Finding[] {
+  const url = m.store?.url;
+  if (url === undefined) return [];
+  const parsed = safeUrl(url);
+  const shown = withoutPassword(url);
+  if (!parsed) return [{ path: ['store', 'url'], message: `"${shown}" is not a URL; ${STORE_URL_FIX}` }];
+  if (!(STORE_SCHEMES as readonly string[]).includes(parsed.protocol))
+    return [
+      {
+        path: ['store', 'url'],
+        message: `"${shown}" is not a Redis URL (scheme "${parsed.protocol.slice(0, -1)}"); ${STORE_URL_FIX}`,
+      },
+    ];
+  if (!parsed.hostname) return [{ path: ['store', 'url'], message: `"${shown}" names no host; ${STORE_URL_FIX}` }];
+  return [];
 }
 
 function checkScopes(scopes: ScopeRequirement | undefined, at: (string | number)[]): Finding[] {

@@ -112,6 +112,7 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       }),
     },
     auth,
+    ...(m.store && { store: { url: m.store.url, keyPrefix: m.store.keyPrefix ?? `mcp-serve:${m.server.name}:` } }),
     resource: {
       ...resourceRest,
       scopes_supported: scopes_supported ?? toolScopes,

@@ -35,11 +35,11 @@ export interface GateVerdict {
 /** Checks `req`'s credentials (with `url`'s query) and its caller's rate limit. */
 export async function passGate(s: GateSnapshot, req: IncomingMessage, url: URL, log: Logger): Promise<GateVerdict> {
   const address = req.socket.remoteAddress;
-  if (!s.verifier) return withRefusal({}, refuseRate(s.rateLimiter, rateLimitKey(undefined, address)));
+  if (!s.verifier) return withRefusal({}, await refuseRate(s.rateLimiter, rateLimitKey(undefined, address)));
   const bearer = await checkBearer(s, req, url, log);
   if (!bearer.ok) return { refusal: bearer.refusal };
   const auth = toAuthInfo(bearer.auth, s.resourceUrl, s.resourceMetadataUrl);
-  return withRefusal({ auth }, refuseRate(s.rateLimiter, rateLimitKey(bearer.auth.principal, address)));
+  return withRefusal({ auth }, await refuseRate(s.rateLimiter, rateLimitKey(bearer.auth.principal, address)));
 }
 
 type Bearer = { ok: true; auth: AuthContext } | { ok: false; refusal: Refusal };
@@ -71,8 +71,8 @@ async function checkBearer(s: GateSnapshot, req: IncomingMessage, url: URL, log:
   );
 }
 
-function refuseRate(limiter: RateLimiter | undefined, key: string): Refusal | undefined {
-  const taken = limiter?.take(key);
+async function refuseRate(limiter: RateLimiter | undefined, key: string): Promise<Refusal | undefined> {
+  const taken = await limiter?.take(key);
   if (!taken || taken.ok) return undefined;
   return {
     status: 429,

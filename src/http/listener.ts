@@ -19,6 +19,7 @@ import { serveReadiness } from './readiness.js';
 import { acceptRequestHead } from './request-head.js';
 import { noteRequestedCall } from './requested-call.js';
 import { sendJson, sendRefusal } from './respond.js';
+import { refuseWithoutStore } from './shared-state.js';
 import type { HttpSnapshot } from './types.js';
 
 export { type RequestedCall, requestedCall } from './requested-call.js';
@@ -118,6 +119,8 @@ async function serveEndpoint(
   const body = await readJsonBody(req, s.maxBodyBytes);
   if (body === 'aborted') return;
   if (!body.ok) return sendRefusal(res, body.refusal);
+  const storeDown = refuseWithoutStore(s.store, body.parsed);
+  if (storeDown) return sendRefusal(res, storeDown);
   if (s.accessLog) noteRequestedCall(res, body.parsed);
   await s.serveMcp(req, res, { parsed: body.parsed });
 }

@@ -1,11 +1,16 @@
 /**
  * A per-caller token bucket: `burst` requests at once, refilled at `perMinute`. Keys are
  * the token's principal (see `rateLimitKey`). Bounded: the least recently seen keys are
- * forgotten first.
+ * forgotten first. With a shared store the buckets live there, one per principal for
+ * the whole fleet (store/token-bucket.ts).
  */
+import type { Logger } from '../log.js';
+import { type Store, StoreUnavailable } from '../store/connection.js';
+import { type Taken, takeFromSharedBucket } from '../store/token-bucket.js';
+
 export interface RateLimiter {
   /** Takes one request from `key`'s bucket; when empty, how long until one is back. */
-  take(key: string): { ok: true } | { ok: false; retryAfterSec: number };
+  take(key: string): Taken | Promise<Taken>;
 }
 
 const MAX_KEYS = 10_000;
@@ -23,7 +28,7 @@ export function rateLimitKey(principal: string | undefined, address: string | un
 export function createRateLimiter(
   options: { perMinute: number; burst: number },
   now: () => number = Date.now,
-): RateLimiter {
+): { take(key: string): Taken } {
   const perMs = options.perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
@@ -41,6 +46,35 @@ export function createRateLimiter(
         return { ok: true };
       }
       return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
+    },
+  };
+}
+
+/**
+ * The fleet's buckets, in `store`. While the store cannot answer, each replica limits
+ * on its own with its in-memory buckets (fail open to per-replica limits, so calls that
+ * need nothing shared keep being served), and says so once per outage.
+ */
+export function createSharedRateLimiter(
+  options: { perMinute: number; burst: number },
+  store: Store,
+  log: Logger,
+): RateLimiter {
+  const local = createRateLimiter(options);
+  let onLocal = false;
+  return {
+    async take(key) {
+      try {
+        const taken = await takeFromSharedBucket(store, key, options);
+        if (onLocal) log.info('rate limit: back on the shared buckets');
+        onLocal = false;
+        return taken;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailable)) throw error;
+        if (!onLocal) log.warn(`rate limit: ${error.message}; each replica limits on its own until it is back`);
+        onLocal = true;
+        return local.take(key);
+      }
     },
   };
 }

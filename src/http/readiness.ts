@@ -1,15 +1,17 @@
 /**
  * `/readyz`: 200 once the server can check tokens; 503 while starting, while the
- * authorization server's signing keys are not loaded, and while draining at shutdown,
+ * authorization server's signing keys are not loaded, while the shared store (when the
+ * manifest names one) is unreachable, and while draining at shutdown,
  * so a load balancer sends traffic only where it can be served. Each probe while the
  * keys are missing asks the verifier to fetch them again (it paces real fetches).
  * Never cached, and the reason is in the body for whoever debugs the probe.
  */
 import type { ServerResponse } from 'node:http';
+import { storeNotReady } from '../store/shared.js';
 import { sendJson } from './respond.js';
 import type { HttpSnapshot } from './types.js';
 
-type ReadinessSnapshot = Pick<HttpSnapshot, 'verifier'>;
+type ReadinessSnapshot = Pick<HttpSnapshot, 'verifier' | 'store'>;
 
 /** Why `s` (undefined while starting) cannot serve yet, or undefined when it can. */
 export function notReadyReason(s: ReadinessSnapshot | undefined, draining: boolean): string | undefined {
@@ -17,7 +19,7 @@ export function notReadyReason(s: ReadinessSnapshot | undefined, draining: boole
   if (!s) return 'starting';
   if (s.verifier && !s.verifier.ready())
     return `the authorization server's signing keys are not loaded yet${s.verifier.failure ? `: ${s.verifier.failure}` : ''}`;
-  return undefined;
+  return s.store && storeNotReady(s.store);
 }
 
 export function serveReadiness(s: ReadinessSnapshot | undefined, draining: boolean, res: ServerResponse): void {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DevAuthorizationServer } from '../auth/dev/server.js';
 import type { TokenVerifier } from '../auth/verifier.js';
+import type { SharedStore } from '../store/shared.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ReadBody } from './read-body.js';
 
@@ -30,6 +31,8 @@ export interface HttpSnapshot {
   readonly serveMcp: (req: IncomingMessage, res: ServerResponse, body?: ReadBody) => Promise<void>;
   /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** The store replicas share, when the manifest names one (`store`). */
+  readonly store: Pick<SharedStore, 'connection' | 'sealKey'> | undefined;
   /** Whether `/metrics` is served (`http.metrics`). */
   readonly metrics: boolean;
   /** Whether each request's JSON-RPC method and tool are noted for the access log (`http.accessLog`). */

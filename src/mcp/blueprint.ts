@@ -8,7 +8,7 @@ import type { LoadedManifest } from '../config/index.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
 import type { Observer } from '../observe.js';
-import { type PrepareEnv, verifyRoundState } from './calls.js';
+import { createRoundSeal, type PrepareEnv } from './calls.js';
 import type { Completions } from './completion.js';
 import type { PreparedItem } from './item.js';
 import type { ListKey } from './pages.js';
@@ -34,15 +34,20 @@ export interface McpBlueprint {
   readonly listSizes: Readonly<Record<ListKey, number>>;
 }
 
-/** `resourceUpdated` announces a resource change to its subscribers, in every version and session. */
+/**
+ * `resourceUpdated` announces a resource change to its subscribers, in every version and
+ * session. `roundKey`: the key that seals requestState, when replicas share one.
+ */
 export function prepareMcp(
   loaded: LoadedManifest,
   log: Logger,
   resourceUpdated: (uri: string) => void,
   observer?: Observer,
+  roundKey?: () => Promise<Uint8Array>,
 ): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
-  const env: PrepareEnv = { schemas, log, resourceUpdated, ...(observer && { observer }) };
+  const seal = createRoundSeal(roundKey);
+  const env: PrepareEnv = { schemas, log, resourceUpdated, seal, ...(observer && { observer }) };
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
   const items: PreparedItem[] = [
     ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),
@@ -83,7 +88,7 @@ export function prepareMcp(
     options: {
       ...(manifest.server.instructions !== undefined && { instructions: manifest.server.instructions }),
       jsonSchemaValidator: schemas,
-      requestState: { verify: verifyRoundState },
+      requestState: { verify: seal.verify },
       // Handlers may log (ctx.log); clients choose the level. Resources can be subscribed to.
       capabilities: { logging: {}, ...(hasResources && { resources: { subscribe: true, listChanged: true } }) },
     },

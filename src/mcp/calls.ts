@@ -10,6 +10,7 @@ import {
   type InputRequiredResult,
   inputRequired,
   ProtocolError,
+  ProtocolErrorCode,
   type ScopeChallengeHandler,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -24,23 +25,58 @@ import type { ScopePolicy } from '../manifest.js';
 import type { Observer } from '../observe.js';
 
 /** What a multi-round call carries between rounds: the answers so far. */
-interface RoundState {
+export interface RoundState {
   readonly answers: Record<string, unknown>;
 }
+
+/** Seals and opens the answers carried between rounds. */
+export interface RoundSeal {
+  mint(state: RoundState, ctx: ServerContext): Promise<string>;
+  verify(state: string, ctx: ServerContext): Promise<RoundState>;
+}
+
+/** Without a shared store: one key per process, so a round may cross a reload (but not another process). */
+const PROCESS_KEY = randomBytes(32);
 
 /**
  * Seals the answers between rounds (HMAC, bound to the method and the caller's
  * principal, as a JSON array so the parts cannot run into each other): requestState
  * travels through the client and comes back untrusted. A token naming no subject nor
  * client has no principal: its rounds are bound to no one, as without authorization.
- * One key per process, so a round may cross a reload (but not another process).
+ * `key`: the process's key, or the one every replica shares (store/seal-key.ts), which
+ * may have to be read from the store first.
  */
-const rounds = createRequestStateCodec<RoundState>({
-  key: randomBytes(32),
-  bind: (ctx) => JSON.stringify([ctx.mcpReq.method, authOf(ctx.http?.authInfo)?.principal ?? null]),
-});
-
-export const verifyRoundState = rounds.verify;
+export function createRoundSeal(key: () => Promise<Uint8Array> = async () => PROCESS_KEY): RoundSeal {
+  let codec: { key: Uint8Array; rounds: ReturnType<typeof createRequestStateCodec<RoundState>> } | undefined;
+  const rounds = async () => {
+    const current = await key();
+    if (codec?.key !== current)
+      codec = {
+        key: current,
+        rounds: createRequestStateCodec<RoundState>({
+          key: current,
+          bind: (ctx) => JSON.stringify([ctx.mcpReq.method, authOf(ctx.http?.authInfo)?.principal ?? null]),
+        }),
+      };
+    return codec.rounds;
+  };
+  return {
+    async mint(state, ctx) {
+      let sealer: Awaited<ReturnType<typeof rounds>>;
+      try {
+        sealer = await rounds();
+      } catch (error) {
+        // The question cannot be asked: a JSON-RPC error the client may retry, not the handler's failure.
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `This call asks a question, whose requestState is sealed with a key from the shared store, which cannot give it now (${error instanceof Error ? error.message : String(error)}); retry shortly`,
+        );
+      }
+      return sealer.mint(state, ctx);
+    },
+    verify: async (state, ctx) => (await rounds()).verify(state, ctx),
+  };
+}
 
 /** Why a call produced no value. */
 export class CallFailed extends Error {
@@ -86,6 +122,8 @@ export interface PrepareEnv {
   readonly resourceUpdated: (uri: string) => void;
   /** The audit stream and metrics of tool decisions. */
   readonly observer?: Observer;
+  /** Seals the answers a multi-round call carries in requestState. */
+  readonly seal: RoundSeal;
 }
 
 /**
@@ -128,7 +166,7 @@ export async function callHandler(
       const inputRequests = Object.fromEntries(
         Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]),
       );
-      return { inputRequired: inputRequired({ inputRequests, requestState: await rounds.mint({ answers }, ctx) }) };
+      return { inputRequired: inputRequired({ inputRequests, requestState: await env.seal.mint({ answers }, ctx) }) };
     }
     if (error instanceof ProtocolError) throw error;
     if (timedOut()) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);

@@ -19,6 +19,7 @@ import { recordOnFinish } from './request-record.js';
 import { createRequests } from './requests.js';
 import { createSharedState } from './shared.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { createStores } from './stores.js';
 import { notWatching, startWatching, type Watching } from './watching.js';
 
 export type { ReloadResult } from './reloader.js';
@@ -86,28 +87,29 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // A switch for comparing the two paths (npm run bench) and for ruling the fast path out.
     fastPath: (options.env ?? process.env)['MCP_SERVE_FAST_PATH'] !== 'off',
   });
+  const stores = createStores(log);
   const build = async (next: LoadedManifest) => {
     if (next.manifest.http.metrics) await observer.enableMetrics();
-    return buildSnapshot(next, resourceUrl(next.manifest.http, port), log, shared);
+    return buildSnapshot(next, resourceUrl(next.manifest.http, port), log, shared, stores.use(next.manifest.store));
   };
   generations.serve(await build(loaded));
   const keys = await prefetchKeys(generations.current!.snapshot);
 
   const onLoaded = guardHook(options.onLoaded, log);
   let watching: Watching = notWatching(loaded);
-  const reload = createReloader(
-    createRebuild({
-      loadOptions,
-      build,
-      generations,
-      sessions: shared.sessions,
-      listening: { host: loaded.manifest.http.host, port: loaded.manifest.http.port },
-      watching: () => watching,
-      closing: () => closing !== undefined,
-      onLoaded: (next) => void onLoaded(next),
-      log,
-    }),
-  );
+  const rebuild = createRebuild({
+    loadOptions,
+    build,
+    generations,
+    sessions: shared.sessions,
+    listening: { host: loaded.manifest.http.host, port: loaded.manifest.http.port },
+    watching: () => watching,
+    closing: () => closing !== undefined,
+    onLoaded: (next) => void onLoaded(next),
+    log,
+  });
+  // A store the reload changed (or opened and then refused) is closed once it is over.
+  const reload = createReloader((changed) => rebuild(changed).finally(() => stores.keepOnly(current()?.store)));
   if (options.watch) watching = await startWatching(loaded, loadOptions, (changed) => void reload(changed));
   await onLoaded(loaded);
 
@@ -125,7 +127,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return generations.size;
     },
     reload,
-    close: () => (closing ??= drain({ server, requests, sessions: shared.sessions, generations, watching, drainMs })),
+    close: () =>
+      (closing ??= drain({ server, requests, sessions: shared.sessions, generations, watching, drainMs }).finally(() =>
+        stores.close(),
+      )),
   };
 }
 

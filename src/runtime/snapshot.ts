@@ -14,7 +14,7 @@ import type { DevAuthorizationServer } from '../auth/dev/server.js';
 import { buildResourceMetadata, resourceMetadataPaths, resourceMetadataUrl } from '../auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import type { LoadedManifest } from '../config/index.js';
-import { createRateLimiter, type RateLimiter } from '../http/rate-limit.js';
+import { createRateLimiter, createSharedRateLimiter, type RateLimiter } from '../http/rate-limit.js';
 import type { ReadBody } from '../http/read-body.js';
 import type { Logger } from '../log.js';
 import { isLoopbackHost } from '../manifest.js';
@@ -23,6 +23,7 @@ import { createMcpEndpoint } from '../mcp/endpoint.js';
 import type { FastPath } from '../mcp/fast-path.js';
 import type { Sessions } from '../mcp/sessions.js';
 import type { Observer } from '../observe.js';
+import type { SharedStore } from '../store/shared.js';
 
 export interface Snapshot {
   readonly loaded: LoadedManifest;
@@ -46,6 +47,8 @@ export interface Snapshot {
   readonly blueprint: McpBlueprint;
   /** Per-caller limit on the MCP endpoint, when the manifest sets one. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** The store replicas share (`store`); it outlives the snapshot (runtime/stores.ts). */
+  readonly store: SharedStore | undefined;
   /** `http.metrics` and `http.accessLog`, for the HTTP layer. */
   readonly metrics: boolean;
   readonly accessLog: boolean;
@@ -68,17 +71,21 @@ export interface SharedState {
   readonly fastPath: boolean;
 }
 
-/** The auth of one load, its MCP blueprint and endpoint, and the metadata the listener serves. */
+/**
+ * The auth of one load, its MCP blueprint and endpoint, and the metadata the listener
+ * serves. `store`: the shared store the manifest names, opened by the runtime.
+ */
 export async function buildSnapshot(
   loaded: LoadedManifest,
   resourceUrl: string,
   log: Logger,
   shared: SharedState,
+  store?: SharedStore,
 ): Promise<Snapshot> {
   const { manifest } = loaded;
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
-  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer);
+  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer, store?.sealKey.get);
   const endpoint = await createMcpEndpoint({
     manifest,
     blueprint,
@@ -109,12 +116,22 @@ export async function buildSnapshot(
     serveMcp: endpoint.serve,
     mcp: endpoint.mcp,
     blueprint,
-    rateLimiter: manifest.http.rateLimit && createRateLimiter(manifest.http.rateLimit),
+    rateLimiter: rateLimiterOf(manifest.http.rateLimit, store, log),
+    store,
     metrics: manifest.http.metrics,
     accessLog: manifest.http.accessLog,
     fastPath: endpoint.fastPath,
     close: endpoint.close,
   };
+}
+
+function rateLimiterOf(
+  limit: LoadedManifest['manifest']['http']['rateLimit'],
+  store: SharedStore | undefined,
+  log: Logger,
+): RateLimiter | undefined {
+  if (!limit) return undefined;
+  return store ? createSharedRateLimiter(limit, store.connection, log) : createRateLimiter(limit);
 }
 
 async function createAuth(

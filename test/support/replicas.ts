@@ -1,0 +1,153 @@
+/**
+ * N real `mcp-serve` processes (dist/src/bin.js) of one manifest behind a round-robin
+ * HTTP proxy, as behind a load balancer without sticky routing. The proxy is test code
+ * (node:http): each request goes to the next replica that is still running, and its
+ * answer carries `X-Replica` (the replica's index), which the proxy also records, so
+ * tests can assert how requests were spread. The manifest's `http.publicUrl` is the
+ * proxy's origin, so every replica has the one resource URL that tokens name.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './redis.js';
+import { FIXTURES, ROOT } from './server.js';
+
+const BIN = join(ROOT, 'dist', 'src', 'bin.js');
+
+export interface Replica {
+  readonly index: number;
+  /** The replica's own MCP URL, past the proxy. */
+  readonly url: string;
+  readonly origin: string;
+  /** What it wrote to stdout and stderr. */
+  readonly output: () => string;
+  readonly running: boolean;
+  /** SIGKILL: the replica dies, as a crashed pod does. */
+  kill(): Promise<void>;
+}
+
+export interface Replicas {
+  /** The MCP URL through the proxy (the resource URL). */
+  readonly url: string;
+  readonly replicas: readonly Replica[];
+  /** The replica index of each request the proxy forwarded, in order. */
+  readonly served: number[];
+  /** Starts one more replica of the same manifest, not behind the proxy. */
+  startExtra(): Promise<Replica>;
+  close(): Promise<void>;
+}
+
+/** Writes `manifest(publicUrl)` beside the fixture handlers, starts `count` replicas, and waits until each answers /healthz. */
+export async function startReplicas(
+  count: number,
+  manifest: (publicUrl: string) => Record<string, unknown>,
+): Promise<Replicas> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-replicas-'));
+  cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  const replicas: Replica[] = [];
+  const served: number[] = [];
+  let next = 0;
+  const proxy: Server = createServer((req, res) => {
+    const alive = replicas.filter((r) => r.running);
+    if (alive.length === 0) {
+      res.writeHead(502).end();
+      return;
+    }
+    const target = alive[next++ % alive.length]!;
+    served.push(target.index);
+    const upstream = request(`${target.origin}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-replica': String(target.index) });
+      answer.pipe(res);
+    });
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const publicUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest(publicUrl), null, 2));
+
+  const start = async (index: number): Promise<Replica> => {
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const origin = `http://127.0.0.1:${port}`;
+    const replica: Replica = {
+      index,
+      url: `${origin}/mcp`,
+      origin,
+      output: () => output,
+      get running() {
+        return child.exitCode === null && child.signalCode === null;
+      },
+      async kill() {
+        if (!replica.running) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+    for (let i = 0; i < 200; i++) {
+      if (!replica.running) throw new Error(`replica ${index} exited:\n${output}`);
+      const alive = await fetch(`${origin}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (alive) return replica;
+      await sleep(50);
+    }
+    await replica.kill();
+    throw new Error(`replica ${index} did not answer /healthz:\n${output}`);
+  };
+  try {
+    replicas.push(...(await Promise.all(Array.from({ length: count }, (_, i) => start(i)))));
+  } catch (error) {
+    await Promise.all(replicas.map((r) => r.kill()));
+    proxy.close();
+    throw error;
+  }
+  const extras: Replica[] = [];
+  return {
+    url: `${publicUrl}/mcp`,
+    replicas,
+    served,
+    async startExtra() {
+      const extra = await start(count + extras.length);
+      extras.push(extra);
+      return extra;
+    },
+    async close() {
+      await Promise.all([...replicas, ...extras].map((r) => r.kill()));
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns true; fails after `ms` with `what`. */
+export async function eventually(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** A replica's /readyz status and reason. */
+export async function readiness(replica: Replica): Promise<{ status: number; reason?: string }> {
+  const response = await fetch(`${replica.origin}/readyz`);
+  const body = (await response.json()) as { reason?: string };
+  return { status: response.status, ...(body.reason !== undefined && { reason: body.reason }) };
+}
