@@ -12,7 +12,7 @@ import type { WrittenTypes } from './commands/types.js';
 import type { LoadedManifest, LoadOptions } from './config/index.js';
 import { formatError, McpOAuthError, type Problem } from './errors.js';
 import { createLogger } from './log.js';
-import { type ResolvedManifest, resourceUrl } from './manifest.js';
+import { type ResolvedManifest, type ResolvedStore, resourceUrl } from './manifest.js';
 import type { Runtime, RuntimeOptions } from './runtime/index.js';
 
 // Each command imports what it needs when it runs: --help, init and doctor do not pay
@@ -168,7 +168,8 @@ const COMMANDS: readonly Command[] = [
     details:
       'Probes a running MCP server as a strict client would: the 401 challenge, the protected-resource metadata, each\n' +
       'authorization server (exact issuer, PKCE S256, registration, JWKS) and a browser preflight. Prints each check\n' +
-      'with what to fix, and exits 1 when one fails. Without URL it probes the URL this manifest serves.',
+      'with what to fix, and exits 1 when one fails. Without URL it probes the URL this manifest serves, and the\n' +
+      "manifest's shared store (reachable, PING latency, key prefix) when it names one.",
     example: 'mcp-serve doctor https://mcp.example.com/mcp',
     run: doctor,
   },
@@ -588,12 +589,17 @@ async function types({ values, load }: Invocation): Promise<number> {
 
 async function doctor({ values, arg, load }: Invocation): Promise<number> {
   let target = arg;
+  let store: ResolvedStore | undefined;
   if (target === undefined) {
     const loaded = await loadManifest({ ...load, handlers: false });
     target = resourceUrl(loaded.manifest.http);
+    store = loaded.manifest.store;
   }
   const { doctorReport, formatChecks, runDoctor } = await import('./commands/doctor.js');
-  const report = doctorReport(target, await runDoctor(target));
+  const checks = await runDoctor(target);
+  // The manifest's store, when doctor probes this manifest's server.
+  if (store) checks.push(await (await import('./commands/doctor-store.js')).checkStore(store));
+  const report = doctorReport(target, checks);
   print(values.json ? JSON.stringify(report, null, 2) : formatChecks(target, report.checks), 0);
   return report.ok ? 0 : 1;
 }

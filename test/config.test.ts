@@ -435,6 +435,39 @@ const CASES: Case[] = [
       ],
     ],
   },
+  // The shared store
+  {
+    name: 'a store URL that is not redis:// names the value (without its password) and the fix',
+    text: yaml(SERVER, JWT, 'store: {url: "http://:hunter2@cache.internal:6379"}', 'tools: []'),
+    problems: [
+      [
+        3,
+        14,
+        'store.url',
+        '"http://:***@cache.internal:6379" is not a Redis URL (scheme "http"); write redis://host:6379, or rediss://host:6380 for TLS, with credentials through ${VAR} (redis://:${REDIS_PASSWORD}@host:6379)',
+      ],
+    ],
+  },
+  {
+    name: 'a store URL that does not parse',
+    text: yaml(SERVER, JWT, 'store: {url: "cache:6379"}', 'tools: []'),
+    problems: [
+      [
+        3,
+        14,
+        'store.url',
+        '"cache:6379" is not a Redis URL (scheme "cache"); write redis://host:6379, or rediss://host:6380 for TLS, with credentials through ${VAR} (redis://:${REDIS_PASSWORD}@host:6379)',
+      ],
+    ],
+  },
+  {
+    name: 'a store without a URL, and an unknown store key',
+    text: yaml(SERVER, JWT, 'store: {keyprefix: "x:"}', 'tools: []'),
+    problems: [
+      [3, 8, 'store', 'missing required key "url"'],
+      [3, 9, 'store.keyprefix', 'unknown key "keyprefix"; did you mean "keyPrefix"?'],
+    ],
+  },
   // Providers
   {
     name: 'provider none on host 0.0.0.0',

@@ -95,7 +95,10 @@ export function openStore(config: ResolvedStore, log: Logger): Store {
     url,
     keyPrefix: config.keyPrefix,
     key: (name) => `${config.keyPrefix}${name}`,
-    health: () => (down === undefined && client.isReady ? { up: true } : { up: false, reason: down ?? 'disconnected' }),
+    health() {
+      if (closed) return { up: false, reason: 'closed' };
+      return down === undefined && client.isReady ? { up: true } : { up: false, reason: down ?? 'disconnected' };
+    },
     async run(command) {
       if (closed) throw new StoreUnavailable(`shared store ${url} is closed`);
       if (!client.isReady) throw new StoreUnavailable(`shared store ${url} is unreachable (${down ?? 'disconnected'})`);
