@@ -18,7 +18,9 @@
 // verified-token cache off (every request then runs the jose check, as (a'), (b) do),
 // once with a manifest of 50 tools (the same call; its cost should not grow), and once
 // with MCP_SERVE_FAST_PATH=off (every request through createMcpHandler, as before the
-// fast path). The last table prints each target of the fast path as met or not met.
+// fast path), and once with a shared `store` on a redis-server this script starts (a
+// stateless call needs nothing shared: it should cost nothing; skipped without
+// redis-server). The last table prints each target as met or not met.
 // Load comes from autocannon in this process, pinned to CPU 0 where taskset exists;
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy; a comparison with a baseline is
@@ -35,7 +37,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -145,6 +147,28 @@ const TARGETS = [
     compare: ['b', 'c', 's'],
   },
 ];
+// The shared store's target: a redis-server of our own, without persistence.
+const redisServer = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin']
+  .map((d) => join(d, 'redis-server'))
+  .find((path) => existsSync(path));
+let redis;
+if (redisServer) {
+  const port = await freePort();
+  redis = {
+    url: `redis://127.0.0.1:${port}`,
+    proc: spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    }),
+  };
+  TARGETS.push({
+    key: 'store',
+    name: 'mcp-serve, 2026, with store',
+    start: (p) => mcpServe(p, {}, 0, {}, { url: redis.url }),
+    modern: true,
+    ours: true,
+    compare: ['serve 2026'],
+  });
+} else console.log('no redis-server found (apt-get install redis-server): the store target is skipped');
 const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
 function url(port) {
@@ -168,7 +192,7 @@ function child(argv, env = {}) {
  * mcp-serve with the echo tool and `extraTools` more of the same shape (a call costs the
  * same with one or fifty). `auth` adds to the JWT settings; `{ provider: 'none' }` replaces them.
  */
-function mcpServe(port, auth = {}, extraTools = 0, env = {}) {
+function mcpServe(port, auth = {}, extraTools = 0, env = {}, store = undefined) {
   const tool = (name) => ({
     name,
     inputSchema: { type: 'object', properties: { text: { type: 'string', minLength: 1 } }, required: ['text'] },
@@ -185,6 +209,7 @@ function mcpServe(port, auth = {}, extraTools = 0, env = {}) {
           ? auth
           : { provider: 'jwt', issuer, jwksUri: `${issuer}/jwks`, algorithms: ['RS256'], ...auth },
       tools: [tool('echo'), ...Array.from({ length: extraTools }, (_, i) => tool(`echo_${i + 1}`))],
+      ...(store && { store }),
     }),
   );
   return child(['node', join(ROOT, 'dist', 'src', 'bin.js'), '--config', join(dir, 'mcp-oauth.config.json')], env);
@@ -440,6 +465,9 @@ goal(
 );
 // Within noise: the per-round spread of one target is 10–20 % on these machines.
 goal('50 tools: req/s ≥ 0.9× 1 tool', [roundRatio(byKey('50 tools'), 'serve 2026')], (x) => x >= 0.9);
+// A stateless call reads nothing from the store; within noise of the same server without one.
+if (byKey('store'))
+  goal('with store: req/s ≥ 0.95× without', [roundRatio(byKey('store'), 'serve 2026')], (x) => x >= 0.95);
 const coldMs = perEra((t) => summaryOf(t).coldMs);
 console.log(`\n${pad('Fast-path targets', NAME_WIDTH)}${pad('2026-07-28', 18)}2025-11-25`);
 const cell = (x, met, unit = '×') =>
@@ -473,4 +501,5 @@ if (LONG_SECONDS > 0) {
   }
 }
 issuerServer.close();
+redis?.proc.kill('SIGKILL');
 rmSync(dir, { recursive: true, force: true });
