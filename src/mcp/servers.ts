@@ -92,13 +92,22 @@ export interface LiveServer {
   resourceUpdated(uri: string): void;
 }
 
-export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer {
+/** `recordSubscription`: also keeps the session's subscriptions elsewhere (the shared store), for the whole fleet. */
+export function createLiveServer(
+  initial: McpBlueprint,
+  log: Logger,
+  recordSubscription?: (uri: string, subscribed: boolean) => Promise<void>,
+): LiveServer {
   const server = new McpServer(initial.info, initial.options);
   let current = initial;
   installCompletion(server, () => current.completions, initial.env);
   const subscribed = new Set<string>();
   if (initial.options.capabilities.resources) {
-    acceptSubscriptions(server, (uri, on) => void (on ? subscribed.add(uri) : subscribed.delete(uri)));
+    acceptSubscriptions(server, async (uri, on) => {
+      await recordSubscription?.(uri, on);
+      if (on) subscribed.add(uri);
+      else subscribed.delete(uri);
+    });
   }
   const registered = new Map<string, { signature: string; handle: { remove(): void } }>();
   const register = (item: PreparedItem) => {
@@ -133,13 +142,16 @@ export function createLiveServer(initial: McpBlueprint, log: Logger): LiveServer
 }
 
 /** Answers resources/subscribe and resources/unsubscribe, telling `record` which URI and whether it is now subscribed. */
-function acceptSubscriptions(server: McpServer, record: (uri: string, subscribed: boolean) => void): void {
-  server.server.setRequestHandler('resources/subscribe', (request) => {
-    record(request.params.uri, true);
+function acceptSubscriptions(
+  server: McpServer,
+  record: (uri: string, subscribed: boolean) => void | Promise<void>,
+): void {
+  server.server.setRequestHandler('resources/subscribe', async (request) => {
+    await record(request.params.uri, true);
     return {};
   });
-  server.server.setRequestHandler('resources/unsubscribe', (request) => {
-    record(request.params.uri, false);
+  server.server.setRequestHandler('resources/unsubscribe', async (request) => {
+    await record(request.params.uri, false);
     return {};
   });
 }

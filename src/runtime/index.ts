@@ -17,7 +17,7 @@ import { createRebuild } from './rebuild.js';
 import { createReloader, type ReloadResult } from './reloader.js';
 import { recordOnFinish } from './request-record.js';
 import { createRequests } from './requests.js';
-import { createSharedState } from './shared.js';
+import { createSharedState, hearFleet } from './shared.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
 import { createStores } from './stores.js';
 import { notWatching, startWatching, type Watching } from './watching.js';
@@ -87,7 +87,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // A switch for comparing the two paths (npm run bench) and for ruling the fast path out.
     fastPath: (options.env ?? process.env)['MCP_SERVE_FAST_PATH'] !== 'off',
   });
-  const stores = createStores(log);
+  const stores = createStores(log, (store) => hearFleet(store, shared, current));
   const build = async (next: LoadedManifest) => {
     if (next.manifest.http.metrics) await observer.enableMetrics();
     return buildSnapshot(next, resourceUrl(next.manifest.http, port), log, shared, stores.use(next.manifest.store));

@@ -3,12 +3,17 @@ import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import { createSessions } from '../mcp/sessions.js';
 import type { Observer } from '../observe.js';
+import type { SharedStore } from '../store/shared.js';
 import { LIMITS } from './limits.js';
 import type { SharedState, Snapshot } from './snapshot.js';
 
 /**
  * 2026-07-28 listen streams hear list changes on the one bus, and 2025-11-25 sessions
  * are re-pointed at each reload. `current`: the snapshot serving new requests.
+ *
+ * With a shared store, a resource update reaches the listen streams and sessions of
+ * every replica. A list change does not cross: each replica loads the same manifest
+ * and announces its own reload to the streams it holds.
  */
 export function createSharedState(options: {
   readonly observer: Observer;
@@ -20,10 +25,12 @@ export function createSharedState(options: {
   const { observer, log, maxBodyBytes, current } = options;
   const shared: SharedState = {
     observer,
-    // 2026-07-28 listeners hear it on the bus; 2025-11-25 sessions that subscribed, directly.
+    // 2026-07-28 listeners hear it on the bus (and other replicas' on the store's);
+    // 2025-11-25 sessions that subscribed, through their logs.
     resourceUpdated: (uri) => {
       current()?.mcp.notify.resourceUpdated(uri);
-      shared.sessions.resourceUpdated(uri);
+      void current()?.store?.bus.publish({ kind: 'resourceUpdated', uri });
+      void shared.sessions.resourceUpdated(uri);
     },
     bus: new InMemoryServerEventBus(),
     sessions: createSessions({
@@ -32,10 +39,19 @@ export function createSharedState(options: {
       maxBodyBytes,
       maxEvents: LIMITS.maxEvents,
       retryMs: LIMITS.streamRetryMs,
+      fleet: () => current()?.store,
       log,
     }),
     streamRetryMs: LIMITS.streamRetryMs,
     fastPath: options.fastPath,
   };
   return shared;
+}
+
+/** Makes this replica hear what the others say through `store`. */
+export function hearFleet(store: SharedStore, shared: SharedState, current: () => Snapshot | undefined): void {
+  store.bus.onMessage((message) => {
+    if (message.kind === 'resourceUpdated') current()?.mcp.notify.resourceUpdated(message.uri);
+    else shared.sessions.hear(message);
+  });
 }

@@ -8,6 +8,7 @@
 import type { Logger } from '../log.js';
 import type { ResolvedStore } from '../manifest.js';
 import { openSharedStore, type SharedStore } from '../store/shared.js';
+import { LIMITS } from './limits.js';
 
 export interface Stores {
   /** The store for `config`: the open one when it has the same URL and prefix, else a new connection. */
@@ -17,16 +18,22 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export function createStores(log: Logger): Stores {
+/** `opened`: told of each new store, to listen to its bus. */
+export function createStores(log: Logger, opened: (store: SharedStore) => void): Stores {
   const open = new Set<SharedStore>();
-  const closeAll = (stores: SharedStore[]) => Promise.all(stores.map((s) => s.connection.close())).then(() => {});
+  const closeAll = (stores: SharedStore[]) => Promise.all(stores.map((s) => s.close())).then(() => {});
   return {
     use(config) {
       if (!config) return undefined;
       const same = [...open].find((s) => s.config.url === config.url && s.config.keyPrefix === config.keyPrefix);
       if (same) return same;
-      const store = openSharedStore(config, log);
+      const store = openSharedStore(config, log, {
+        maxSessions: LIMITS.maxSessions,
+        idleMs: LIMITS.sessionIdleMs,
+        maxEvents: LIMITS.maxEvents,
+      });
       open.add(store);
+      opened(store);
       return store;
     },
     keepOnly(kept) {

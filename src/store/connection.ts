@@ -58,6 +58,8 @@ export interface Store {
   run<T>(command: (client: StoreClient) => Promise<T>): Promise<T>;
   /** Called after each (re)connection. */
   onReady(listener: () => void): void;
+  /** A new connection with the same settings, not yet connected: for Pub/Sub, which needs its own. */
+  duplicate(): StoreClient;
   /** One PING's round trip, in ms. */
   ping(): Promise<number>;
   close(): Promise<void>;
@@ -114,6 +116,7 @@ export function openStore(config: ResolvedStore, log: Logger): Store {
       }
     },
     onReady: (listener) => void readyListeners.push(listener),
+    duplicate: () => client.duplicate(),
     async ping() {
       const started = performance.now();
       await store.run((c) => c.ping());

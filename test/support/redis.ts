@@ -36,21 +36,25 @@ export const SKIP_WITHOUT_REDIS: string | false = REDIS_SERVER === undefined && 
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
-  /** Kills the server (SIGKILL: an outage, not a shutdown); its data is gone. */
+  /** Kills the server (SIGKILL: an outage, not a shutdown); its data is gone unless it is persistent. */
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `persistent`: an append-only file synced on every write, so data survives `stop()` as on a production Redis. */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<TestRedis> {
   if (REDIS_SERVER === undefined) throw new Error(NO_REDIS);
   const binary = REDIS_SERVER;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const persistence = options.persistent
+      ? ['--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir];
     const started = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     let output = '';

@@ -36,6 +36,8 @@ export interface Replicas {
   readonly replicas: readonly Replica[];
   /** The replica index of each request the proxy forwarded, in order. */
   readonly served: number[];
+  /** Each request the proxy forwarded, in order: where, its method and its headers. */
+  readonly forwarded: { replica: number; method: string; headers: Record<string, unknown> }[];
   /** Starts one more replica of the same manifest, not behind the proxy. */
   startExtra(): Promise<Replica>;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startReplicas(
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
   const replicas: Replica[] = [];
   const served: number[] = [];
+  const forwarded: Replicas['forwarded'] = [];
   let next = 0;
   const proxy: Server = createServer((req, res) => {
     const alive = replicas.filter((r) => r.running);
@@ -59,9 +62,12 @@ export async function startReplicas(
     }
     const target = alive[next++ % alive.length]!;
     served.push(target.index);
+    forwarded.push({ replica: target.index, method: req.method ?? '', headers: req.headers });
     const upstream = request(`${target.origin}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-replica': String(target.index) });
       answer.pipe(res);
+      // A replica that dies mid-answer ends the client's connection, as a load balancer does.
+      answer.on('close', () => answer.complete || res.destroy());
     });
     upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
     res.on('close', () => upstream.destroy());
@@ -121,6 +127,7 @@ export async function startReplicas(
     url: `${publicUrl}/mcp`,
     replicas,
     served,
+    forwarded,
     async startExtra() {
       const extra = await start(count + extras.length);
       extras.push(extra);
