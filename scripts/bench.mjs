@@ -20,7 +20,7 @@
 // with MCP_SERVE_FAST_PATH=off (every request through createMcpHandler, as before the
 // fast path), and once with a shared `store` on a redis-server this script starts (a
 // stateless call needs nothing shared: it should cost nothing; skipped without
-// redis-server). The last table prints each target as met or not met.
+// redis-server), and a 2025-11-25 call in a session, without and with the store. The last table prints each target as met or not met.
 // Load comes from autocannon in this process, pinned to CPU 0 where taskset exists;
 // each server runs alone in a child pinned to CPU 1. Rounds are interleaved and medians
 // quoted, because these machines are shared and noisy; a comparison with a baseline is
@@ -160,14 +160,32 @@ if (redisServer) {
       stdio: 'ignore',
     }),
   };
-  TARGETS.push({
-    key: 'store',
-    name: 'mcp-serve, 2026, with store',
-    start: (p) => mcpServe(p, {}, 0, {}, { url: redis.url }),
-    modern: true,
-    ours: true,
-    compare: ['serve 2026'],
-  });
+  TARGETS.push(
+    {
+      key: 'store',
+      name: 'mcp-serve, 2026, with store',
+      start: (p) => mcpServe(p, {}, 0, {}, { url: redis.url }),
+      modern: true,
+      ours: true,
+      compare: ['serve 2026'],
+    },
+    {
+      key: 'session',
+      name: 'mcp-serve, 2025, in a session',
+      start: (p) => mcpServe(p),
+      session: true,
+      ours: true,
+      compare: ['serve 2025'],
+    },
+    {
+      key: 'session store',
+      name: 'mcp-serve, 2025, session, with store',
+      start: (p) => mcpServe(p, {}, 0, {}, { url: redis.url }),
+      session: true,
+      ours: true,
+      compare: ['session'],
+    },
+  );
 } else console.log('no redis-server found (apt-get install redis-server): the store target is skipped');
 const NAME_WIDTH = Math.max(...TARGETS.map((t) => t.name.length)) + 2;
 
@@ -275,11 +293,37 @@ async function serve(target) {
   const req = request(target, port, bearer);
   const proc = target.start(port);
   try {
-    return { port, req, proc, coldMs: await waitUntilServing(port, req, proc) };
+    const coldMs = await waitUntilServing(port, req, proc);
+    if (target.session) inSession(req, await openSession(port, req.headers));
+    return { port, req, proc, coldMs };
   } catch (error) {
     proc.kill('SIGKILL');
     throw error;
   }
+}
+
+/** Opens a 2025-11-25 session (initialize, then initialized); the headers its requests carry. */
+async function openSession(port, headers) {
+  const post = (body, extra = {}) =>
+    fetch(url(port), { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+  const params = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } };
+  const opened = await post({ jsonrpc: '2.0', id: 0, method: 'initialize', params });
+  await opened.text();
+  const session = { 'mcp-session-id': opened.headers.get('mcp-session-id'), 'mcp-protocol-version': '2025-11-25' };
+  if (!session['mcp-session-id']) throw new Error(`no session opened on port ${port} (${opened.status})`);
+  await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+  return session;
+}
+
+/**
+ * Sends `req` in a session. Each request gets its own JSON-RPC id, as a client's do: in
+ * a session, calls in flight with one id would answer each other's streams.
+ */
+function inSession(req, sessionHeaders) {
+  req.headers = { ...req.headers, ...sessionHeaders };
+  const message = JSON.parse(req.body);
+  let id = 0;
+  req.setupRequest = (r) => ({ ...r, body: JSON.stringify({ ...message, id: ++id }) });
 }
 
 /**
@@ -468,6 +512,9 @@ goal('50 tools: req/s ≥ 0.9× 1 tool', [roundRatio(byKey('50 tools'), 'serve 2
 // A stateless call reads nothing from the store; within noise of the same server without one.
 if (byKey('store'))
   goal('with store: req/s ≥ 0.95× without', [roundRatio(byKey('store'), 'serve 2026')], (x) => x >= 0.95);
+// A call in a session pushes its expiry back in the store and keeps its events there.
+if (byKey('session store'))
+  goal('session with store: req/s ≥ 0.7× without', [roundRatio(byKey('session store'), 'session')], (x) => x >= 0.7);
 const coldMs = perEra((t) => summaryOf(t).coldMs);
 console.log(`\n${pad('Fast-path targets', NAME_WIDTH)}${pad('2026-07-28', 18)}2025-11-25`);
 const cell = (x, met, unit = '×') =>
