@@ -300,11 +300,13 @@ function readBaseline(file) {
 // ----- a suite run -----
 
 /** Runs one suite version for one revision; returns its exit code, log and per-scenario checks. */
-async function runSuite({ node, cli, version, revision, url, scenario, baseline, runDir, verbose }) {
+async function runSuite({ node, cli, version, revision, url, scenario, extension, baseline, runDir, verbose }) {
   const outDir = join(runDir, revision);
-  const logFile = join(runDir, `suite-${revision}.log`);
+  const logFile = join(runDir, extension ? `suite-${revision}-${scenario}.log` : `suite-${revision}.log`);
   mkdirSync(outDir, { recursive: true });
   const args = [cli, 'server', '--url', url, '--spec-version', revision, '-o', outDir];
+  // An extension's scenarios are off the spec timeline: the suite runs them at a revision only when forced.
+  if (extension) args.push('--force');
   if (scenario) args.push('--scenario', scenario);
   else args.push('--suite', 'all');
   if (baseline.file) args.push('--expected-failures', baseline.file);
@@ -376,6 +378,22 @@ async function runSuite({ node, cli, version, revision, url, scenario, baseline,
 async function listsScenario(node, cli, revision, scenario) {
   const listing = stripVTControlCharacters(await run(node, [cli, 'list', '--server', '--spec-version', revision]));
   return listing.split('\n').some((line) => line.trim().split(/\s+/)[1] === scenario && line.trim().startsWith('- '));
+}
+
+/**
+ * The server scenarios of the extensions mcp-serve serves (the tasks extension,
+ * io.modelcontextprotocol/tasks), which the suite lists as `[extension]`; they run at
+ * 2026-07-28, the revision the extension is defined for.
+ */
+const EXTENSION_PREFIXES = ['tasks-'];
+const EXTENSION_REVISION = '2026-07-28';
+
+async function extensionScenarios(node, cli) {
+  const listing = stripVTControlCharacters(await run(node, [cli, 'list', '--server']));
+  return listing
+    .split('\n')
+    .map((line) => /^\s*- (\S+) \[extension\]/.exec(line)?.[1])
+    .filter((name) => name !== undefined && EXTENSION_PREFIXES.some((prefix) => name.startsWith(prefix)));
 }
 
 /** Scenario names in the order the suite ran them. */
@@ -542,8 +560,12 @@ async function main() {
 
   // A single scenario runs only at the revisions whose suite lists it there.
   const selected = [];
+  const extensions = revisions.includes(EXTENSION_REVISION)
+    ? await extensionScenarios(node, clis.get(EXTENSION_REVISION))
+    : [];
   for (const revision of revisions) {
-    if (values.scenario && !(await listsScenario(node, clis.get(revision), revision, values.scenario))) {
+    const extension = revision === EXTENSION_REVISION && extensions.includes(values.scenario);
+    if (values.scenario && !extension && !(await listsScenario(node, clis.get(revision), revision, values.scenario))) {
       say(`» ${values.scenario} is not a ${revision} server scenario of ${PACKAGE}@${versionFor[revision]}; skipped`);
     } else {
       selected.push(revision);
@@ -564,19 +586,25 @@ async function main() {
   const outcomes = [];
   try {
     for (const revision of selected) {
-      outcomes.push(
-        await runSuite({
-          node,
-          cli: clis.get(revision),
-          version: versionFor[revision],
-          revision,
-          url: server.url,
-          scenario: values.scenario,
-          baseline: baselines.get(revision),
-          runDir,
-          verbose: values.verbose,
-        }),
-      );
+      const suite = {
+        node,
+        cli: clis.get(revision),
+        version: versionFor[revision],
+        revision,
+        url: server.url,
+        baseline: baselines.get(revision),
+        runDir,
+        verbose: values.verbose,
+      };
+      const extensionRun = revision === EXTENSION_REVISION;
+      if (values.scenario) {
+        const extension = extensionRun && extensions.includes(values.scenario);
+        outcomes.push(await runSuite({ ...suite, scenario: values.scenario, extension }));
+        continue;
+      }
+      outcomes.push(await runSuite(suite));
+      if (extensionRun)
+        for (const scenario of extensions) outcomes.push(await runSuite({ ...suite, scenario, extension: true }));
     }
   } finally {
     await server.stop();

@@ -27,7 +27,12 @@ export interface ManifestTool {
   handler: string;
   timeoutMs?: number;
   isolation?: 'none' | 'worker';
+  /** Whether a call may or must run as a task (the tasks extension, SEP-2663), and how long one lives. */
+  execution?: { taskSupport?: TaskSupport; ttlMs?: number; pollIntervalMs?: number };
 }
+
+/** The spec's own words (Tool.execution.taskSupport): never, when the client supports tasks, or always. */
+export type TaskSupport = 'forbidden' | 'optional' | 'required';
 
 /** Completion values per variable/argument: a list, or a handler spec. */
 export type Completion = Record<string, string[] | string>;
@@ -126,6 +131,8 @@ export interface Manifest {
   isolation?: 'none' | 'worker';
   /** Shared state on Redis, for replicas behind a load balancer. */
   store?: { url: string; keyPrefix?: string };
+  /** Bounds on tasks (tools with `execution.taskSupport`). */
+  tasks?: { maxLive?: number; maxLivePerCaller?: number };
   tools?: ManifestTool[];
   resources?: ManifestResource[];
   resourceTemplates?: ManifestResourceTemplate[];
@@ -153,6 +160,15 @@ export interface ResolvedTool extends ResolvedItem {
   /** Absolute path of the handler module and the export to call. */
   readonly handler: ResolvedHandler;
   readonly timeoutMs: number;
+  /** Absent: the tool never runs as a task. */
+  readonly task?: ResolvedTaskExecution;
+}
+
+export interface ResolvedTaskExecution {
+  readonly support: 'optional' | 'required';
+  /** How long a task lives from its creation; its handler is aborted then, and the task removed. */
+  readonly ttlMs: number;
+  readonly pollIntervalMs: number;
 }
 
 export interface ResolvedHandler {
@@ -282,6 +298,7 @@ export interface ResolvedManifest {
   readonly auth: ResolvedAuth;
   /** Shared state on Redis; absent: everything is per process. */
   readonly store?: ResolvedStore;
+  readonly tasks: { readonly maxLive: number; readonly maxLivePerCaller: number };
   /** RFC 9728 fields given in the manifest (snake_case), without `resource` itself. */
   readonly resource: {
     readonly authorization_servers?: readonly string[];
@@ -328,6 +345,10 @@ export const DEFAULTS = {
   headersTimeoutMs: 10_000,
   jwksCacheSec: 600,
   tokenCacheSize: 10_000,
+  taskTtlMs: 3_600_000,
+  taskPollIntervalMs: 1_000,
+  maxLiveTasks: 1_000,
+  maxLiveTasksPerCaller: 20,
 } as const;
 
 /**

@@ -30,6 +30,14 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
     scopes: resolveScopes(tool.scopes),
     handler: handler(tool.handler),
     timeoutMs: tool.timeoutMs ?? DEFAULTS.timeoutMs,
+    ...(tool.execution?.taskSupport !== undefined &&
+      tool.execution.taskSupport !== 'forbidden' && {
+        task: {
+          support: tool.execution.taskSupport,
+          ttlMs: tool.execution.ttlMs ?? DEFAULTS.taskTtlMs,
+          pollIntervalMs: tool.execution.pollIntervalMs ?? DEFAULTS.taskPollIntervalMs,
+        },
+      }),
   }));
   const complete = (c: Completion | undefined): ResolvedCompletion =>
     Object.fromEntries(
@@ -112,6 +120,10 @@ export function resolveManifest(m: CheckedManifest, file: string): ResolvedManif
       }),
     },
     auth,
+    tasks: {
+      maxLive: m.tasks?.maxLive ?? DEFAULTS.maxLiveTasks,
+      maxLivePerCaller: m.tasks?.maxLivePerCaller ?? DEFAULTS.maxLiveTasksPerCaller,
+    },
     ...(m.store && { store: { url: m.store.url, keyPrefix: m.store.keyPrefix ?? `mcp-serve:${m.server.name}:` } }),
     resource: {
       ...resourceRest,

@@ -18,12 +18,16 @@ import type {
   ListRootsResult,
 } from '@modelcontextprotocol/server';
 import type { HandlerCall } from './runner.js';
-import type { ToolContext } from './types.js';
+import type { AskOptions, ToolContext } from './types.js';
 
-export type Question =
+export type Question = (
   | { readonly method: 'elicitation/create'; readonly params: ElicitRequestFormParams }
   | { readonly method: 'sampling/createMessage'; readonly params: CreateMessageRequestParams }
-  | { readonly method: 'roots/list'; readonly params?: undefined };
+  | { readonly method: 'roots/list'; readonly params?: undefined }
+) & {
+  /** On a tool that runs as a task: ask in the call, before the task exists (see AskOptions). */
+  readonly beforeTask?: boolean;
+};
 
 /** Thrown by an ask whose answer is not known yet; `questions` holds every unanswered ask of the round. */
 export class InputNeeded extends Error {
@@ -56,12 +60,12 @@ export function createToolContext(call: HandlerCall): ToolContext {
   let asked = 0;
   // Shared by every InputNeeded of this run, so the round carries all its questions.
   const unanswered: Record<string, Question> = {};
-  const ask = <T>(question: Question, key: string | undefined): Promise<T> => {
-    const k = key ?? `q${asked}`;
+  const ask = <T>(question: Question, options: AskOptions): Promise<T> => {
+    const k = options.key ?? `q${asked}`;
     asked++;
     const answer = answers[k];
     if (isAnswer(question.method, answer)) return Promise.resolve(answer as T);
-    unanswered[k] = question;
+    unanswered[k] = options.beforeTask ? { ...question, beforeTask: true } : question;
     return Promise.reject(new InputNeeded(unanswered));
   };
   return {
@@ -73,12 +77,13 @@ export function createToolContext(call: HandlerCall): ToolContext {
     progress: (progress, total, message) => sinks.progress(progress, total, message),
     notifyResourceUpdated: (uri) => sinks.resourceUpdated(uri),
     closeStream: () => sinks.closeStream(),
-    elicit: ({ key, ...params }) =>
+    elicit: ({ key, beforeTask, ...params }) =>
       ask<ElicitResult>(
         { method: 'elicitation/create', params: { mode: 'form', ...params } as ElicitRequestFormParams },
-        key,
+        { key, beforeTask },
       ),
-    sample: ({ key, ...params }) => ask<CreateMessageResult>({ method: 'sampling/createMessage', params }, key),
-    listRoots: (options = {}) => ask<ListRootsResult>({ method: 'roots/list' }, options.key),
+    sample: ({ key, beforeTask, ...params }) =>
+      ask<CreateMessageResult>({ method: 'sampling/createMessage', params }, { key, beforeTask }),
+    listRoots: (options = {}) => ask<ListRootsResult>({ method: 'roots/list' }, options),
   };
 }

@@ -53,7 +53,14 @@ export interface ToolContext {
 
 export interface AskOptions {
   /** The question's key in the input-required round; default q0, q1, ... in the order asked. */
-  readonly key?: string;
+  readonly key?: string | undefined;
+  /**
+   * On a tool that runs as a task (`execution.taskSupport`): ask in the call itself,
+   * before the task is created, as an input-required round (a confirmation before long
+   * work starts, say). Only questions asked in the call's first moments can be; without
+   * it, a question becomes the task's input request, answered through `tasks/update`.
+   */
+  readonly beforeTask?: boolean | undefined;
 }
 
 /**

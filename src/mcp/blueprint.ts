@@ -8,13 +8,14 @@ import type { LoadedManifest } from '../config/index.js';
 import type { HandlerRunner } from '../handlers/runner.js';
 import type { Logger } from '../log.js';
 import type { Observer } from '../observe.js';
+import type { Tasks, TaskTool } from '../tasks/engine.js';
 import { createRoundSeal, type PrepareEnv } from './calls.js';
 import type { Completions } from './completion.js';
 import type { PreparedItem } from './item.js';
 import type { ListKey } from './pages.js';
 import { preparePrompt } from './prompts.js';
 import { prepareResource, prepareTemplate } from './resources.js';
-import { prepareTool } from './tools.js';
+import { type PreparedTool, prepareTool } from './tools.js';
 
 /** Everything a server instance needs, prepared once per manifest load. */
 export interface McpBlueprint {
@@ -28,6 +29,8 @@ export interface McpBlueprint {
   /** By id, in manifest order: tools, resources, templates, prompts. */
   readonly items: ReadonlyMap<string, PreparedItem>;
   readonly completions: Completions;
+  /** Present when some tool supports tasks: the engine, and those tools by name. */
+  readonly tasks?: { readonly engine: Tasks; readonly tools: ReadonlyMap<string, TaskTool> };
   readonly env: PrepareEnv;
   /** Items per page of tools/list, resources/list, resources/templates/list, prompts/list. */
   readonly pageSize: number;
@@ -44,10 +47,18 @@ export function prepareMcp(
   resourceUpdated: (uri: string) => void,
   observer?: Observer,
   roundKey?: () => Promise<Uint8Array>,
+  tasks?: Tasks,
 ): McpBlueprint {
   const { manifest, handlers, schemas } = loaded;
   const seal = createRoundSeal(roundKey);
-  const env: PrepareEnv = { schemas, log, resourceUpdated, seal, ...(observer && { observer }) };
+  const env: PrepareEnv = {
+    schemas,
+    log,
+    resourceUpdated,
+    seal,
+    ...(observer && { observer }),
+    ...(tasks && { tasks }),
+  };
   const runner = (key: string): HandlerRunner => handlers.get(key)!;
   const items: PreparedItem[] = [
     ...manifest.tools.map((t, i) => prepareTool(t, runner(`tools[${i}].handler`), env)),
@@ -55,6 +66,12 @@ export function prepareMcp(
     ...manifest.resourceTemplates.map((t, i) => prepareTemplate(t, runner(`resourceTemplates[${i}].handler`), env)),
     ...manifest.prompts.map((p, i) => preparePrompt(p, handlers.get(`prompts[${i}].handler`), env)),
   ];
+  const taskTools = new Map(
+    items.flatMap((item) => {
+      const taskTool = (item as PreparedTool).taskTool;
+      return taskTool ? [[taskTool.name, taskTool] as const] : [];
+    }),
+  );
   const hasResources = manifest.resources.length + manifest.resourceTemplates.length > 0;
   const completionRunners = (section: string, i: number, complete: object) =>
     new Map(
@@ -93,6 +110,7 @@ export function prepareMcp(
       capabilities: { logging: {}, ...(hasResources && { resources: { subscribe: true, listChanged: true } }) },
     },
     items: new Map(items.map((item) => [item.id, item])),
+    ...(tasks && taskTools.size > 0 && { tasks: { engine: tasks, tools: taskTools } }),
     completions: { byRef },
     env,
     pageSize: manifest.server.pageSize,

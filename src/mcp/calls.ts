@@ -23,6 +23,7 @@ import type { ContextSinks, HandlerCall, HandlerRunner } from '../handlers/runne
 import type { Logger } from '../log.js';
 import type { ScopePolicy } from '../manifest.js';
 import type { Observer } from '../observe.js';
+import type { Tasks } from '../tasks/engine.js';
 
 /** What a multi-round call carries between rounds: the answers so far. */
 export interface RoundState {
@@ -124,6 +125,8 @@ export interface PrepareEnv {
   readonly observer?: Observer;
   /** Seals the answers a multi-round call carries in requestState. */
   readonly seal: RoundSeal;
+  /** Runs the calls of tools that support tasks as tasks. */
+  readonly tasks?: Tasks;
 }
 
 /**
@@ -139,9 +142,7 @@ export async function callHandler(
   env: PrepareEnv,
 ): Promise<CallOutcome> {
   const { signal, timedOut, dispose } = callSignal(ctx.mcpReq.signal, timeoutMs);
-  // Answers from earlier rounds (sealed in requestState) plus this round's.
-  const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
-  const answers = { ...earlier, ...ctx.mcpReq.inputResponses };
+  const answers = roundAnswers(ctx);
   const clientCapabilities = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[
     CLIENT_CAPABILITIES_META_KEY
   ] as Record<string, unknown> | undefined;
@@ -161,13 +162,7 @@ export async function callHandler(
       ),
     };
   } catch (error) {
-    if (error instanceof InputNeeded) {
-      // The SDK refuses questions the client did not declare the capability for (-32021).
-      const inputRequests = Object.fromEntries(
-        Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]),
-      );
-      return { inputRequired: inputRequired({ inputRequests, requestState: await env.seal.mint({ answers }, ctx) }) };
-    }
+    if (error instanceof InputNeeded) return { inputRequired: await askRound(error, answers, ctx, env) };
     if (error instanceof ProtocolError) throw error;
     if (timedOut()) throw new CallFailed('timeout', `${name} timed out after ${timeoutMs} ms`);
     if (ctx.mcpReq.signal.aborted) throw new CallFailed('cancelled', `${name} was cancelled`);
@@ -175,6 +170,31 @@ export async function callHandler(
   } finally {
     dispose();
   }
+}
+
+/** The answers of the earlier rounds of this request (sealed in requestState) and of this one. */
+export function roundAnswers(ctx: ServerContext): Record<string, unknown> {
+  const earlier = ctx.mcpReq.requestState<RoundState>()?.answers ?? {};
+  return { ...earlier, ...ctx.mcpReq.inputResponses };
+}
+
+/**
+ * The input-required round that asks the questions of `error`, carrying `answers`
+ * sealed in requestState. The SDK refuses questions the client did not declare the
+ * capability for (-32021).
+ */
+/** The questions of `error` as the input requests of a round or of a task. */
+export function inputRequestsOf(error: InputNeeded): Record<string, ReturnType<typeof toInputRequest>> {
+  return Object.fromEntries(Object.entries(error.questions).map(([key, q]) => [key, toInputRequest(q)]));
+}
+
+export async function askRound(
+  error: InputNeeded,
+  answers: Record<string, unknown>,
+  ctx: ServerContext,
+  env: Pick<PrepareEnv, 'seal'>,
+): Promise<InputRequiredResult> {
+  return inputRequired({ inputRequests: inputRequestsOf(error), requestState: await env.seal.mint({ answers }, ctx) });
 }
 
 /**
@@ -236,7 +256,7 @@ function sinksOf(ctx: ServerContext, env: PrepareEnv): ContextSinks {
 }
 
 /** Settles with `work`, or rejects as soon as `signal` aborts (a handler that ignores its signal no longer holds the call). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

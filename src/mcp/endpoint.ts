@@ -8,12 +8,14 @@
  */
 import {
   createMcpHandler,
+  type JSONRPCMessage,
   type McpHandlerRequestOptions,
   type McpHttpHandler,
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import type { ResolvedManifest } from '../manifest.js';
+import { refuseUndeclaredTask, revealTask } from '../tasks/methods.js';
 import type { McpBlueprint } from './blueprint.js';
 import { createFastPath, type FastPath } from './fast-path.js';
 import type { PreparedItem } from './item.js';
@@ -78,6 +80,8 @@ export async function createMcpEndpoint(options: McpEndpointOptions): Promise<Mc
       const item = namedItem(blueprint, body);
       if (item) named.set(request, item);
       const response = await mcp.fetch(request, requestOptions);
+      if (item?.id.startsWith('tool:') && blueprint.tasks?.tools.has(item.id.slice('tool:'.length)))
+        return revealTaskResponse(response);
       // The SDK has checked that Mcp-Method agrees with the body.
       return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen'
         ? withRetryHint(response, options.streamRetryMs)
@@ -88,14 +92,24 @@ export async function createMcpEndpoint(options: McpEndpointOptions): Promise<Mc
   const fast = options.fastPath
     ? await createFastPath(blueprint, (error) => log.debug(`mcp: ${error.message}`))
     : undefined;
+  const requiredTasks = new Set(
+    [...(blueprint.tasks?.tools.values() ?? [])].filter((t) => t.task.support === 'required').map((t) => t.name),
+  );
+  const serve: NodeServe = fast
+    ? async (req, res, body) => {
+        if (body && (await fast.serve(req, res, body.parsed, req.auth))) return;
+        return serveNode(req, res, body);
+      }
+    : serveNode;
   return {
     mcp,
-    serve: fast
-      ? async (req, res, body) => {
-          if (body && (await fast.serve(req, res, body.parsed, req.auth))) return;
-          return serveNode(req, res, body);
-        }
-      : serveNode,
+    serve: async (req, res, body) => {
+      const refused = body && refuseUndeclaredTask(body.parsed, requiredTasks);
+      if (!refused) return serve(req, res, body);
+      const text = JSON.stringify(refused);
+      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
     fastPath: fast,
     close: async () => fast?.close(),
   };
@@ -112,6 +126,16 @@ function withRetryHint(response: Response, retryMs: number): Response {
     new TransformStream<Uint8Array, Uint8Array>({ start: (controller) => controller.enqueue(hint) }),
   );
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The SDK's JSON answer to a `tools/call` that became a task, with the task as its result (tasks/methods.ts). */
+async function revealTaskResponse(response: Response): Promise<Response> {
+  if (!response.headers.get('content-type')?.startsWith('application/json')) return response;
+  const message = (await response.json()) as JSONRPCMessage;
+  const body = JSON.stringify(revealTask(message));
+  const headers = new Headers(response.headers);
+  headers.set('content-length', String(Buffer.byteLength(body)));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** Revisions whose POST body is one JSON-RPC message: batching was removed in 2025-06-18. */

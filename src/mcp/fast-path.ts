@@ -27,9 +27,10 @@ import {
   OAuthErrorCode,
   type ScopeChallenge,
 } from '@modelcontextprotocol/server';
+import { revealTask } from '../tasks/methods.js';
 import type { McpBlueprint } from './blueprint.js';
 import { legacyExchange, modernExchange } from './exchanges.js';
-import { MultiplexTransport } from './multiplex.js';
+import { type Exchange, MultiplexTransport } from './multiplex.js';
 import { createSharedServer, MODERN_REVISION } from './servers.js';
 
 /** The 2025-11-25 revision; older ones go to the SDK's handler (a request without the header is served as of it). */
@@ -47,14 +48,18 @@ const READ_ONLY = [
   'completion/complete',
   'ping',
 ];
-const MODERN_METHODS = new Set([...READ_ONLY, 'server/discover']);
+/** The tasks extension's methods keep their state in the task store, not in the server (tasks/methods.ts). */
+const MODERN_METHODS = new Set([...READ_ONLY, 'server/discover', 'tasks/get', 'tasks/update', 'tasks/cancel']);
 const LEGACY_METHODS = new Set(READ_ONLY);
 
 /** The body field Mcp-Name repeats, per method (SEP-2243). */
-const NAME_FIELD: Readonly<Record<string, 'name' | 'uri'>> = {
+const NAME_FIELD: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
 };
 
 /** A header value the SDK reads as itself: visible ASCII, no surrounding space, not Base64-wrapped (`=?base64?…?=`). */
@@ -86,6 +91,9 @@ export async function createFastPath(blueprint: McpBlueprint, onerror: (error: E
     return { server, transport };
   };
   const [modern, legacy] = await Promise.all([connect('modern'), connect('legacy')]);
+  const taskTools = blueprint.tasks?.tools;
+  const isTaskCall = (message: JSONRPCRequest) =>
+    message.method === 'tools/call' && taskTools?.has((message.params as { name?: string } | undefined)?.name ?? '');
   let served = 0;
   // The SDK's handler checks a tool's Mcp-Param-* headers against its arguments; those tools go there.
   const headerTools = new Set(
@@ -120,10 +128,11 @@ export async function createFastPath(blueprint: McpBlueprint, onerror: (error: E
       }
       // The client went away while its token or body was checked: nobody to answer.
       if (res.destroyed) return true;
+      const exchange = era === modern ? modernExchange(res) : legacyExchange(res);
       const cancel = era.transport.dispatch(
         message,
         authInfo,
-        era === modern ? modernExchange(res) : legacyExchange(res),
+        era === modern && isTaskCall(message) ? revealingTasks(exchange) : exchange,
       );
       res.once('close', () => res.writableFinished || cancel());
       return true;
@@ -138,6 +147,11 @@ export async function createFastPath(blueprint: McpBlueprint, onerror: (error: E
       await Promise.all([modern.server.close(), legacy.server.close()]);
     },
   };
+}
+
+/** `exchange`, with the answer of a call that became a task turned into its `CreateTaskResult`. */
+function revealingTasks(exchange: Exchange): Exchange {
+  return { ...exchange, answer: (message, fromGate) => exchange.answer(revealTask(message), fromGate) };
 }
 
 /** A plain JSON-RPC request object with an id (not a batch, notification or response). */

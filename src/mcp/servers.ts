@@ -6,6 +6,7 @@
  */
 import { McpServer, type McpServerFactory, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
+import { installTasks } from '../tasks/methods.js';
 import type { McpBlueprint } from './blueprint.js';
 import { installCompletion } from './completion.js';
 import type { PreparedItem } from './item.js';
@@ -54,6 +55,8 @@ function withEveryItem(server: McpServer, blueprint: McpBlueprint): McpServer {
   // 2026-07-28 clients subscribe through subscriptions/listen instead.
   if (blueprint.options.capabilities.resources) acceptSubscriptions(server, () => {});
   for (const item of blueprint.items.values()) item.register(server, () => item);
+  const { tasks } = blueprint;
+  if (tasks) installTasks(server, tasks.engine, (name) => tasks.tools.get(name), blueprint.options.jsonSchemaValidator);
   paginateLists(server, blueprint.pageSize, blueprint.listSizes);
   return server;
 }

@@ -5,17 +5,31 @@ import {
   type InputRequiredResult,
   isCallToolResult,
   type ServerContext,
+  type StandardSchemaWithJSON,
   type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { authOf } from '../auth/auth-info.js';
 import { callerFields } from '../auth/claims.js';
 import type { HandlerRunner } from '../handlers/runner.js';
-import type { ResolvedTool } from '../manifest.js';
-import { callFailure, callHandler, type PrepareEnv, scopeCheck } from './calls.js';
+import type { ResolvedTaskExecution, ResolvedTool } from '../manifest.js';
+import { MISSING_EXTENSION, type TaskTool } from '../tasks/engine.js';
+import { carryTask } from '../tasks/methods.js';
+import {
+  askRound,
+  callFailure,
+  callHandler,
+  inputRequestsOf,
+  type PrepareEnv,
+  raceAbort,
+  roundAnswers,
+  scopeCheck,
+} from './calls.js';
 import type { PreparedItem } from './item.js';
 
 export interface PreparedTool extends PreparedItem {
   run(args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult>;
+  /** What the tasks engine runs, when the tool supports tasks. */
+  readonly taskTool?: TaskTool;
 }
 
 export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: PrepareEnv): PreparedTool {
@@ -39,9 +53,11 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
       }),
     ),
   };
+  const taskTool = tool.task && prepareTaskTool(tool, tool.task, runner, outputSchema, env);
   const item: PreparedTool = {
     id: `tool:${tool.name}`,
     signature: JSON.stringify(tool),
+    ...(taskTool && { taskTool }),
     async run(args, ctx) {
       const audit = (outcome: string) =>
         env.observer?.tool({
@@ -50,6 +66,18 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
           decision: 'allow',
           outcome,
         });
+      if (taskTool && env.tasks) {
+        if (env.tasks.declared(ctx)) {
+          const outcome = await env.tasks.call(taskTool, args, ctx, roundAnswers(ctx));
+          if (outcome.kind === 'task') {
+            audit('task');
+            return carryTask(outcome.created);
+          }
+          audit(outcome.kind === 'input_required' ? 'input_required' : outcome.result.isError ? 'error' : 'ok');
+          return outcome.result;
+        }
+        if (taskTool.task.support === 'required') throw MISSING_EXTENSION();
+      }
       try {
         const outcome = await callHandler(runner, [args], ctx, tool.name, tool.timeoutMs, env);
         const result = 'inputRequired' in outcome ? outcome.inputRequired : toCallToolResult(outcome.value);
@@ -68,6 +96,45 @@ export function prepareTool(tool: ResolvedTool, runner: HandlerRunner, env: Prep
       ),
   };
   return item;
+}
+
+/** The tool as the tasks engine runs it: one round of its handler to a checked result. */
+function prepareTaskTool(
+  tool: ResolvedTool,
+  task: ResolvedTaskExecution,
+  runner: HandlerRunner,
+  outputSchema: StandardSchemaWithJSON | undefined,
+  env: PrepareEnv,
+): TaskTool {
+  const failure = (error: unknown): CallToolResult => ({
+    content: [{ type: 'text', text: callFailure(error, `tool ${tool.name}`, env.log).message }],
+    isError: true,
+  });
+  return {
+    name: tool.name,
+    scopes: tool.scopes,
+    task,
+    async round(args, call) {
+      const result = toCallToolResult(
+        await raceAbort(
+          Promise.resolve().then(() => runner([args], call)),
+          call.signal,
+        ),
+      );
+      if (outputSchema === undefined || result.isError) return result;
+      // What the SDK checks of a call's result, checked here: a task's result does not pass through it.
+      const checked = await outputSchema['~standard'].validate(result.structuredContent);
+      if (result.structuredContent !== undefined && !checked.issues) return result;
+      const problem =
+        result.structuredContent === undefined
+          ? 'the tool has an output schema but no structured content was provided'
+          : (checked.issues ?? []).map((issue) => issue.message).join('; ');
+      return { content: [{ type: 'text', text: `Output validation error: ${problem}` }], isError: true };
+    },
+    failure,
+    inputRequests: inputRequestsOf,
+    ask: (error, answers, ctx) => askRound(error, answers, ctx, env),
+  };
 }
 
 /** A string is text; a `CallToolResult` passes as is; any other value is structured content. */

@@ -4,6 +4,10 @@ import type { Logger } from '../log.js';
 import { createSessions } from '../mcp/sessions.js';
 import type { Observer } from '../observe.js';
 import type { SharedStore } from '../store/shared.js';
+import { createTasks } from '../tasks/engine.js';
+import { memoryTasks } from '../tasks/memory.js';
+import type { TaskStore } from '../tasks/record.js';
+import { sharedTasks } from '../tasks/redis.js';
 import { LIMITS } from './limits.js';
 import type { SharedState, Snapshot } from './snapshot.js';
 
@@ -23,6 +27,9 @@ export function createSharedState(options: {
   readonly fastPath: boolean;
 }): SharedState {
   const { observer, log, maxBodyBytes, current } = options;
+  // Without a shared store, tasks live here; with one, there.
+  const local = memoryTasks();
+  const onStore = new WeakMap<SharedStore, TaskStore>();
   const shared: SharedState = {
     observer,
     // 2026-07-28 listeners hear it on the bus (and other replicas' on the store's);
@@ -44,6 +51,18 @@ export function createSharedState(options: {
     }),
     streamRetryMs: LIMITS.streamRetryMs,
     fastPath: options.fastPath,
+    tasks: createTasks({
+      store: () => {
+        const store = current()?.store;
+        if (!store) return local;
+        let tasks = onStore.get(store);
+        if (!tasks) onStore.set(store, (tasks = sharedTasks(store.connection)));
+        return tasks;
+      },
+      caps: () => current()?.loaded.manifest.tasks ?? { maxLive: 0, maxLivePerCaller: 0 },
+      announceCancel: (task) => void current()?.store?.bus.publish({ kind: 'taskCancelled', task }),
+      log,
+    }),
   };
   return shared;
 }
@@ -52,6 +71,7 @@ export function createSharedState(options: {
 export function hearFleet(store: SharedStore, shared: SharedState, current: () => Snapshot | undefined): void {
   store.bus.onMessage((message) => {
     if (message.kind === 'resourceUpdated') current()?.mcp.notify.resourceUpdated(message.uri);
+    else if (message.kind === 'taskCancelled') shared.tasks.cancelled(message.task);
     else shared.sessions.hear(message);
   });
 }

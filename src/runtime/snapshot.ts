@@ -24,6 +24,7 @@ import type { FastPath } from '../mcp/fast-path.js';
 import type { Sessions } from '../mcp/sessions.js';
 import type { Observer } from '../observe.js';
 import type { SharedStore } from '../store/shared.js';
+import type { Tasks } from '../tasks/engine.js';
 
 export interface Snapshot {
   readonly loaded: LoadedManifest;
@@ -69,6 +70,8 @@ export interface SharedState {
   readonly streamRetryMs: number;
   /** Whether loads serve what they can on the fast path (mcp/fast-path.ts). */
   readonly fastPath: boolean;
+  /** Tasks outlive loads: a task's handler runs on the version it started on. */
+  readonly tasks: Tasks;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function buildSnapshot(
   const { manifest } = loaded;
   const { verifier, authorizationServer } = await createAuth(loaded, resourceUrl, log, shared.observer);
   const publicHost = new URL(resourceUrl).hostname;
-  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer, store?.sealKey.get);
+  const blueprint = prepareMcp(loaded, log, shared.resourceUpdated, shared.observer, store?.sealKey.get, shared.tasks);
   const endpoint = await createMcpEndpoint({
     manifest,
     blueprint,

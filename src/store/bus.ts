@@ -25,7 +25,9 @@ export type FleetMessage =
   /** A session was deleted, expired or evicted: every replica drops its copy. */
   | { readonly kind: 'sessionClosed'; readonly session: string }
   /** A client's answer to a question this replica's copy of the session asked. */
-  | { readonly kind: 'answer'; readonly session: string; readonly message: JSONRPCMessage };
+  | { readonly kind: 'answer'; readonly session: string; readonly message: JSONRPCMessage }
+  /** A task was cancelled: the replica running its handler aborts it. */
+  | { readonly kind: 'taskCancelled'; readonly task: string };
 
 export interface FleetBus {
   /** This replica's name on the bus: random, made at start. */

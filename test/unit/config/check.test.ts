@@ -74,7 +74,7 @@ describe('checkSchema', () => {
           path: ['zzzzzz'],
           atKey: true,
           message:
-            'unknown key "zzzzzz"; allowed keys: $schema, server, http, auth, resource, tools, resources, resourceTemplates, prompts, isolation, store',
+            'unknown key "zzzzzz"; allowed keys: $schema, server, http, auth, resource, tools, resources, resourceTemplates, prompts, isolation, tasks, store',
         },
       ],
     },
