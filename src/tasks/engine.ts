@@ -228,8 +228,11 @@ export function createTasks(options: TasksOptions): Tasks {
 
     async call(tool, args, ctx, answers) {
       let id: string | undefined;
+      // Progress before the task exists becomes its first status message.
+      let firstMessage: string | undefined;
       const progress = (message: string) => {
         if (id) void change(id, { status: 'working', statusMessage: message }).catch(() => {});
+        else firstMessage = message;
       };
       const { controller, work } = start(tool, args, ctx, answers, progress);
       // Until the task exists, the request is the call: its cancellation stops the handler.
@@ -264,6 +267,7 @@ export function createTasks(options: TasksOptions): Tasks {
         tool: tool.name,
         args,
         status: asked ? 'input_required' : 'working',
+        ...(firstMessage !== undefined && { statusMessage: firstMessage }),
         createdAt: now,
         lastUpdatedAt: now,
         ttlMs: tool.task.ttlMs,

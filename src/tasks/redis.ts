@@ -105,6 +105,7 @@ export function sharedTasks(store: Store): TaskStore {
         ['tool', record.tool],
         ['args', JSON.stringify(record.args)],
         ['status', record.status],
+        ...(record.statusMessage === undefined ? [] : [['statusMessage', record.statusMessage]]),
         ['createdAt', String(record.createdAt)],
         ['lastUpdatedAt', String(record.lastUpdatedAt)],
         ['ttlMs', String(record.ttlMs)],
