@@ -8,6 +8,10 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import * as z from 'zod';
 
 export const TASKS = 'io.modelcontextprotocol/tasks';
+
+/** A JSON-RPC message or result as the tests read it, field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: wire JSON, whose shape each test asserts
+export type Wire = Record<string, any>;
 const DECLARED = { extensions: { [TASKS]: {} } };
 const ANY = z.looseObject({});
 
@@ -17,14 +21,14 @@ export interface TaskClient {
     name: string,
     args?: Record<string, unknown>,
     extra?: Record<string, unknown>,
-  ): Promise<{ status: number; body: Record<string, any> }>;
-  get(taskId: string): Promise<Record<string, any>>;
-  update(taskId: string, inputResponses: Record<string, unknown>): Promise<Record<string, any>>;
-  cancel(taskId: string): Promise<Record<string, any>>;
+  ): Promise<{ status: number; body: Wire }>;
+  get(taskId: string): Promise<Wire>;
+  update(taskId: string, inputResponses: Record<string, unknown>): Promise<Wire>;
+  cancel(taskId: string): Promise<Wire>;
   /** Polls `tasks/get` until the task is completed, failed or cancelled. */
-  settled(taskId: string, ms?: number): Promise<Record<string, any>>;
+  settled(taskId: string, ms?: number): Promise<Wire>;
   /** Polls `tasks/get` until the task has `status`. */
-  reaches(taskId: string, status: string, ms?: number): Promise<Record<string, any>>;
+  reaches(taskId: string, status: string, ms?: number): Promise<Wire>;
   close(): Promise<void>;
 }
 
@@ -38,8 +42,8 @@ export async function taskClient(url: string, token?: string, declare = true): P
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   let id = 0;
   const request = (method: string, params: Record<string, unknown>) =>
-    client.request({ method, params } as never, ANY) as Promise<Record<string, any>>;
-  const poll = async (taskId: string, done: (task: Record<string, any>) => boolean, ms: number) => {
+    client.request({ method, params } as never, ANY) as Promise<Wire>;
+  const poll = async (taskId: string, done: (task: Wire) => boolean, ms: number) => {
     const until = Date.now() + ms;
     for (;;) {
       const task = await request('tasks/get', { taskId });
@@ -75,7 +79,7 @@ export async function taskClient(url: string, token?: string, declare = true): P
           },
         }),
       });
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
+      return { status: response.status, body: (await response.json()) as Wire };
     },
     get: (taskId) => request('tasks/get', { taskId }),
     update: (taskId, inputResponses) => request('tasks/update', { taskId, inputResponses }),
