@@ -128,8 +128,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
     reload,
     close: () =>
-      (closing ??= drain({ server, requests, sessions: shared.sessions, generations, watching, drainMs }).finally(() =>
-        stores.close(),
+      // Tasks outlast any drain: their handlers are stopped, and with a store another replica reports them failed.
+      (closing ??= drain({ server, requests, sessions: shared.sessions, generations, watching, drainMs }).finally(
+        () => {
+          shared.tasks.close();
+          return stores.close();
+        },
       )),
   };
 }
