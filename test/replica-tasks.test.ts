@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Authority, startAuthority } from './support/authority.js';
 import { connectModern } from './support/clients.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from './support/redis.js';
-import { eventually, type Replica, type Replicas, startReplicas } from './support/replicas.js';
+import { eventually, type Replica, type Replicas, readiness, startReplicas } from './support/replicas.js';
 import { type TaskClient, taskClient } from './support/tasks.js';
 
 const execution = { taskSupport: 'optional', ttlMs: 120_000, pollIntervalMs: 100 };
@@ -21,7 +21,8 @@ describe('tasks shared by replicas', { skip: SKIP_WITHOUT_REDIS }, () => {
   let fleet: Replicas;
   const clients: TaskClient[] = [];
   before(async () => {
-    redis = await startRedis();
+    // Persistent, as a production Redis is: a task outlives its restart.
+    redis = await startRedis({ persistent: true });
     authority = await startAuthority();
     fleet = await startReplicas(2, (publicUrl) => ({
       server: { name: 'fleet-tasks', version: '1.0.0' },
@@ -111,6 +112,49 @@ describe('tasks shared by replicas', { skip: SKIP_WITHOUT_REDIS }, () => {
     assert.match(third.content[0].text, /tasks\.maxLivePerCaller/);
     assert.deepEqual(new Set(fleet.served.slice(from)), new Set([0, 1]), 'the calls went to both replicas');
     for (const id of ids) await carol.cancel(id);
+  });
+
+  test('Redis down: tasks/* get 503 with Retry-After, and the task is there once it is back', async () => {
+    const one = fleet.replicas[0]!;
+    const ada = await client('ada', one);
+    const id = (await ada.call('work', { ms: 60_000, label: 'outage' })).body['result'].taskId;
+    await redis.stop();
+    try {
+      await eventually('the store seen down', async () => (await readiness(one)).status === 503, 5_000);
+      const during = await fetch(one.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await token('ada')}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tasks/get',
+          'mcp-name': id,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tasks/get',
+          params: {
+            taskId: id,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+            },
+          },
+        }),
+      });
+      assert.equal(during.status, 503);
+      assert.ok(Number(during.headers.get('retry-after')) >= 1);
+      assert.equal(((await during.json()) as { error: string }).error, 'temporarily_unavailable');
+    } finally {
+      await redis.start();
+    }
+    for (const replica of fleet.replicas)
+      await eventually(`replica ${replica.index} ready again`, async () => (await readiness(replica)).status === 200);
+    assert.equal((await ada.get(id)).status, 'working');
+    await ada.cancel(id);
+    assert.equal((await ada.get(id)).status, 'cancelled');
   });
 
   test('a task whose replica dies ends failed on the next poll elsewhere', async () => {

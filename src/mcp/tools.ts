@@ -16,6 +16,7 @@ import { MISSING_EXTENSION, type TaskTool } from '../tasks/engine.js';
 import { carryTask } from '../tasks/methods.js';
 import {
   askRound,
+  CallFailed,
   callFailure,
   callHandler,
   inputRequestsOf,
@@ -106,10 +107,13 @@ function prepareTaskTool(
   outputSchema: StandardSchemaWithJSON | undefined,
   env: PrepareEnv,
 ): TaskTool {
-  const failure = (error: unknown): CallToolResult => ({
-    content: [{ type: 'text', text: callFailure(error, `tool ${tool.name}`, env.log).message }],
-    isError: true,
-  });
+  const failure = (error: unknown, cancelled?: boolean): CallToolResult => {
+    const failed = cancelled ? new CallFailed('cancelled', `${tool.name} was cancelled`) : error;
+    return {
+      content: [{ type: 'text', text: callFailure(failed, `tool ${tool.name}`, env.log).message }],
+      isError: true,
+    };
+  };
   return {
     name: tool.name,
     scopes: tool.scopes,

@@ -97,6 +97,12 @@ export async function buildSnapshot(
     sessions: shared.sessions,
     streamRetryMs: shared.streamRetryMs,
     fastPath: shared.fastPath,
+    ...(store && {
+      storeDown: () => {
+        const health = store.connection.health();
+        return health.up ? undefined : `the shared store ${store.connection.url} is unreachable: ${health.reason}`;
+      },
+    }),
     log,
   });
   return {

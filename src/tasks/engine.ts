@@ -58,8 +58,8 @@ export interface TaskTool {
    * with `InputNeeded` for unanswered questions, a `ProtocolError`, or the handler's error.
    */
   round(args: Record<string, unknown>, call: HandlerCall): Promise<CallToolResult>;
-  /** A handler's failure as the tool error the model reads (logged once). */
-  failure(error: unknown): CallToolResult;
+  /** A handler's failure as the tool error the model reads (logged once, unless the call was cancelled). */
+  failure(error: unknown, cancelled?: boolean): CallToolResult;
   /** The questions of `error` as a task's input requests. */
   inputRequests(error: InputNeeded): Record<string, unknown>;
   /** The input-required round asking `questions` before any task exists (requestState sealed). */
@@ -258,7 +258,7 @@ export function createTasks(options: TasksOptions): Tasks {
         return { kind: 'input_required', result: await tool.ask(asked, answers, ctx) };
       if (early && !asked) {
         if (early.error instanceof ProtocolError) throw early.error;
-        return { kind: 'result', result: tool.failure(early.error) };
+        return { kind: 'result', result: tool.failure(early.error, controller.signal.aborted) };
       }
       const now = Date.now();
       const task: TaskRecord = {

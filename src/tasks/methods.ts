@@ -46,14 +46,37 @@ export function refuseUndeclaredTask(body: unknown, required: ReadonlySet<string
   const { method, params, id } = body as { method?: unknown; params?: Record<string, unknown>; id?: unknown };
   if (method !== 'tools/call' || typeof params?.['name'] !== 'string' || !required.has(params['name']))
     return undefined;
-  const meta = params['_meta'] as Record<string, unknown> | undefined;
-  const declared = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
-  if (declared?.extensions?.[TASKS_EXTENSION] !== undefined) return undefined;
+  if (declaresTasks(params)) return undefined;
   const error = MISSING_EXTENSION();
   return {
     jsonrpc: '2.0',
     id: typeof id === 'string' || typeof id === 'number' ? id : null,
     error: { code: error.code, message: error.message, data: error.data },
+  };
+}
+
+/** Whether request params declare the extension in their `_meta` client capabilities. */
+function declaresTasks(params: Record<string, unknown> | undefined): boolean {
+  const meta = params?.['_meta'] as Record<string, unknown> | undefined;
+  const declared = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
+  return declared?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/**
+ * Whether a request (`body`, parsed) needs the task store: `tasks/*`, or a `tools/call`
+ * of one of `tools` that may become a task (it declares the extension).
+ */
+export function tasksRequest(tools: ReadonlySet<string>): (body: unknown) => boolean {
+  return (body) => {
+    if (tools.size === 0 || body === null || typeof body !== 'object') return false;
+    const { method, params } = body as { method?: unknown; params?: Record<string, unknown> };
+    if (method === 'tasks/get' || method === 'tasks/update' || method === 'tasks/cancel') return true;
+    return (
+      method === 'tools/call' &&
+      typeof params?.['name'] === 'string' &&
+      tools.has(params['name']) &&
+      declaresTasks(params)
+    );
   };
 }
 
