@@ -6,6 +6,7 @@
  * session, and everything else to the SDK's handler, which serves 2026-07-28 and,
  * statelessly, session-less 2025-11-25 requests.
  */
+import type { ServerResponse } from 'node:http';
 import {
   createMcpHandler,
   type JSONRPCMessage,
@@ -15,7 +16,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import type { ResolvedManifest } from '../manifest.js';
-import { refuseUndeclaredTask, revealTask } from '../tasks/methods.js';
+import { refuseUndeclaredTask, revealTask, tasksRequest } from '../tasks/methods.js';
 import type { McpBlueprint } from './blueprint.js';
 import { createFastPath, type FastPath } from './fast-path.js';
 import type { PreparedItem } from './item.js';
@@ -37,6 +38,8 @@ export interface McpEndpointOptions {
   readonly streamRetryMs: number;
   /** Serve the requests it owns on the fast path; off, every request goes to the SDK's handler. */
   readonly fastPath: boolean;
+  /** Why the shared store cannot serve now, or undefined when it can; absent without a store. */
+  readonly storeDown?: () => string | undefined;
   readonly log: Logger;
 }
 
@@ -101,18 +104,32 @@ export async function createMcpEndpoint(options: McpEndpointOptions): Promise<Mc
         return serveNode(req, res, body);
       }
     : serveNode;
+  const needsTaskStore = tasksRequest(new Set(blueprint.tasks?.tools.keys() ?? []));
   return {
     mcp,
     serve: async (req, res, body) => {
       const refused = body && refuseUndeclaredTask(body.parsed, requiredTasks);
-      if (!refused) return serve(req, res, body);
-      const text = JSON.stringify(refused);
-      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      if (refused) return sendJson(res, 400, refused);
+      // Tasks live in the store: while it is down, the client is told to come back, before any dispatch.
+      const down = body && needsTaskStore(body.parsed) ? options.storeDown?.() : undefined;
+      if (down)
+        return sendJson(
+          res,
+          503,
+          { error: 'temporarily_unavailable', error_description: `${down}; try again shortly` },
+          { 'Retry-After': '2' },
+        );
+      return serve(req, res, body);
     },
     fastPath: fast,
     close: async () => fast?.close(),
   };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /**

@@ -81,9 +81,11 @@ export function openFleetBus(store: Store, log: Logger): FleetBus {
     },
     onMessage: (listener) => void listeners.push(listener),
     async close() {
-      await subscribed;
-      if (subscriber.isReady) await subscriber.close().catch(() => subscriber.destroy());
-      else if (subscriber.isOpen) subscriber.destroy();
+      // While the store is down the connection retries for ever: it is destroyed, not awaited.
+      if (subscriber.isReady) {
+        await subscribed;
+        await subscriber.close().catch(() => subscriber.destroy());
+      } else if (subscriber.isOpen) subscriber.destroy();
     },
   };
 }
