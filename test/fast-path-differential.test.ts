@@ -73,11 +73,13 @@ function corpus(era: Era): Case[] {
   const cases: Case[] = [
     // Tools that run as tasks, and whose calls need a client that answers their questions,
     // have their own tests (test/tasks.test.ts) and conformance scenarios.
-    ...MANIFEST.tools.filter((t) => t.execution === undefined).map((t) => ({
-      ...owned(`tools/call ${t.name}`, 'tools/call', { name: t.name, arguments: {} }),
-      // Its Mcp-Param-Region header is checked by the SDK's handler.
-      owned: !(modern && t.name === 'test_header_param'),
-    })),
+    ...MANIFEST.tools
+      .filter((t) => t.execution === undefined)
+      .map((t) => ({
+        ...owned(`tools/call ${t.name}`, 'tools/call', { name: t.name, arguments: {} }),
+        // Its Mcp-Param-Region header is checked by the SDK's handler.
+        owned: !(modern && t.name === 'test_header_param'),
+      })),
     owned(
       'a call with a progress token',
       'tools/call',

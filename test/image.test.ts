@@ -20,7 +20,8 @@ import { findImportsOutside } from '../src/handlers/import-graph.js';
 import { createLogger } from '../src/log.js';
 import { startRuntime } from '../src/runtime/index.js';
 import { type Authority, startAuthority } from './support/authority.js';
-import { connectModern } from './support/clients.js';
+import { connectModern, type TestClient } from './support/clients.js';
+import { SKIP_WITHOUT_REDIS, startRedis } from './support/redis.js';
 import { scratchDirectories } from './support/scratch.js';
 import { FIXTURES, ROOT } from './support/server.js';
 
@@ -96,11 +97,24 @@ function documentedApps(): string[] {
   return [...new Set([fallback, ...fromReadme])].sort();
 }
 
+interface Configured {
+  env: Record<string, string>;
+  token: string;
+  /** A call that proves the handlers load; default: create_todo. */
+  check?: (client: TestClient) => Promise<void>;
+  /** Stops what the APP needed beside it (its Redis). */
+  close?: () => Promise<void>;
+}
+
+/** A todo server's proof: create_todo answers with the todo. */
+async function createsTodo(client: TestClient): Promise<void> {
+  const result = await client.callTool('create_todo', { title: 'from the image' });
+  assert.equal(result.isError, undefined, JSON.stringify(result));
+  assert.equal((result.structuredContent as { title?: string }).title, 'from the image');
+}
+
 /** How each documented APP is configured in a container, and a call that proves its handlers load. */
-const APPS: Record<
-  string,
-  (authority: Authority, origin: string) => Promise<{ env: Record<string, string>; token: string }>
-> = {
+const APPS: Record<string, (authority: Authority, origin: string) => Promise<Configured>> = {
   'examples/todo': async (authority, origin) => ({
     env: { ISSUER: authority.issuer, MCP_PUBLIC_URL: origin },
     token: await authority.mint({ aud: `${origin}/mcp`, scope: 'todo:write' }),
@@ -110,7 +124,24 @@ const APPS: Record<
     env: { SCALEKIT_ENVIRONMENT_URL: authority.issuer, SCALEKIT_RESOURCE_ID, MCP_URL: origin },
     token: await authority.mint({ aud: [SCALEKIT_RESOURCE_ID], scopes: ['todo:write'] }),
   }),
+  // Meant for replicas: its store is a real redis-server (see deploy-example.test.ts for the fleet).
+  'examples/deploy/app': async (authority, origin) => {
+    const redis = await startRedis();
+    return {
+      env: { OIDC_ISSUER: authority.issuer, MCP_URL: origin, REDIS_URL: redis.url },
+      token: await authority.mint({ aud: `${origin}/mcp`, sub: 'ada', scope: 'fleet:read' }),
+      async check(client) {
+        const result = await client.callTool('whoami', {});
+        assert.equal(result.isError, undefined, JSON.stringify(result));
+        assert.deepEqual((result.structuredContent as { subject?: string; scopes?: string[] }).scopes, ['fleet:read']);
+      },
+      close: () => redis.close(),
+    };
+  },
 };
+
+/** The APPs that need a redis-server beside them. */
+const NEEDS_REDIS = new Set(['examples/deploy/app']);
 
 let authority: Authority;
 before(async () => void (authority = await startAuthority()));
@@ -203,27 +234,30 @@ test('the documented APPs are the ones this file runs (the Dockerfile default an
 for (const [name, configure] of Object.entries(APPS)) {
   test(`${name}, alone in the image, starts on 0.0.0.0, turns healthy, serves a tool call and drains on SIGTERM`, {
     timeout: 120_000,
+    skip: NEEDS_REDIS.has(name) && SKIP_WITHOUT_REDIS,
   }, async () => {
     const srv = imageSrv(join(ROOT, name));
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
-    const { env, token } = await configure(authority, origin);
-    const container = await startContainer(srv, { ...env, PORT: String(port) });
+    const { env, token, check = createsTodo, close } = await configure(authority, origin);
     try {
-      await container.healthy();
-      assert.match(container.output(), new RegExp(`MCP endpoint\\s+${origin}/mcp`));
-      const client = await connectModern(`${origin}/mcp`, token);
+      const container = await startContainer(srv, { ...env, PORT: String(port) });
       try {
-        const result = await client.callTool('create_todo', { title: 'from the image' });
-        assert.equal(result.isError, undefined, JSON.stringify(result));
-        assert.equal((result.structuredContent as { title?: string }).title, 'from the image');
+        await container.healthy();
+        assert.match(container.output(), new RegExp(`MCP endpoint\\s+${origin}/mcp`));
+        const client = await connectModern(`${origin}/mcp`, token);
+        try {
+          await check(client);
+        } finally {
+          await client.close();
+        }
       } finally {
-        await client.close();
+        assert.equal(await container.stop(), 0, `mcp-serve did not exit 0 on SIGTERM:\n${container.output()}`);
       }
+      assert.match(container.output(), /SIGTERM: finishing requests in flight/);
     } finally {
-      assert.equal(await container.stop(), 0, `mcp-serve did not exit 0 on SIGTERM:\n${container.output()}`);
+      await close?.();
     }
-    assert.match(container.output(), /SIGTERM: finishing requests in flight/);
   });
 }
 
@@ -277,11 +311,27 @@ test('the HEALTHCHECK is readiness: unhealthy while the signing keys cannot be f
   }
 });
 
+/** Each manifest directory under examples/: `examples/<name>`, or one level down (`examples/deploy/app`). */
+function exampleApps(): string[] {
+  const holdsManifest = (dir: string) => readdirSync(dir).some((file) => file.startsWith('mcp-oauth.config.'));
+  const examples = join(ROOT, 'examples');
+  return readdirSync(examples, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => {
+      const dir = join(examples, entry.name);
+      if (holdsManifest(dir)) return [dir];
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((sub) => sub.isDirectory() && holdsManifest(join(dir, sub.name)))
+        .map((sub) => join(dir, sub.name));
+    });
+}
+
 test('every example is self-contained: no handler module imports a file outside its directory', async () => {
-  for (const example of readdirSync(join(ROOT, 'examples'))) {
-    const dir = join(ROOT, 'examples', example);
+  const apps = exampleApps();
+  assert.ok(apps.includes(join(ROOT, 'examples', 'deploy', 'app')), `found ${apps}`);
+  for (const dir of apps) {
     const modules = readdirSync(join(dir, 'handlers')).map((file) => join(dir, 'handlers', file));
-    assert.deepEqual(await findImportsOutside(modules, dir), [], `examples/${example}`);
+    assert.deepEqual(await findImportsOutside(modules, dir), [], dir);
   }
 });
 

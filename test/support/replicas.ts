@@ -50,6 +50,32 @@ export async function startReplicas(
 ): Promise<Replicas> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-replicas-'));
   cpSync(join(FIXTURES, 'handlers'), join(dir, 'handlers'), { recursive: true });
+  return startFleet(count, dir, (publicUrl) => {
+    writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest(publicUrl), null, 2));
+    return {};
+  });
+}
+
+/**
+ * `count` replicas of a manifest directory of the repository (an image's `APP`), copied
+ * alone to a fresh directory, configured by the environment `env(publicUrl)` gives.
+ */
+export async function startAppReplicas(
+  count: number,
+  app: string,
+  env: (publicUrl: string) => Record<string, string>,
+): Promise<Replicas> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-oauth-replicas-'));
+  cpSync(app, dir, { recursive: true });
+  return startFleet(count, dir, env);
+}
+
+/** The proxy, then `count` replicas served from `dir` once `prepare(publicUrl)` has written their manifest. */
+async function startFleet(
+  count: number,
+  dir: string,
+  prepare: (publicUrl: string) => Record<string, string>,
+): Promise<Replicas> {
   const replicas: Replica[] = [];
   const served: number[] = [];
   const forwarded: Replicas['forwarded'] = [];
@@ -75,13 +101,13 @@ export async function startReplicas(
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const publicUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  writeFileSync(join(dir, 'mcp-oauth.config.json'), JSON.stringify(manifest(publicUrl), null, 2));
+  const env = prepare(publicUrl);
 
   const start = async (index: number): Promise<Replica> => {
     const port = await freePort();
     const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, ...env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
