@@ -4,7 +4,9 @@
  * (node:http): each request goes to the next replica that is still running, and its
  * answer carries `X-Replica` (the replica's index), which the proxy also records, so
  * tests can assert how requests were spread. The manifest's `http.publicUrl` is the
- * proxy's origin, so every replica has the one resource URL that tokens name.
+ * proxy's origin, so every replica has the one resource URL that tokens name: written
+ * into a fixture manifest (`startReplicas`), or given in the environment to a manifest
+ * directory of the repository (`startAppReplicas`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
