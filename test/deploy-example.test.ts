@@ -21,7 +21,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { type Authority, startAuthority } from './support/authority.js';
 import { onlyRpc, post, toolCall } from './support/clients.js';
 import { freePort, SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from './support/redis.js';
-import { eventually, type Replicas, readiness, startAppReplicas } from './support/replicas.js';
+import { allReady, eventually, type Replicas, readiness, startAppReplicas } from './support/replicas.js';
 import { scratchDirectories } from './support/scratch.js';
 import { ROOT } from './support/server.js';
 
@@ -496,8 +496,7 @@ describe('examples/deploy/app as three replicas on a real redis-server', { skip:
       MCP_URL: publicUrl,
       REDIS_URL: redis.url,
     }));
-    for (const replica of fleet.replicas)
-      await eventually(`replica ${replica.index} ready`, async () => (await readiness(replica)).status === 200);
+    await allReady(fleet);
   });
   after(async () => {
     await fleet?.close();

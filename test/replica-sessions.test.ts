@@ -15,7 +15,7 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 import { ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type Authority, startAuthority } from './support/authority.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from './support/redis.js';
-import { eventually, type Replicas, readiness, startReplicas } from './support/replicas.js';
+import { allReady, eventually, type Replicas, readiness, startReplicas } from './support/replicas.js';
 import { FIXTURE_TOOLS } from './support/server.js';
 
 describe('2025-11-25 sessions shared by replicas', { skip: SKIP_WITHOUT_REDIS }, () => {
@@ -42,8 +42,7 @@ describe('2025-11-25 sessions shared by replicas', { skip: SKIP_WITHOUT_REDIS },
         },
       ],
     }));
-    for (const replica of fleet.replicas)
-      await eventually(`replica ${replica.index} ready`, async () => (await readiness(replica)).status === 200);
+    await allReady(fleet);
   });
   after(async () => {
     await fleet?.close();
@@ -192,8 +191,7 @@ describe('2025-11-25 sessions shared by replicas', { skip: SKIP_WITHOUT_REDIS },
       assert.ok(Number(during.headers.get('retry-after')) >= 1);
       assert.equal(((await during.json()) as { error: string }).error, 'temporarily_unavailable');
       await redis.start();
-      for (const replica of fleet.replicas)
-        await eventually(`replica ${replica.index} ready again`, async () => (await readiness(replica)).status === 200);
+      await allReady(fleet, 'ready again');
       for (let i = 0; i < 3; i++) {
         const result = await client.callTool({ name: 'echo', arguments: { text: `after ${i}` } });
         assert.deepEqual((result as { content: unknown[] }).content, [{ type: 'text', text: `echo: after ${i}` }]);

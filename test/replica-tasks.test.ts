@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Authority, startAuthority } from './support/authority.js';
 import { connectModern } from './support/clients.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from './support/redis.js';
-import { eventually, type Replica, type Replicas, readiness, startReplicas } from './support/replicas.js';
+import { allReady, eventually, type Replica, type Replicas, readiness, startReplicas } from './support/replicas.js';
 import { type TaskClient, taskClient } from './support/tasks.js';
 
 const execution = { taskSupport: 'optional', ttlMs: 120_000, pollIntervalMs: 100 };
@@ -150,8 +150,7 @@ describe('tasks shared by replicas', { skip: SKIP_WITHOUT_REDIS }, () => {
     } finally {
       await redis.start();
     }
-    for (const replica of fleet.replicas)
-      await eventually(`replica ${replica.index} ready again`, async () => (await readiness(replica)).status === 200);
+    await allReady(fleet, 'ready again');
     assert.equal((await ada.get(id)).status, 'working');
     await ada.cancel(id);
     assert.equal((await ada.get(id)).status, 'cancelled');

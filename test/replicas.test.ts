@@ -11,7 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { type Authority, startAuthority } from './support/authority.js';
 import { post, toolCall } from './support/clients.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from './support/redis.js';
-import { eventually, type Replicas, readiness, startReplicas } from './support/replicas.js';
+import { allReady, eventually, type Replicas, readiness, startReplicas } from './support/replicas.js';
 import { FIXTURE_TOOLS } from './support/server.js';
 
 const BURST = 4;
@@ -33,8 +33,7 @@ describe('replicas sharing a store', { skip: SKIP_WITHOUT_REDIS }, () => {
         { name: 'survey', inputSchema: { type: 'object' }, handler: './handlers/context.js#survey' },
       ],
     }));
-    for (const replica of fleet.replicas)
-      await eventually(`replica ${replica.index} ready`, async () => (await readiness(replica)).status === 200);
+    await allReady(fleet);
   });
   after(async () => {
     await fleet?.close();

@@ -180,6 +180,12 @@ export async function eventually(what: string, probe: () => Promise<boolean>, ms
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
+/** Waits until every replica of `fleet` answers /readyz with 200; `what` names the wait ("ready", "ready again"). */
+export async function allReady(fleet: Replicas, what = 'ready'): Promise<void> {
+  for (const replica of fleet.replicas)
+    await eventually(`replica ${replica.index} ${what}`, async () => (await readiness(replica)).status === 200);
+}
+
 /** A replica's /readyz status and reason. */
 export async function readiness(replica: Replica): Promise<{ status: number; reason?: string }> {
   const response = await fetch(`${replica.origin}/readyz`);
